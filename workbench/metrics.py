@@ -1,0 +1,88 @@
+"""The metrics table: one row per (trial, case, epoch, split).
+
+Every producer (a training run, an imported published log) and every
+consumer (plots, comparisons, TensorBoard export, re-run checks) speaks this
+one long format, so "all cases in one file" needs no conversion.
+"""
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+COLUMNS = ("trial", "case", "epoch", "split", "cost", "accuracy", "wall_time_s")
+SPLITS = ("train", "test")
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    trial: int
+    case: str          # case key: "0".."6" for the published cases, or a custom name
+    epoch: int
+    split: str         # "train" or "test"
+    cost: float
+    accuracy: float
+    wall_time_s: float  # seconds since the run (or trial) started; NaN when unknown
+
+    def as_csv(self) -> list[str]:
+        return [str(self.trial), self.case, str(self.epoch), self.split,
+                _fmt(self.cost), _fmt(self.accuracy), _fmt(self.wall_time_s)]
+
+
+def _fmt(value: float) -> str:
+    # repr() round-trips float64 exactly, which the re-run comparison relies on.
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return repr(float(value))
+
+
+def write_header(handle) -> None:
+    csv.writer(handle).writerow(COLUMNS)
+
+
+def append_rows(handle, rows: Iterable[MetricRow]) -> None:
+    writer = csv.writer(handle)
+    for row in rows:
+        writer.writerow(row.as_csv())
+
+
+def write_metrics(path: Path, rows: Iterable[MetricRow]) -> None:
+    with open(path, "w", newline="") as handle:
+        write_header(handle)
+        append_rows(handle, rows)
+
+
+class MetricsFileError(ValueError):
+    """A metrics.csv that cannot be read; the message names the file and line."""
+
+
+def read_metrics(path: Path) -> list[MetricRow]:
+    path = Path(path)
+    try:
+        handle = open(path, newline="")
+    except OSError as exc:
+        raise MetricsFileError(f"{path}: cannot open ({exc.strerror})") from None
+    with handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None or tuple(header) != COLUMNS:
+            raise MetricsFileError(f"{path}: header is not {','.join(COLUMNS)}")
+        rows = []
+        for line_no, fields in enumerate(reader, start=2):
+            if not fields:
+                continue
+            if len(fields) != len(COLUMNS):
+                # A run killed mid-write can leave a partial last line; earlier lines stand.
+                raise MetricsFileError(f"{path}:{line_no}: expected {len(COLUMNS)} fields, got {len(fields)}")
+            try:
+                rows.append(MetricRow(int(fields[0]), fields[1], int(fields[2]), fields[3],
+                                      float(fields[4]), float(fields[5]), float(fields[6])))
+            except ValueError as exc:
+                raise MetricsFileError(f"{path}:{line_no}: {exc}") from None
+            if fields[3] not in SPLITS:
+                raise MetricsFileError(f"{path}:{line_no}: split must be train or test, not {fields[3]!r}")
+        return rows
