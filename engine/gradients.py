@@ -1,0 +1,66 @@
+"""Hand-written local gradients, one small function per layer kind.
+
+Each takes the gradient with respect to a layer's output and returns the
+gradient with respect to its input or weights. Filter and input gradients of
+convolutions use TensorFlow's backprop kernels, which is what the original
+scripts did; everything else is plain tensor algebra.
+"""
+from __future__ import annotations
+
+import tensorflow as tf
+
+_STRIDES = [1, 1, 1, 1]
+
+
+def conv_filter_grad(x, delta, kernel_shape, padding):
+    """dL/dW for z = conv2d(x, W, stride 1, padding): sums over the batch."""
+    return tf.raw_ops.Conv2DBackpropFilter(input=x, filter_sizes=tf.constant(kernel_shape, tf.int32),
+                                           out_backprop=delta, strides=_STRIDES, padding=padding)
+
+
+def conv_input_grad(delta, kernel, input_shape, padding):
+    """dL/dx for z = conv2d(x, W, stride 1, padding); `input_shape` is tf.shape(x)."""
+    return tf.raw_ops.Conv2DBackpropInput(input_sizes=input_shape, filter=kernel, out_backprop=delta,
+                                          strides=_STRIDES, padding=padding)
+
+
+def pointwise_filter_grad(h, delta):
+    """dL/dW for a 1x1 convolution W [1,1,Cin,Cout]: channel outer products summed over B, H, W."""
+    return tf.einsum("bhwi,bhwo->io", h, delta)[None, None]
+
+
+def pointwise_input_grad(delta, kernel):
+    """dL/dh for a 1x1 convolution: channel mixing with the transposed kernel."""
+    return tf.einsum("bhwo,io->bhwi", delta, kernel[0, 0])
+
+
+def dense_grads(a_in, delta, weight):
+    """(dL/dW, dL/da_in) for z = a_in @ W given delta = dL/dz."""
+    return tf.matmul(a_in, delta, transpose_a=True), tf.matmul(delta, weight, transpose_b=True)
+
+
+def relu_grad(z):
+    """ReLU'(z): 1 where z > 0, else 0 (0 at z = 0, as published)."""
+    return tf.cast(z > 0, z.dtype)
+
+
+def sigmoid_grad_from_output(a):
+    return a * (1.0 - a)
+
+
+def elu_grad(z):
+    """ELU'(z) for alpha = 1: 1 for z > 0, exp(z) otherwise."""
+    return tf.where(z > 0, tf.ones_like(z), tf.exp(tf.minimum(z, 0.0)))
+
+
+def avg_pool_grad(delta, input_shape, size=2):
+    """dL/dx for a size x size average pool with stride size, VALID."""
+    return tf.raw_ops.AvgPoolGrad(orig_input_shape=input_shape, grad=delta, ksize=[1, size, size, 1],
+                                  strides=[1, size, size, 1], padding="VALID")
+
+
+def global_avg_pool_grad(delta, spatial_shape):
+    """dL/dx for a mean over H and W: the gradient spread evenly over every position."""
+    h, w = spatial_shape
+    return tf.broadcast_to(delta[:, None, None, :] / float(h * w),
+                           tf.concat([tf.shape(delta)[:1], [h, w], tf.shape(delta)[1:]], 0))

@@ -1,0 +1,75 @@
+"""Hand-written local gradients against tf.GradientTape, one layer kind at a time."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from engine import gradients as G
+
+RNG = np.random.default_rng(0)
+
+
+def rel_err(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30)
+
+
+def t64(*shape):
+    return tf.constant(RNG.standard_normal(shape))
+
+
+@pytest.mark.parametrize("padding,k", [("VALID", 5), ("SAME", 3), ("SAME", 1)])
+def test_conv_filter_and_input_gradients(padding, k):
+    x, w = t64(3, 12, 12, 2), t64(k, k, 2, 4)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, w])
+        z = tf.nn.conv2d(x, w, 1, padding)
+    dz = t64(*z.shape)
+    auto_w, auto_x = tape.gradient(z, [w, x], output_gradients=dz)
+    assert rel_err(G.conv_filter_grad(x, dz, w.shape, padding), auto_w) < 1e-8
+    assert rel_err(G.conv_input_grad(dz, w, tf.shape(x), padding), auto_x) < 1e-8
+
+
+def test_pointwise_conv_gradients():
+    h, w = t64(3, 6, 6, 5), t64(1, 1, 5, 4)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([h, w])
+        z = tf.nn.conv2d(h, w, 1, "SAME")
+    dz = t64(*z.shape)
+    auto_w, auto_h = tape.gradient(z, [w, h], output_gradients=dz)
+    assert rel_err(G.pointwise_filter_grad(h, dz), auto_w) < 1e-8
+    assert rel_err(G.pointwise_input_grad(dz, w), auto_h) < 1e-8
+
+
+def test_dense_gradients():
+    a, w = t64(4, 7), t64(7, 3)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([a, w])
+        z = a @ w
+    dz = t64(4, 3)
+    auto_w, auto_a = tape.gradient(z, [w, a], output_gradients=dz)
+    dw, da = G.dense_grads(a, dz, w)
+    assert rel_err(dw, auto_w) < 1e-8 and rel_err(da, auto_a) < 1e-8
+
+
+@pytest.mark.parametrize("fn,grad", [
+    (tf.nn.relu, lambda z, out: G.relu_grad(z)),
+    (tf.sigmoid, lambda z, out: G.sigmoid_grad_from_output(out)),
+    (tf.nn.elu, lambda z, out: G.elu_grad(z)),
+])
+def test_activation_derivatives(fn, grad):
+    z = t64(50)
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        out = fn(z)
+    assert rel_err(grad(z, out), tape.gradient(out, z)) < 1e-8
+
+
+def test_pooling_gradients():
+    x = t64(2, 8, 8, 3)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        pooled = tf.nn.avg_pool2d(x, 2, 2, "VALID")
+        gap = tf.reduce_mean(x, axis=[1, 2])
+    d1, d2 = t64(*pooled.shape), t64(*gap.shape)
+    assert rel_err(G.avg_pool_grad(d1, tf.shape(x)), tape.gradient(pooled, x, output_gradients=d1)) < 1e-8
+    assert rel_err(G.global_avg_pool_grad(d2, (8, 8)), tape.gradient(gap, x, output_gradients=d2)) < 1e-8
