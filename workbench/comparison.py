@@ -1,0 +1,292 @@
+"""Multi-seed statistics: is a case really better than the reference, or is it seed noise?
+
+Each trial contributes one number per case: its final value (by default the
+test accuracy at the last epoch that trial logged). For a case against the
+reference we report the difference of the means (case - reference) with a
+Welch t confidence interval: standard error sqrt(s1²/n1 + s2²/n2) from the
+sample standard deviations (ddof=1), degrees of freedom from the
+Welch-Satterthwaite formula. The verdict is "better" or "worse" only when the
+whole interval lies above or below zero; otherwise the difference is "within
+seed noise", and with fewer than two trials on either side there is "not
+enough trials". Trials whose final value is NaN or infinite (diverged) are
+left out of the statistics and counted in ``n_diverged``.
+
+Pure Python/numpy: the Student-t quantile is computed here (regularised
+incomplete beta by continued fraction, inverted by bisection), so no scipy.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Iterable
+
+import numpy as np
+
+from workbench.metrics import MetricRow
+
+__all__ = [
+    "CaseSummary", "Comparison", "final_values", "final_epochs", "summarize", "compare", "band",
+    "t_quantile", "t_cdf", "BETTER", "WORSE", "WITHIN_NOISE", "NOT_ENOUGH",
+]
+
+BETTER = "better"
+WORSE = "worse"
+WITHIN_NOISE = "within seed noise"
+NOT_ENOUGH = "not enough trials"
+
+_METRICS = ("cost", "accuracy")
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    case: str
+    n: int               # trials with a finite final value (the ones the statistics use)
+    mean: float          # NaN when n == 0
+    sd: float            # sample sd, ddof=1; NaN when n < 2
+    values: list[float]  # the n finite final values, in trial order
+    n_diverged: int = 0  # trials whose final value is NaN/inf, excluded above
+
+
+@dataclass(frozen=True)
+class Comparison:
+    case: str
+    reference: str
+    diff: float          # mean(case) - mean(reference); NaN if either side has no finite value
+    ci_low: float        # NaN when there are not enough trials
+    ci_high: float
+    verdict: str         # BETTER / WORSE / WITHIN_NOISE / NOT_ENOUGH
+
+
+# --------------------------------------------------------------------------- final values
+
+def _check(metric: str) -> None:
+    if metric not in _METRICS:
+        raise ValueError(f"metric must be one of {', '.join(_METRICS)}, not {metric!r}")
+
+
+def _last_rows(rows: Iterable[MetricRow], split: str) -> dict[str, dict[int, MetricRow]]:
+    """case -> trial -> the row with that trial's highest epoch for this split."""
+    last: dict[str, dict[int, MetricRow]] = {}
+    for row in rows:
+        if row.split != split:
+            continue
+        per_trial = last.setdefault(row.case, {})
+        best = per_trial.get(row.trial)
+        if best is None or row.epoch > best.epoch:
+            per_trial[row.trial] = row
+    return last
+
+
+def final_values(rows, metric: str = "accuracy", split: str = "test") -> dict[str, list[float]]:
+    """case -> each trial's final value (last epoch that trial logged for ``split``), trial order.
+
+    NaN/inf are kept here; ``summarize`` is where diverged trials get excluded.
+    Cases appear in the order of their first row.
+    """
+    _check(metric)
+    return {case: [getattr(per_trial[trial], metric) for trial in sorted(per_trial)]
+            for case, per_trial in _last_rows(rows, split).items()}
+
+
+def final_epochs(rows, split: str = "test") -> dict[str, list[int]]:
+    """case -> the epoch each trial's final value comes from (same order as final_values).
+
+    A truncated trial ends earlier than the others; this lets a caller say so.
+    """
+    return {case: [per_trial[trial].epoch for trial in sorted(per_trial)]
+            for case, per_trial in _last_rows(rows, split).items()}
+
+
+def _summary(case: str, values: list[float]) -> CaseSummary:
+    finite = [float(v) for v in values if math.isfinite(v)]
+    n = len(finite)
+    mean = math.fsum(finite) / n if n else math.nan
+    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in finite) / (n - 1)) if n >= 2 else math.nan
+    return CaseSummary(case=case, n=n, mean=mean, sd=sd, values=finite,
+                       n_diverged=len(values) - n)
+
+
+def summarize(rows, metric: str = "accuracy", split: str = "test") -> list[CaseSummary]:
+    """One summary per case over trials (final values; diverged trials excluded and counted)."""
+    return [_summary(case, values) for case, values in final_values(rows, metric, split).items()]
+
+
+def compare(rows, reference: str = "1", metric: str = "accuracy", split: str = "test",
+            confidence: float = 0.95) -> list[Comparison]:
+    """Every other case against ``reference``: mean difference, Welch CI, verdict."""
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be between 0 and 1, not {confidence!r}")
+    summaries = {s.case: s for s in summarize(rows, metric, split)}
+    if reference not in summaries:
+        raise ValueError(f"reference case {reference!r} has no {split} rows "
+                         f"(cases: {', '.join(summaries) or 'none'})")
+    ref = summaries[reference]
+    return [_compare(s, ref, confidence) for case, s in summaries.items() if case != reference]
+
+
+def _compare(case: CaseSummary, ref: CaseSummary, confidence: float) -> Comparison:
+    diff = case.mean - ref.mean   # NaN when either side has n == 0
+    if case.n < 2 or ref.n < 2:
+        return Comparison(case.case, ref.case, diff, math.nan, math.nan, NOT_ENOUGH)
+    var_a, var_b = case.sd ** 2 / case.n, ref.sd ** 2 / ref.n
+    se = math.sqrt(var_a + var_b)
+    if se == 0.0:
+        # Both sides identical across seeds (e.g. deterministic re-runs):
+        # the interval collapses to the difference itself.
+        low = high = diff
+    else:
+        df = (var_a + var_b) ** 2 / (var_a ** 2 / (case.n - 1) + var_b ** 2 / (ref.n - 1))
+        half = t_quantile(0.5 + confidence / 2.0, df) * se
+        low, high = diff - half, diff + half
+    if low > 0.0:
+        verdict = BETTER
+    elif high < 0.0:
+        verdict = WORSE
+    else:
+        verdict = WITHIN_NOISE
+    return Comparison(case.case, ref.case, diff, low, high, verdict)
+
+
+# --------------------------------------------------------------------------- bands
+
+def band(rows, case: str, metric: str, split: str, kind: str = "minmax"):
+    """Per-epoch spread over trials for plotting: (epochs, mean, low, high) as numpy arrays.
+
+    ``kind="minmax"``: low/high are the min and max over trials; ``kind="sd"``:
+    mean -/+ one sample sd. Each epoch uses the trials that reached it, and
+    only their finite values; an epoch with a single trial has a zero-width
+    band, one with no finite value is NaN throughout.
+    """
+    _check(metric)
+    if kind not in ("minmax", "sd"):
+        raise ValueError(f"kind must be 'minmax' or 'sd', not {kind!r}")
+    per_epoch: dict[int, list[float]] = {}
+    for row in rows:
+        if row.case == case and row.split == split:
+            per_epoch.setdefault(row.epoch, []).append(float(getattr(row, metric)))
+    epochs = np.array(sorted(per_epoch), dtype=np.int64)
+    mean = np.full(len(epochs), np.nan)
+    low = np.full(len(epochs), np.nan)
+    high = np.full(len(epochs), np.nan)
+    for i, epoch in enumerate(epochs):
+        values = np.array([v for v in per_epoch[int(epoch)] if math.isfinite(v)])
+        if values.size == 0:
+            continue
+        mean[i] = values.mean()
+        if kind == "minmax":
+            low[i], high[i] = values.min(), values.max()
+        else:
+            sd = values.std(ddof=1) if values.size >= 2 else 0.0
+            low[i], high[i] = mean[i] - sd, mean[i] + sd
+    return epochs, mean, low, high
+
+
+# --------------------------------------------------------------------------- Student t
+
+def _betacf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the incomplete beta function (modified Lentz)."""
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c = 1.0
+    d = 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 10_000):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        step = d * c
+        h *= step
+        if abs(step - 1.0) < 1e-15:
+            break
+    return h
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """Regularised incomplete beta I_x(a, b) for a, b > 0 and 0 <= x <= 1."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+                 + a * math.log(x) + b * math.log1p(-x))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return math.exp(log_front) * _betacf(a, b, x) / a
+    return 1.0 - math.exp(log_front) * _betacf(b, a, 1.0 - x) / b
+
+
+def t_cdf(t: float, df: float) -> float:
+    """P(T <= t) for Student's t with ``df`` > 0 degrees of freedom (df may be fractional).
+
+    Accurate to about 1e-12 up to df = 1e5 (beyond that lgamma cancellation
+    costs a few digits; the quantile switches to a series there).
+    """
+    if df <= 0 or math.isnan(df) or math.isnan(t):
+        return math.nan
+    if math.isinf(df):
+        return NormalDist().cdf(t)
+    t2 = t * t
+    if t2 < df:
+        # Near the centre: P(|T| < |t|) = I_y(1/2, df/2) with y = t²/(df+t²),
+        # which keeps full precision when the tail form would be 1 - (1 - tiny).
+        half_central = 0.5 * _betainc(0.5, df / 2.0, t2 / (df + t2))
+        return 0.5 + half_central if t >= 0 else 0.5 - half_central
+    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t2))   # P(T > |t|)
+    return 1.0 - tail if t >= 0 else tail
+
+
+def t_quantile(p: float, df: float) -> float:
+    """The p-quantile of Student's t with ``df`` degrees of freedom (df may be fractional).
+
+    Inverts ``t_cdf`` by bisection (df 1 and 2 have closed forms, df > 1e5 a
+    series, df = inf is the normal quantile).
+    """
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"p must be strictly between 0 and 1, not {p!r}")
+    if not df > 0:
+        raise ValueError(f"df must be positive, not {df!r}")
+    if p == 0.5:
+        return 0.0
+    if p < 0.5:
+        return -t_quantile(1.0 - p, df)
+    if math.isinf(df):
+        return NormalDist().inv_cdf(p)
+    if df > 1e5:
+        # Huge df: lgamma cancellation would cost digits in t_cdf; the
+        # Cornish-Fisher series around the normal quantile (Abramowitz &
+        # Stegun 26.7.5) is exact to double precision here.
+        z = NormalDist().inv_cdf(p)
+        z2 = z * z
+        g1 = z * (z2 + 1.0) / 4.0
+        g2 = z * ((5.0 * z2 + 16.0) * z2 + 3.0) / 96.0
+        g3 = z * (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) / 384.0
+        g4 = z * ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) / 92160.0
+        return z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df
+    if df == 1.0:
+        return math.tan(math.pi * (p - 0.5))        # Cauchy, exact
+    if df == 2.0:
+        return (2.0 * p - 1.0) / math.sqrt(2.0 * p * (1.0 - p))   # exact
+    low, high = 0.0, 1.0
+    while t_cdf(high, df) < p:
+        low, high = high, high * 2.0
+        if high > 1e300:
+            return math.inf
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        if mid in (low, high):
+            break
+        if t_cdf(mid, df) < p:
+            low = mid
+        else:
+            high = mid
+    return 0.5 * (low + high)
