@@ -1,0 +1,17 @@
+"""RCNN Workbench: `python main.py` opens the window; `python main.py run ...` trains headless."""
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # keep TensorFlow's start-up chatter off the console
+
+
+def main(argv: list[str]) -> int:
+    if argv and not argv[0].startswith("-") or argv[:1] in (["-h"], ["--help"]):
+        from workbench.cli import main as cli_main
+        return cli_main(argv)
+    from ui.app import main as gui_main
+    return gui_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

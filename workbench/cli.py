@@ -1,0 +1,247 @@
+"""`python main.py run|import-log|rerun ...`: the engine without a window.
+
+Bad options end with one line on stderr and exit status 2; a failed run with
+exit status 1 and the reason (the run folder keeps what was computed).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import signal
+import sys
+import time
+from pathlib import Path
+
+from engine.cases import CASE_KEYS, Case, parse_connections
+from engine.settings import INITS, SEMANTICS
+
+from .config import ConfigError, DataSpec, ExperimentConfig, load_preset, preset_names
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):             # one line, not argparse's usage dump
+        raise UsageError(message)
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be ≥ 1")
+    return value
+
+
+def _nonneg_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must be ≥ 0")
+    return value
+
+
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from engine import catalog
+    parser = _Parser(prog="main.py", description="RCNN Workbench. Without a command: open the window.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="train the selected cases side by side, headless")
+    run.add_argument("--preset", choices=preset_names(), default="quick",
+                     help="starting point; other options override it (default: quick)")
+    run.add_argument("--config", type=Path, help="a saved configuration or run manifest to start from")
+    run.add_argument("--arch", choices=catalog.keys(), help="architecture (default post-a)")
+    run.add_argument("--cases", help=f"comma-separated case keys or 'all' (published: {','.join(CASE_KEYS)})")
+    run.add_argument("--case", action="append", default=[], metavar="KEY=CONNECTIONS",
+                     help="define a custom case, e.g. 'mine=1<g3,0<p2' (then list it in --cases)")
+    run.add_argument("--epochs", type=_positive_int)
+    run.add_argument("--batch-size", type=_positive_int)
+    run.add_argument("--lr", type=_number, help="learning rate")
+    run.add_argument("--seed", type=_nonneg_int)
+    run.add_argument("--trials", type=_positive_int, help="seeds per case: seed, seed+1, ...")
+    run.add_argument("--data", help="sample | mnist | fashion-mnist | PATH (mnist.npz or IDX folder)")
+    run.add_argument("--train-limit", type=_positive_int)
+    run.add_argument("--test-limit", type=_positive_int)
+    run.add_argument("--train-skip", type=_nonneg_int)
+    run.add_argument("--semantics", choices=SEMANTICS)
+    run.add_argument("--init", choices=INITS)
+    run.add_argument("--dilation-p", type=_number, help="D = P / (1 + k*epoch); P (default 1000)")
+    run.add_argument("--dilation-k", type=_number, help="k (default 0.008)")
+    run.add_argument("--log-every", type=_positive_int, help="epochs between transparency-log blocks")
+    run.add_argument("--out", type=Path, help="run folder (default runs/<time>-<arch>)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def config_from_args(args) -> ExperimentConfig:
+    if args.config:
+        config = ExperimentConfig.load(args.config)
+        if args.arch:
+            config = config.with_(arch=args.arch)
+    else:
+        config = load_preset(args.preset, args.arch)
+    custom = list(config.custom_cases)
+    for text in args.case:
+        key, sep, conns = text.partition("=")
+        if not sep:
+            raise ConfigError(f"--case {text!r}: write KEY=CONNECTIONS, e.g. mine=1<g3,0<p2")
+        custom.append(Case(key.strip(), key.strip(), "#808080", "manual", parse_connections(conns),
+                           f"custom: {conns.strip()}"))
+    changes = {"custom_cases": tuple(custom)}
+    if args.cases:
+        keys = CASE_KEYS if args.cases.strip() == "all" else tuple(k.strip() for k in args.cases.split(","))
+        changes["cases"] = keys
+    elif args.case:
+        changes["cases"] = tuple(config.cases) + tuple(c.key for c in custom[len(config.custom_cases):])
+    if args.trials is not None:
+        changes["trials"] = args.trials
+    d = config.data
+    data = DataSpec(args.data if args.data is not None else d.source,
+                    args.train_limit if args.train_limit is not None else d.train_limit,
+                    args.test_limit if args.test_limit is not None else d.test_limit,
+                    args.train_skip if args.train_skip is not None else d.train_skip)
+    changes["data"] = data
+    train = {}
+    for arg, name in (("epochs", "epochs"), ("batch_size", "batch_size"), ("lr", "learning_rate"),
+                      ("seed", "seed"), ("semantics", "semantics"), ("init", "init"),
+                      ("dilation_p", "dilation_P"), ("dilation_k", "dilation_k"), ("log_every", "log_every")):
+        value = getattr(args, arg)
+        if value is not None:
+            train[name] = value
+    try:
+        config = config.with_(**changes).with_train(**train)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return config.validated()
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+class ProgressBar:
+    """A one-line progress bar with ETA on stderr (a line per epoch when not a terminal)."""
+
+    def __init__(self, config: ExperimentConfig, stream=sys.stderr, quiet=False):
+        self.config, self.stream, self.quiet = config, stream, quiet
+        self.tty = stream.isatty()
+        self._last = 0.0
+
+    def _bar(self, fraction: float, width=24) -> str:
+        filled = int(fraction * width)
+        return "[" + "#" * filled + "." * (width - filled) + "]"
+
+    def on_status(self, text):
+        if not self.quiet:
+            self._line(f"{text}…", final=not self.tty)
+
+    def on_step(self, event):
+        if self.quiet or not self.tty or time.monotonic() - self._last < 0.2:
+            return
+        self._last = time.monotonic()
+        p = event.progress
+        trial = f"trial {event.trial + 1}/{self.config.trials} " if self.config.trials > 1 else ""
+        self._line(f"{self._bar(p.fraction)} {p.fraction:4.0%} {trial}epoch {event.epoch + 1}/"
+                   f"{self.config.train.epochs} step {event.step}/{event.steps_per_epoch} "
+                   f"elapsed {_clock(p.elapsed_s)} ETA {_clock(p.eta_s)}")
+
+    def on_epoch(self, event, folder):
+        if self.quiet:
+            return
+        best = max(event.metrics.items(), key=lambda kv: kv[1].test_accuracy
+                   if kv[1].test_accuracy == kv[1].test_accuracy else -1)
+        p = event.progress
+        msg = (f"{self._bar(p.fraction)} {p.fraction:4.0%} epoch {event.epoch + 1}/{self.config.train.epochs}"
+               f" done, best test acc {best[1].test_accuracy:.3f} (case {best[0]}), "
+               f"elapsed {_clock(p.elapsed_s)} ETA {_clock(p.eta_s)}")
+        if event.diverged_now:
+            msg += f"; diverged: case {', '.join(event.diverged_now)}"
+        self._line(msg, final=True)
+
+    def _line(self, text, final=False):
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + text + ("\n" if final else ""))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def default_out(config: ExperimentConfig) -> Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{stamp}-{config.arch}"
+
+
+def cmd_run(args) -> int:
+    from engine.events import RunControl
+    from .runner import run_experiment
+
+    config = config_from_args(args)
+    out = args.out or default_out(config)
+    control = RunControl()
+
+    def interrupt(signum, frame):
+        sys.stderr.write("\nstopping after this step (Ctrl-C again to abort)…\n")
+        control.stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        outcome = run_experiment(config, out, ProgressBar(config, quiet=args.quiet), control)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    print(summary_table(outcome), file=sys.stdout)
+    print(f"run folder: {outcome.folder}", file=sys.stdout)
+    if outcome.status == "failed":
+        print(f"error: {outcome.error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_STOPPED if outcome.status == "stopped" else EXIT_OK
+
+
+def summary_table(outcome) -> str:
+    lines = [f"status: {outcome.status}"]
+    for result in outcome.results:
+        lines.append(f"trial {result.trial} (seed {result.seed}), {result.epochs_done} epoch(s):")
+        lines.append("  case  train cost  train acc  test cost  test acc")
+        for key, m in result.final.items():
+            lines.append(f"  {key:>4}  {m.train_cost:10.4f}  {m.train_accuracy:9.4f}  {m.test_cost:9.4f}"
+                         f"  {m.test_accuracy:8.4f}")
+        for key, epoch in result.diverged_at.items():
+            lines.append(f"  {key:>4}  diverged at epoch {epoch}")
+    return "\n".join(lines)
+
+
+COMMANDS = {"run": cmd_run}
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            raise UsageError("give a command: " + ", ".join(COMMANDS))
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"main.py: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as exc:
+        print(f"main.py: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
