@@ -1,0 +1,209 @@
+"""The one bridge between the engine and the window: a worker object on a QThread.
+
+`RunController.start(config, out_dir)` moves a `RunWorker` to a fresh QThread
+and calls `workbench.runner.run_experiment` there, so TensorFlow is imported
+and every training step runs off the GUI thread. The worker turns the
+engine's listener calls into Qt signals (queued into the GUI thread):
+
+    started(str folder)  status(str)  step(StepEvent)  epoch(EpochEvent)
+    log(str transparency text)  trial_end(TrialResult)  finished(RunOutcome)
+    failed(str one-line error)
+
+Step events are throttled (at most one every `min_step_interval` seconds,
+except the last step of an epoch, which is always sent). Pause, resume and
+stop go through the engine's `RunControl`, which the trainer checks between
+steps. `shutdown()` stops a run, ends the thread and waits for it: the
+window calls it from closeEvent, so no thread outlives the window.
+
+Only QtCore is used here; no widgets.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from engine.events import RunControl
+
+from .config import ExperimentConfig
+
+RUNS_ENV = "RCNN_WORKBENCH_RUNS"
+
+
+def default_runs_dir() -> Path:
+    """Where the window puts run folders: $RCNN_WORKBENCH_RUNS or ~/rcnn-workbench-runs."""
+    env = os.environ.get(RUNS_ENV, "").strip()
+    return Path(env).expanduser() if env else Path.home() / "rcnn-workbench-runs"
+
+
+def new_run_dir(config: ExperimentConfig, base: Path | None = None) -> Path:
+    """A fresh folder name <base>/<YYYYmmdd-HHMMSS>-<arch>[-N]; not created here."""
+    base = Path(base) if base is not None else default_runs_dir()
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = base / f"{stamp}-{config.arch}"
+    n = 2
+    while path.exists():
+        path = base / f"{stamp}-{config.arch}-{n}"
+        n += 1
+    return path
+
+
+class RunWorker(QObject):
+    """Runs one experiment in whatever thread it lives in; a listener for run_experiment."""
+
+    started = Signal(str)
+    status = Signal(str)
+    step = Signal(object)
+    epoch = Signal(object)
+    log = Signal(str)
+    trial_end = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, config: ExperimentConfig, out_dir: Path, control: RunControl | None = None,
+                 min_step_interval: float = 0.05):
+        super().__init__()
+        self.config = config
+        self.out_dir = Path(out_dir)
+        self.control = control or RunControl()
+        self.min_step_interval = min_step_interval
+        self._last_step = 0.0
+        self.steps_seen = 0
+        self.steps_sent = 0
+
+    # ------------------------------------------------------------------ thread entry
+    @Slot()
+    def run(self) -> None:
+        from .runner import RunOutcome, run_experiment   # TensorFlow loads inside, lazily
+        try:
+            outcome = run_experiment(self.config, self.out_dir, listener=self, control=self.control)
+        except Exception as exc:       # run_experiment records its own errors; this is a last resort
+            outcome = RunOutcome("failed", self.out_dir, error=f"{type(exc).__name__}: {exc}")
+        if outcome.status == "failed":
+            self.failed.emit(outcome.error or "the run failed")
+        self.finished.emit(outcome)
+
+    # ------------------------------------------------------------- engine listener
+    def on_started(self, folder) -> None:
+        self.started.emit(str(folder.dir))
+
+    def on_status(self, text: str) -> None:
+        self.status.emit(text)
+
+    def on_step(self, event) -> None:
+        self.steps_seen += 1
+        now = time.monotonic()
+        last_of_epoch = event.step >= event.steps_per_epoch
+        if last_of_epoch or now - self._last_step >= self.min_step_interval:
+            self._last_step = now
+            self.steps_sent += 1
+            self.step.emit(event)
+
+    def on_epoch(self, event, folder) -> None:
+        self.epoch.emit(event)
+        self.log.emit(folder.transparency())
+
+    def on_trial_end(self, result) -> None:
+        self.trial_end.emit(result)
+
+
+class RunController(QObject):
+    """Owns at most one running worker and its thread; forwards the worker's signals.
+
+    Connect to the controller's signals once; every run re-uses them.
+    """
+
+    started = Signal(str)
+    status = Signal(str)
+    step = Signal(object)
+    epoch = Signal(object)
+    log = Signal(str)
+    trial_end = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._worker: RunWorker | None = None
+        self.config: ExperimentConfig | None = None      # the configuration of the current/last run
+        self.out_dir: Path | None = None
+
+    # ------------------------------------------------------------------- state
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.isRunning()
+
+    @property
+    def paused(self) -> bool:
+        return self._worker is not None and self._worker.control.paused
+
+    @property
+    def control(self) -> RunControl | None:
+        return self._worker.control if self._worker is not None else None
+
+    @property
+    def worker(self) -> RunWorker | None:
+        return self._worker
+
+    # ----------------------------------------------------------------- actions
+    def start(self, config: ExperimentConfig, out_dir: Path, min_step_interval: float = 0.05) -> None:
+        if self.running:
+            raise RuntimeError("a run is already in progress")
+        self._release()
+        self.config, self.out_dir = config, Path(out_dir)
+        thread = QThread()
+        thread.setObjectName("rcnn-workbench-run")
+        worker = RunWorker(config, out_dir, min_step_interval=min_step_interval)
+        worker.moveToThread(thread)
+        for name in ("started", "status", "step", "epoch", "log", "trial_end", "failed"):
+            getattr(worker, name).connect(getattr(self, name))
+        worker.finished.connect(self._on_worker_finished)
+        thread.started.connect(worker.run)
+        self._thread, self._worker = thread, worker
+        thread.start()
+
+    def pause(self) -> None:
+        if self._worker is not None:
+            self._worker.control.pause()
+
+    def resume(self) -> None:
+        if self._worker is not None:
+            self._worker.control.resume()
+
+    def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.control.stop()
+
+    def shutdown(self, timeout_ms: int = 60_000) -> bool:
+        """Stop the run, end its thread and wait for it; True when no thread is left running.
+
+        The trainer stops between steps, so this normally returns within a
+        step; only TensorFlow's import (not interruptible) can take longer.
+        """
+        if self._thread is None:
+            return True
+        self.stop()
+        self._thread.quit()
+        done = self._thread.wait(timeout_ms)
+        if done:
+            self._release()
+        return done
+
+    # -------------------------------------------------------------- internals
+    @Slot(object)
+    def _on_worker_finished(self, outcome) -> None:
+        thread = self._thread
+        if thread is not None:
+            thread.quit()
+            thread.wait()       # run() has returned: only the event loop is left to end
+        self._release()
+        self.finished.emit(outcome)
+
+    def _release(self) -> None:
+        if self._thread is not None and not self._thread.isRunning():
+            self._thread = None
+            self._worker = None
