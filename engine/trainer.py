@@ -24,8 +24,15 @@ from .settings import TrainSettings
 
 
 def enable_determinism() -> None:
-    """Same seed, same numbers: deterministic kernels (a run-wide TensorFlow switch)."""
+    """Same seed, same numbers; same maths, same bits (run-wide TensorFlow switches).
+
+    Deterministic kernels make a run repeatable. Grappler's arithmetic optimiser
+    is off because it re-associates sums differently in graphs that differ only
+    by a term multiplied by zero, so a case with P = 0 would drift from case 0 by
+    rounding alone and the comparison between cases would no longer be exact.
+    """
     tf.config.experimental.enable_op_determinism()
+    tf.config.optimizer.set_experimental_options({"arithmetic_optimization": False})
 
 
 class LockstepTrainer:

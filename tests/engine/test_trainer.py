@@ -1,0 +1,128 @@
+"""The lockstep trainer: equal starts, equivalences the spec predicts, divergence, control."""
+import math
+import threading
+
+import numpy as np
+import pytest
+
+from engine import catalog
+from engine.cases import PUBLISHED_CASES, Case, parse_connections, resolve_cases
+from engine.data import load_dataset
+from engine.events import RunControl
+from engine.noise import POST_A_SCHEDULE
+from engine.settings import TrainSettings
+from engine.trainer import LockstepTrainer, enable_determinism
+
+enable_determinism()
+ARCH = catalog.build("post-a")
+DATA = load_dataset("sample", train_limit=100, test_limit=40)
+
+
+class Recorder:
+    def __init__(self):
+        self.steps, self.epochs = [], []
+
+    def on_step(self, event):
+        self.steps.append(event)
+
+    def on_epoch(self, event):
+        self.epochs.append(event)
+
+
+def train(cases, epochs=2, custom=(), listener=None, control=None, **settings):
+    s = TrainSettings(epochs=epochs, batch_size=25, learning_rate=0.003, seed=settings.pop("seed", 3), **settings)
+    trainer = LockstepTrainer(ARCH, resolve_cases(cases, custom), s, DATA, POST_A_SCHEDULE)
+    rec = listener or Recorder()
+    return trainer, trainer.run(rec, control), rec
+
+
+def curves(rec):
+    out = {}
+    for e in rec.epochs:
+        for key, m in e.metrics.items():
+            out.setdefault(key, []).append((m.train_cost, m.train_accuracy, m.test_cost, m.test_accuracy))
+    return out
+
+
+def test_all_cases_start_from_the_same_weights():
+    trainer = LockstepTrainer(ARCH, list(PUBLISHED_CASES.values()), TrainSettings(batch_size=25), DATA,
+                              POST_A_SCHEDULE)
+    first = trainer.weights["0"]
+    for key in PUBLISHED_CASES:
+        for name, var in trainer.weights[key].items():
+            assert np.array_equal(var.numpy(), first[name].numpy())
+
+
+def test_as_published_cases_2_4_6_and_3_5_are_identical():
+    _, result, rec = train(["2", "3", "4", "5", "6"], semantics="as-published")
+    c = curves(rec)
+    assert c["2"] == c["4"] == c["6"]
+    assert c["3"] == c["5"]
+    assert c["2"] != c["3"]
+    assert all(math.isfinite(v) for row in c["2"] for v in row)
+
+
+def test_corrected_cases_2_4_6_and_3_5_differ():
+    _, _, rec = train(["2", "3", "4", "5", "6"], semantics="corrected")
+    c = curves(rec)
+    assert c["2"] != c["4"] and c["4"] != c["6"] and c["2"] != c["6"]
+    assert c["3"] != c["5"]
+
+
+def test_with_p_zero_every_dilated_case_trains_like_case_0():
+    trainer, _, rec = train(["0", "2", "3", "4", "5", "6"], dilation_P=0.0)
+    c = curves(rec)
+    for key in "23456":
+        assert c[key] == c["0"], key
+        for name, var in trainer.weights[key].items():
+            assert np.array_equal(var.numpy(), trainer.weights["0"][name].numpy())
+
+
+def test_a_diverging_case_stops_and_the_others_go_on_unchanged():
+    boom = Case("boom", "boom", "#888888", "manual", parse_connections("1<g3*1e38"))
+    _, result, rec = train(["0", "boom"], epochs=2, custom=[boom])
+    assert result.diverged_at == {"boom": 0}
+    assert rec.epochs[0].diverged_now == ("boom",) and rec.epochs[0].metrics["boom"].diverged
+    assert "boom" not in rec.epochs[1].metrics and result.status == "completed"
+    _, _, alone = train(["0"], epochs=2)
+    assert curves(rec)["0"] == curves(alone)["0"]
+
+
+def test_step_events_report_running_means_and_an_eta():
+    _, _, rec = train(["0", "1"], epochs=2, points_per_epoch=2)
+    assert [(e.epoch, e.step) for e in rec.steps] == [(0, 2), (0, 4), (1, 2), (1, 4)]
+    last = rec.steps[-1]
+    assert last.progress.eta_s is not None and 0 < last.progress.fraction <= 1
+    assert last.running["0"][0] == pytest.approx(rec.epochs[-1].metrics["0"].train_cost)
+    assert rec.epochs[-1].progress.fraction == 1.0
+
+
+def test_stop_between_steps_keeps_finished_epochs():
+    control = RunControl()
+
+    class StopAfterFirstEpoch(Recorder):
+        def on_epoch(self, event):
+            super().on_epoch(event)
+            control.stop()
+
+    _, result, rec = train(["0"], epochs=5, listener=StopAfterFirstEpoch(), control=control)
+    assert result.status == "stopped" and result.epochs_done == 1 and len(rec.epochs) == 1
+
+
+def test_pause_holds_the_run_until_resumed():
+    control = RunControl()
+    control.pause()
+    done = threading.Event()
+    box = {}
+
+    def target():
+        box["result"] = train(["0"], epochs=1, control=control)[1]
+        done.set()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    assert not done.wait(3.0)          # nothing moves while paused
+    control.resume()
+    assert done.wait(60)
+    thread.join()
+    assert box["result"].status == "completed"
