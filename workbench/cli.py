@@ -85,6 +85,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--log-every", type=_positive_int, help="epochs between transparency-log blocks")
     run.add_argument("--out", type=Path, help="run folder (default runs/<time>-<arch>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    imp = sub.add_parser("import-log", help="convert a published transparency log into a run folder")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--out", type=Path, required=True)
+    imp.add_argument("--case", help="post A: keep one case; post B: the case key to file it under (default 1)")
+
+    again = sub.add_parser("rerun", help="re-run a run folder from its manifest and compare the numbers")
+    again.add_argument("run_dir", type=Path)
+    again.add_argument("--out", type=Path, help="folder for the re-run (default: beside the original)")
+    again.add_argument("--quiet", action="store_true")
+
+    exp = sub.add_parser("export", help="one-file exports of a run folder")
+    exp.add_argument("run_dir", type=Path)
+    exp.add_argument("--csv", type=Path, help="all cases and trials in one long-format CSV")
+    exp.add_argument("--zip", type=Path, help="the whole run folder in one ZIP")
     return parser
 
 
@@ -100,8 +115,11 @@ def config_from_args(args) -> ExperimentConfig:
         key, sep, conns = text.partition("=")
         if not sep:
             raise ConfigError(f"--case {text!r}: write KEY=CONNECTIONS, e.g. mine=1<g3,0<p2")
-        custom.append(Case(key.strip(), key.strip(), "#808080", "manual", parse_connections(conns),
-                           f"custom: {conns.strip()}"))
+        try:
+            custom.append(Case(key.strip(), key.strip(), "#808080", "manual", parse_connections(conns),
+                               f"custom: {conns.strip()}"))
+        except ValueError as exc:
+            raise ConfigError(f"--case {text!r}: {exc}") from None
     changes = {"custom_cases": tuple(custom)}
     if args.cases:
         keys = CASE_KEYS if args.cases.strip() == "all" else tuple(k.strip() for k in args.cases.split(","))
@@ -115,6 +133,10 @@ def config_from_args(args) -> ExperimentConfig:
                     args.train_limit if args.train_limit is not None else d.train_limit,
                     args.test_limit if args.test_limit is not None else d.test_limit,
                     args.train_skip if args.train_skip is not None else d.train_skip)
+    from engine.data import SOURCES
+    if data.source.strip().lower() not in SOURCES and not Path(data.source).exists():
+        raise ConfigError(f"--data {data.source}: no such file or folder "
+                          f"(use sample, mnist, fashion-mnist or a path to mnist.npz / an IDX folder)")
     changes["data"] = data
     train = {}
     for arg, name in (("epochs", "epochs"), ("batch_size", "batch_size"), ("lr", "learning_rate"),
@@ -230,7 +252,57 @@ def summary_table(outcome) -> str:
     return "\n".join(lines)
 
 
-COMMANDS = {"run": cmd_run}
+def cmd_import_log(args) -> int:
+    from .published_logs import LogFormatError, import_log
+    try:
+        log = import_log(args.file, args.out, case=args.case)
+    except (LogFormatError, OSError) as exc:
+        print(f"main.py: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    epochs = len({(r.case, r.epoch) for r in log.rows})
+    print(f"imported {log.layout} log: cases {', '.join(log.cases)}, {len(log.rows)} rows "
+          f"({epochs} case-epochs) -> {args.out}")
+    for note in log.notes:
+        print(f"  note: {note}")
+    return EXIT_OK
+
+
+def cmd_rerun(args) -> int:
+    from engine.events import RunControl
+    from .config import ConfigError
+    from .rerun import rerun
+    from .run_folder import read_manifest
+    try:
+        manifest = read_manifest(args.run_dir)
+        config = ExperimentConfig.from_dict(manifest["config"])
+    except (OSError, ValueError, KeyError, ConfigError) as exc:
+        print(f"main.py: error: {args.run_dir}: cannot re-run ({exc})", file=sys.stderr)
+        return EXIT_USAGE
+    control = RunControl()
+    report = rerun(args.run_dir, args.out, ProgressBar(config, quiet=args.quiet), control)
+    print(report.message)
+    print(f"re-run folder: {report.rerun}")
+    return EXIT_OK if report.match else EXIT_FAILED
+
+
+def cmd_export(args) -> int:
+    from .export import export_long_csv, export_zip
+    if not args.csv and not args.zip:
+        raise UsageError("export needs --csv FILE and/or --zip FILE")
+    try:
+        if args.csv:
+            n = export_long_csv(args.run_dir, args.csv)
+            print(f"{n} rows -> {args.csv}")
+        if args.zip:
+            n = export_zip(args.run_dir, args.zip)
+            print(f"{n} files -> {args.zip}")
+    except (OSError, ValueError) as exc:
+        print(f"main.py: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "import-log": cmd_import_log, "rerun": cmd_rerun, "export": cmd_export}
 
 
 def main(argv: list[str]) -> int:

@@ -113,8 +113,20 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, listener=None,
         outcome.status = "failed"
         outcome.error = _one_line(exc)
         folder.manifest["traceback"] = traceback.format_exc()
+    _export_tensorboard(folder)
     folder.finish(outcome.status, outcome.error)
     return outcome
+
+
+def _export_tensorboard(folder: RunFolder) -> None:
+    """Event files beside the CSV, so the run opens in TensorBoard; never fatal."""
+    if not folder.rows:
+        return
+    try:
+        from .tensorboard_export import export_tensorboard
+        export_tensorboard(folder.rows, folder.dir)
+    except Exception as exc:  # the metrics are safe in metrics.csv whatever happens here
+        folder.manifest["notes"].append(f"TensorBoard export failed: {_one_line(exc)}")
 
 
 def _one_line(exc: BaseException) -> str:
