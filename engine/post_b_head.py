@@ -1,0 +1,167 @@
+"""What the five post-B architectures share: the conv head, the loss and the BPTT driver.
+
+Post B (review_RNN, original-experiments.md §3) runs an RCNN over four inputs
+(3×3 SAME input conv W, 1×1 recurrent conv H, ELU) and classifies only the
+**last** timestep's output with a small conv head:
+
+    conv 3×3 C→7 + ELU → avg-pool 2 → conv 3×3 7→9 + ELU → avg-pool 2
+    → conv 1×1 9→10 + ELU → global average pool = logits → softmax.
+
+The published cost is the batch MEAN of the softmax cross-entropy on those
+logits; the manual backward pass computes the exact gradient of that mean
+(so the head is seeded with (p − y)/B).
+
+State. The published code stored and read the **pre-activation** z_t
+(`hidden_record`), in all five scripts; we keep that: the recurrent state of
+every post-B architecture is z_t, the output of timestep t is ELU(z_t) and only
+ELU(z_3) reaches the head. (The internal-conv architecture carries its internal
+block's output instead, in corrected mode; see internal_conv.py.)
+
+Per-timestep gradients, in the space of the state z_t (the analogue of post A's
+h_t, where the recurrence lives):
+
+- g_t: what reaches z_t from the head, ELU'(z_3) ⊙ dL/dh_3 for t = 3 and zero
+  for t < 3 (only the last timestep feeds the head);
+- p_s: what timestep s passes back to the immediately previous state z_(s−1)
+  (the one-step recurrent path; lag-2 and concat have further paths to older
+  states, which flow into in_t as ordinary BPTT but are not "p");
+- in_t = g_t + (everything later timesteps pass back to z_t) + the dilated
+  terms of cases.extra_gradient, and δ_t = in_t is the gradient at z_t.
+
+Semantics. corrected: h_(−1) = 0, the state is the current batch's previous
+tensor, full BPTT, the authors' intended wiring. as-published: autodiff gets no
+gradient through time (stop_gradient on the carried state, as a tf.Variable
+read gave) and the published wiring (b: stream 0 fed twice, stream 2 unused;
+d: internal conv dead). The stale-state race (the slot read returned another
+batch's values) and Adam training the state slots are NOT reproduced: neither
+is deterministic or meaningful. The published manual `backprop` methods were
+never called, so for manual cases the as-published reading is plain BPTT on the
+published wiring.
+
+The trainer does not pass the semantics to `forward`; an architecture whose
+forward wiring differs between the modes (b, d) therefore holds it as
+`self.semantics` (`set_semantics`) and refuses a semantics it was not set to.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import tensorflow as tf
+
+from . import gradients as G
+from .architecture import Architecture
+from .cases import Connection, extra_gradient
+from .settings import SEMANTICS
+
+
+def _acc(grads: dict, name: str, value) -> None:
+    grads[name] = value if name not in grads else grads[name] + value
+
+
+class PostB(Architecture):
+    cost_is_batch_sum = False          # post B logged the per-batch mean cross-entropy
+    wiring_differs = False             # True where the as-published forward wiring differs (b, d)
+    # Published N(0, sd): RCNN kernels 1.0, head CNN 0.05 (concat overrides to 1.0).
+    STDDEV: dict[str, float] = {"W": 1.0, "H": 1.0, "L2": 0.05, "L3": 0.05, "L4": 0.05}
+
+    def __init__(self, description):
+        super().__init__(description)
+        self.semantics = "corrected"
+        self.shapes = {k: tuple(v) for k, v in description.weights.items()}
+
+    # ---------------------------------------------------------------- configuration
+    def set_semantics(self, semantics: str) -> None:
+        if semantics not in SEMANTICS:
+            raise ValueError(f"semantics must be one of {', '.join(SEMANTICS)}")
+        self.semantics = semantics
+
+    def _mode(self, semantics: str | None) -> str:
+        if semantics is None:
+            return self.semantics
+        if self.wiring_differs and semantics != self.semantics:
+            raise ValueError(f"{self.description.key}: the forward wiring depends on the semantics; "
+                             f"call set_semantics({semantics!r}) before training (it is {self.semantics!r})")
+        return semantics
+
+    def published_stddev(self, name: str) -> float:
+        return self.STDDEV[name]
+
+    def autodiff_bptt(self, semantics):
+        self._mode(semantics)
+        return semantics == "corrected"
+
+    # ---------------------------------------------------------------- head
+    def head_forward(self, w, fwd: dict) -> dict:
+        """Adds the head activations, logits and probs to `fwd` (which holds zs)."""
+        h = tf.nn.elu(fwd["zs"][-1])
+        c2 = tf.nn.conv2d(h, w["L2"], 1, "SAME")
+        a2 = tf.nn.elu(c2)
+        p2 = tf.nn.avg_pool2d(a2, 2, 2, "VALID")
+        c3 = tf.nn.conv2d(p2, w["L3"], 1, "SAME")
+        a3 = tf.nn.elu(c3)
+        p3 = tf.nn.avg_pool2d(a3, 2, 2, "VALID")
+        c4 = tf.nn.conv2d(p3, w["L4"], 1, "SAME")
+        a4 = tf.nn.elu(c4)
+        logits = tf.reduce_mean(a4, axis=[1, 2])
+        fwd.update(h=h, c2=c2, a2=a2, p2=p2, c3=c3, a3=a3, p3=p3, c4=c4, a4=a4, logits=logits,
+                   probs=tf.nn.softmax(logits))
+        return fwd
+
+    def head_backward(self, w, fwd, y_onehot):
+        """Head weight gradients and dL/dh for h = ELU(z_3), of the batch-mean cross-entropy."""
+        batch = tf.cast(tf.shape(y_onehot)[0], y_onehot.dtype)
+        d_logits = (fwd["probs"] - y_onehot) / batch
+        a4 = fwd["a4"]
+        dc4 = G.global_avg_pool_grad(d_logits, (a4.shape[1], a4.shape[2])) * G.elu_grad(fwd["c4"])
+        dL4 = G.pointwise_filter_grad(fwd["p3"], dc4)
+        dp3 = G.pointwise_input_grad(dc4, w["L4"])
+        dc3 = G.avg_pool_grad(dp3, tf.shape(fwd["a3"])) * G.elu_grad(fwd["c3"])
+        dL3 = G.conv_filter_grad(fwd["p2"], dc3, self.shapes["L3"], "SAME")
+        dp2 = G.conv_input_grad(dc3, w["L3"], tf.shape(fwd["p2"]), "SAME")
+        dc2 = G.avg_pool_grad(dp2, tf.shape(fwd["a2"])) * G.elu_grad(fwd["c2"])
+        dL2 = G.conv_filter_grad(fwd["h"], dc2, self.shapes["L2"], "SAME")
+        dh = G.conv_input_grad(dc2, w["L2"], tf.shape(fwd["h"]), "SAME")
+        return {"L2": dL2, "L3": dL3, "L4": dL4}, dh
+
+    # ---------------------------------------------------------------- losses
+    def example_costs(self, fwd, y_onehot):
+        return tf.nn.softmax_cross_entropy_with_logits(labels=y_onehot, logits=fwd["logits"])
+
+    def autodiff_loss(self, fwd, y_onehot, semantics):
+        """The published cost: the batch mean of the softmax cross-entropy (both modes)."""
+        return tf.reduce_mean(self.example_costs(fwd, y_onehot))
+
+    # ---------------------------------------------------------------- BPTT driver
+    def head_gradients(self, w, fwd, y_onehot):
+        """(head weight grads, g) with g[t] the head gradient at the state z_t (zero for t < T−1)."""
+        head, dh = self.head_backward(w, fwd, y_onehot)
+        zs = fwd["zs"]
+        g = [tf.zeros_like(z) for z in zs[:-1]] + [dh * G.elu_grad(zs[-1])]
+        return head, g
+
+    def manual_gradients(self, w, fwd, xs, y_onehot, connections: Sequence[Connection], D, semantics):
+        mode = self._mode(semantics)
+        grads, g = self.head_gradients(w, fwd, y_onehot)
+        zs, us = fwd["zs"], fwd["us"]
+        T = self.timesteps
+        received = [None] * T            # what later timesteps passed back to z_t
+        p = {}
+        for t in reversed(range(T)):
+            delta = g[t] if received[t] is None else g[t] + received[t]
+            extra = extra_gradient(t, connections, D, g, p)
+            if extra is not None:
+                delta = delta + extra
+            _acc(grads, "W", G.conv_filter_grad(us[t], delta, self.shapes["W"], "SAME"))
+            self.input_backward(w, fwd, xs, t, delta, grads, mode)
+            back = self.step_backward(w, fwd, t, delta, grads, mode)
+            p[t] = back.get(t - 1, tf.zeros_like(zs[t]))
+            for k, grad in back.items():
+                received[k] = grad if received[k] is None else received[k] + grad
+        return [grads]
+
+    def input_backward(self, w, fwd, xs, t, delta, grads, mode) -> None:
+        """Gradients of layers before the RCNN input (multi-stream only)."""
+
+    def step_backward(self, w, fwd, t, delta, grads, mode) -> dict:
+        """Recurrent weight gradients of timestep t into `grads`; returns {k: dL/dz_k} for k < t."""
+        raise NotImplementedError
