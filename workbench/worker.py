@@ -21,10 +21,35 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+def guard_pyside_refcounts() -> None:
+    """Make None, True and False immortal, as Python 3.12 does; a no-op on 3.12+.
+
+    PySide6 6.12 is an abi3 build whose void methods (setText, setVisible,
+    QPen.setWidth, ...) and some bool-returning ones hand back None/True
+    without a new reference. Python 3.12+ does not care (these objects are
+    immortal there); on 3.11 every such call lowers the reference count, and
+    after ~16 000 calls Python aborts with "none_dealloc: deallocating None".
+    Raising the counts by 2**40 gives them the 3.12 behaviour. Called on
+    import of this module, which every part of the window imports.
+    """
+    if sys.version_info >= (3, 12) or getattr(guard_pyside_refcounts, "done", False):
+        return
+    import ctypes
+    for obj in (None, True, False):
+        count = ctypes.c_ssize_t.from_address(id(obj))
+        if count.value < 1 << 39:
+            count.value += 1 << 40
+    guard_pyside_refcounts.done = True
+
+
+guard_pyside_refcounts()
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot  # noqa: E402  (after the guard)
 
 from engine.events import RunControl
 
