@@ -161,6 +161,10 @@ def _rcnn_blocks(T, C, S, blocks, edges, lag2=False):
 
 _COMPUTE.update({
     "vanilla": ("engine.vanilla", "Vanilla"),
+    "multi-stream": ("engine.multi_stream", "MultiStream"),
+    "concat": ("engine.concat", "Concat"),
+    "internal-conv": ("engine.internal_conv", "InternalConv"),
+    "lag2": ("engine.lag2", "Lag2"),
 })
 
 
@@ -177,4 +181,133 @@ def _vanilla() -> ArchitectureDescription:
         "An RCNN reads a clean and three noisy copies of a digit; its last output feeds a small conv head.",
         blocks, edges, weights,
         ("corrected and as-published share the wiring; " + POST_B_AUTODIFF, POST_B_MANUAL),
+        POST_B_SCHEDULE)
+
+
+# multi-stream: streams 0 and 3 are conv (3×3 VALID 1→1 + ELU), 1 and 2 FC (784→676 + tanh).
+MULTI_STREAM_CORRECTED = (0, 1, 2, 3)     # stream feeding timestep t
+MULTI_STREAM_PUBLISHED = (0, 0, 1, 3)     # stream 0 fed twice, stream 2 unused
+_STREAMS = {0: ("S0", "conv 3×3 VALID 1→1 + ELU", (3, 3, 1, 1)),
+            1: ("S1", "FC 784→676 + tanh → 26×26", (784, 676)),
+            2: ("S2", "FC 784→676 + tanh → 26×26", (784, 676)),
+            3: ("S3", "conv 3×3 VALID 1→1 + ELU", (3, 3, 1, 1))}
+MULTI_STREAM_NOISE = (noise_spec("none"),) * POST_B_T   # published case b used no noise
+
+
+@_describer("multi-stream")
+def _multi_stream() -> ArchitectureDescription:
+    T, C, S = POST_B_T, 5, 26
+    blocks, edges = [], []
+    for t in range(T):
+        blocks.append(Block(f"x{t}", "clean x", "noise", (28, 28, 1), t,
+                            detail=f"timestep {t}: {MULTI_STREAM_NOISE[t].formula} (published case b used no noise)"))
+    weights = {}
+    for k, (name, label, shape) in _STREAMS.items():
+        blocks.append(Block(f"s{k}", f"stream {k}: {label}", "stream", (S, S, 1), MULTI_STREAM_CORRECTED.index(k),
+                            (name,), f"stream {k} feeds timestep {MULTI_STREAM_CORRECTED.index(k)}; "
+                            + ("N(0, 1) published init" if len(shape) == 2 else "N(0, 0.05) published init")))
+        weights[name] = shape
+    for t in range(T):
+        k = MULTI_STREAM_CORRECTED[t]
+        edges.append(Edge(f"x{t}", f"s{k}"))
+        edges.append(Edge(f"s{k}", f"r{t}", label=f"stream {k} → timestep {t}"))
+    edges.append(Edge("s0", "r1", "inert", "as published: stream 0 fed again at timestep 1 (stream 1 moves to "
+                                           "timestep 2, stream 2 built but unused)"))
+    _rcnn_blocks(T, C, S, blocks, edges)
+    edges += [Edge(f"r{t - 1}", f"r{t}", "recurrent", "H·z (pre-activation)") for t in range(1, T)]
+    weights.update({"W": (3, 3, 1, C), "H": (1, 1, C, C), **_post_b_head(C, S, f"r{T - 1}", blocks, edges, 0.05)})
+    return _post_b_description(
+        "multi-stream", "Post B (b): multi-stream RCNN",
+        "Each timestep reads a different learned view of the digit (two conv and two FC streams, 26×26).",
+        blocks, edges, weights,
+        ("corrected: timestep t reads stream t (0 conv, 1 FC, 2 FC, 3 conv): every stream is used once.",
+         "as-published: timesteps read streams (0, 0, 1, 3): stream 0 twice, stream 2 built but unused "
+         "(its weight gets no gradient). " + POST_B_AUTODIFF, POST_B_MANUAL,
+         "default noise: none at every timestep, as published (the user may add noise; stream t reads "
+         "timestep t's input)."),
+        MULTI_STREAM_NOISE)
+
+
+CONCAT_C = 3
+
+
+@_describer("concat")
+def _concat() -> ArchitectureDescription:
+    T, C, S = POST_B_T, CONCAT_C, 28
+    M = C * (T + 1)
+    blocks, edges = [], []
+    _post_b_inputs(T, POST_B_SCHEDULE, (S, S, 1), blocks, edges)
+    for t in range(T):
+        blocks.append(Block(f"r{t}", f"z{t} = conv3×3 x{t} + (H·M)[{C * t}:{C * t + C}]", "recurrent", (S, S, C), t,
+                            ("W", "H"), f"3×3 SAME convolution 1→{C} of the input plus output channels "
+                            f"{C * t}–{C * t + C - 1} of a 1×1 convolution {M}→{M} of the memory; then z{t} "
+                            f"is written to memory channels {C * t + C}–{C * t + 2 * C - 1}"))
+        edges.append(Edge("mem", f"r{t}", "recurrent", f"H → channels {C * t}–{C * t + C - 1}"))
+        edges.append(Edge(f"r{t}", "mem", "recurrent", f"z{t} → memory channels {C * t + C}–{C * t + 2 * C - 1}"))
+    blocks.append(Block("mem", f"memory M: {T + 1} × {C} channels", "combine", (S, S, M), None, (),
+                        f"concatenated pre-activations [0 | z0 | z1 | z2 | z3]; channels 0–{C - 1} are never "
+                        "written (always zero)"))
+    weights = {"W": (3, 3, 1, C), "H": (1, 1, M, M), **_post_b_head(C, S, f"r{T - 1}", blocks, edges, 1.0)}
+    return _post_b_description(
+        "concat", "Post B (c): concatenated-memory RCNN",
+        "Every timestep writes its state into its own channels of one memory, which a 15→15 1×1 conv reads.",
+        blocks, edges, weights,
+        ("corrected and as-published share the wiring (memory channels of timesteps not yet run are zero); "
+         + POST_B_AUTODIFF, POST_B_MANUAL,
+         "published: lr 0.00001 and N(0, 1) head init; the published run diverged (cost 5e17 in epoch 0) and "
+         "stayed at chance.",
+         "p_s is the memory gradient's slice for z_(s−1); what s passes to older states flows as ordinary BPTT."),
+        POST_B_SCHEDULE)
+
+
+@_describer("internal-conv")
+def _internal_conv() -> ArchitectureDescription:
+    T, C, S = POST_B_T, 5, 28
+    blocks, edges = [], []
+    _post_b_inputs(T, POST_B_SCHEDULE, (S, S, 1), blocks, edges)
+    for t in range(T):
+        blocks.append(Block(f"r{t}", f"z{t} = conv3×3 x{t} + H·q{t - 1}" if t else "z0 = conv3×3 x0", "recurrent",
+                            (S, S, C), t, ("W", "H"),
+                            "3×3 SAME convolution 1→5 of the input plus a 1×1 convolution of the previous "
+                            "timestep's internal-conv output q (zero before timestep 0)"))
+    weights = {"W": (3, 3, 1, C), "H": (1, 1, C, C)}
+    for t in range(T - 1):
+        blocks.append(Block(f"k{t}", f"q{t} = ELU(conv1×1 ELU(z{t}))", "recurrent", (S, S, C), t, (f"K{t}",),
+                            "internal convolution 5→5 + ELU on the hidden output before it passes to the next "
+                            "timestep (N(0, 0.05) published init)"))
+        weights[f"K{t}"] = (1, 1, C, C)
+        edges.append(Edge(f"r{t}", f"k{t}", label="ELU(z)"))
+        edges.append(Edge(f"k{t}", f"r{t + 1}", "recurrent", "H·q"))
+        edges.append(Edge(f"r{t}", f"r{t + 1}", "inert", "as published: z carried directly; the internal conv's "
+                                                         "output went nowhere"))
+    weights.update(_post_b_head(C, S, f"r{T - 1}", blocks, edges, 0.05))
+    return _post_b_description(
+        "internal-conv", "Post B (d): internal-conv RCNN",
+        "Like vanilla, but the hidden state passes through an extra 1×1 conv + ELU before the next timestep.",
+        blocks, edges, weights,
+        ("corrected: the state carried to timestep t+1 is q_t = ELU(conv1×1(ELU(z_t), K_t)), t = 0, 1, 2 "
+         "(the post's intent); z_3 feeds the head.",
+         "as-published: the recurrence carries z_t and the internal convs' output is unused (dead code), so "
+         "K0–K2 get no gradient and the network equals vanilla. " + POST_B_AUTODIFF, POST_B_MANUAL,
+         "p_s is the gradient timestep s sends to z_(s−1), i.e. through the internal conv in corrected mode."),
+        POST_B_SCHEDULE)
+
+
+@_describer("lag2")
+def _lag2() -> ArchitectureDescription:
+    T, C, S = POST_B_T, 5, 28
+    blocks, edges = [], []
+    _post_b_inputs(T, POST_B_SCHEDULE, (S, S, 1), blocks, edges)
+    _rcnn_blocks(T, C, S, blocks, edges, lag2=True)
+    edges += [Edge(f"r{t - 1}", f"r{t}", "recurrent", "H1·z") for t in range(1, T)]
+    edges += [Edge(f"r{t - 2}", f"r{t}", "skip", "H2·z (lag 2)") for t in range(2, T)]
+    weights = {"W": (3, 3, 1, C), "H1": (1, 1, C, C), "H2": (1, 1, C, C),
+               **_post_b_head(C, S, f"r{T - 1}", blocks, edges, 0.05)}
+    return _post_b_description(
+        "lag2", "Post B (e): lag-2 RCNN",
+        "The state depends on the two previous states through two recurrent kernels.",
+        blocks, edges, weights,
+        ("corrected and as-published share the wiring; " + POST_B_AUTODIFF, POST_B_MANUAL,
+         "p_s = H1ᵀδ_s, the one-step path only (what s passes to z_(s−1)); the lag-2 path H2ᵀδ_s reaches "
+         "z_(s−2) as ordinary BPTT and is not part of p_s."),
         POST_B_SCHEDULE)

@@ -73,3 +73,12 @@ def test_pooling_gradients():
     d1, d2 = t64(*pooled.shape), t64(*gap.shape)
     assert rel_err(G.avg_pool_grad(d1, tf.shape(x)), tape.gradient(pooled, x, output_gradients=d1)) < 1e-8
     assert rel_err(G.global_avg_pool_grad(d2, (8, 8)), tape.gradient(gap, x, output_gradients=d2)) < 1e-8
+
+
+def test_tanh_gradient_from_output():
+    z = t64(4, 9)
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        a = tf.tanh(z)
+    dz = t64(4, 9)
+    assert rel_err(dz * G.tanh_grad_from_output(a), tape.gradient(a, z, output_gradients=dz)) < 1e-12

@@ -13,7 +13,7 @@ from engine.settings import TrainSettings
 from engine.trainer import LockstepTrainer
 from workbench.config import load_preset
 
-KEYS = ("vanilla",)
+KEYS = ("vanilla", "multi-stream", "concat", "internal-conv", "lag2")
 ARCHS = {}
 
 
@@ -91,8 +91,15 @@ def test_dilated_connection_adds_d_times_signal_to_target_gradient(key):
 
 def one_step(key, w, fwd, z_prev):
     """The direct path from z_1 into z_2 (what p_2 differentiates), per architecture."""
-    if key == "vanilla":
+    if key in ("vanilla", "multi-stream"):
         return tf.nn.conv2d(z_prev, w["H"], 1, "SAME")
+    if key == "lag2":                                       # the one-step kernel only, not H2
+        return tf.nn.conv2d(z_prev, w["H1"], 1, "SAME")
+    if key == "concat":                                     # z_1 sits in memory channels 6-8, z_2 reads 6-8
+        return tf.nn.conv2d(z_prev, w["H"][:, :, 6:9, 6:9], 1, "SAME")
+    if key == "internal-conv":                              # through the internal block K1
+        q = tf.nn.elu(tf.nn.conv2d(tf.nn.elu(z_prev), w["K1"], 1, "SAME"))
+        return tf.nn.conv2d(q, w["H"], 1, "SAME")
     raise KeyError(key)
 
 
@@ -133,26 +140,75 @@ def test_description_weights_are_what_the_engine_allocates(key):
 
 
 def test_published_stddevs():
-    assert arch("vanilla").published_stddev("W") == arch("vanilla").published_stddev("H") == 1.0
-    assert arch("vanilla").published_stddev("L2") == 0.05
+    """RCNN W and H 1.0, head CNN 0.05 except concat 1.0, FC streams 1.0 (spec §3.1)."""
+    for key in KEYS:
+        desc, A = catalog.describe(key), arch(key)
+        for name in desc.weights:
+            sd = A.published_stddev(name)
+            if name[0] in "WH" or name in ("S1", "S2") or key == "concat":
+                assert sd == 1.0, (key, name)
+            else:
+                assert sd == 0.05, (key, name)
 
 
 @pytest.mark.parametrize("key", KEYS)
-def test_as_published_autodiff_has_no_gradient_through_time(key):
+def test_as_published_manual_is_bptt_on_the_published_wiring(key):
+    """As published: autodiff stops the gradient at the carried state; the manual cases are full
+    BPTT of the published wiring (b: streams 0, 0, 1, 3; d: the internal conv dead)."""
     A, w, xs, y = setup(key, np.float64)
     A.set_semantics("as-published")
     try:
         assert A.autodiff_bptt("as-published") is False
-        with tf.GradientTape() as tape:
-            fwd = A.forward(w, xs, bptt=False)
-            loss = A.autodiff_loss(fwd, y, "as-published")
-        grads = dict(zip(w, tape.gradient(loss, list(w.values()))))
-        # the head sees the same forward; the recurrent weights differ (manual keeps BPTT)
+        fwd = A.forward(w, xs)
         [manual] = A.manual_gradients(w, fwd, xs, y, (), 0.0, "as-published")
-        assert rel_err(grads["L2"], manual["L2"]) < 1e-8
-        assert rel_err(grads["W"], manual["W"]) > 1e-6
+        with tf.GradientTape(persistent=True) as tape:
+            full = A.autodiff_loss(A.forward(w, xs, bptt=True), y, "as-published")
+            cut = A.autodiff_loss(A.forward(w, xs, bptt=False), y, "as-published")
+        bptt = dict(zip(w, tape.gradient(full, list(w.values()))))
+        no_bptt = dict(zip(w, tape.gradient(cut, list(w.values()))))
+        unused = {"multi-stream": {"S2"}, "internal-conv": {"K0", "K1", "K2"}}.get(key, set())
+        assert set(manual) == set(w) - unused
+        assert all(bptt[n] is None and no_bptt[n] is None for n in unused)
+        for name in manual:
+            assert rel_err(manual[name], bptt[name]) < 1e-8, name
+        assert rel_err(no_bptt["L2"], bptt["L2"]) < 1e-12           # same forward, same head
+        assert rel_err(no_bptt["W"], bptt["W"]) > 1e-6              # but no gradient through time
     finally:
         A.set_semantics("corrected")
+
+
+def test_published_wiring_of_multi_stream_and_internal_conv():
+    A, w, xs, y = setup("multi-stream", np.float64)
+    corrected = A.forward(w, xs)
+    A.set_semantics("as-published")
+    try:
+        published = A.forward(w, xs)
+    finally:
+        A.set_semantics("corrected")
+    stream = [A._stream(w, k, xs[t])[0] for t, k in enumerate((0, 1, 2, 3))]
+    for t in range(4):
+        assert np.array_equal(corrected["us"][t], stream[t])
+    assert np.array_equal(published["us"][1], A._stream(w, 0, xs[1])[0])     # stream 0 again
+    assert np.array_equal(published["us"][2], A._stream(w, 1, xs[2])[0])     # stream 2 skipped
+    # internal conv as published = vanilla with the same W, H and head
+    A, w, xs, y = setup("internal-conv", np.float64)
+    A.set_semantics("as-published")
+    try:
+        published = A.forward(w, xs)
+    finally:
+        A.set_semantics("corrected")
+    vanilla = arch("vanilla").forward({n: v for n, v in w.items() if n[0] != "K"}, xs)
+    assert rel_err(published["probs"], vanilla["probs"]) < 1e-12
+    assert rel_err(A.forward(w, xs)["probs"], vanilla["probs"]) > 1e-6
+
+
+@pytest.mark.parametrize("key", ["multi-stream", "internal-conv"])
+def test_wiring_that_depends_on_semantics_refuses_a_mode_it_was_not_set_to(key):
+    A, w, xs, y = setup(key, np.float32)
+    with pytest.raises(ValueError, match="set_semantics"):
+        A.manual_gradients(w, A.forward(w, xs), xs, y, (), 0.0, "as-published")
+    with pytest.raises(ValueError, match="set_semantics"):
+        A.autodiff_bptt("as-published")
 
 
 def test_case_notes_for_post_b():

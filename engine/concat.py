@@ -1,0 +1,68 @@
+"""Post B case c, concat: one memory holding every timestep's state side by side.
+
+With C = 3 channels per timestep and T = 4, the memory M has C·(T+1) = 15
+channels: [0 | z_0 | z_1 | z_2 | z_3] (channels 0–2 are never written). Step t
+reads the memory as it stands and writes z_t into channels 3t+3 … 3t+5:
+
+    z_t = conv3×3_SAME(x_t, W) + (conv1×1(M_(t−1), H))[…, 3t : 3t+3],   H: 15→15
+
+where M_(t−1) holds z_0 … z_(t−1) and zeros elsewhere (M_(−1) = 0). The state is
+the pre-activation z_t, as published; only ELU(z_3) feeds the head.
+
+Backward: dL/dM_(t−1) = (H[…, 3t:3t+3])ᵀδ_t, whose slice at channels of z_k
+goes to z_k for every k < t (dense BPTT through the memory). p_s, the signal
+dilated "p" connections read, is the slice that goes to the immediately
+previous state z_(s−1); the slices for older states flow as ordinary BPTT.
+Only columns 3t…3t+2 of H are used at step t, and the rows of channels 0–2 and
+the columns 12–14 never receive gradient (always-zero memory / never-read output).
+
+corrected and as-published share the wiring; as-published autodiff stops the
+gradient at the memory read, manual cases are plain BPTT. Published: lr 1e-5,
+N(0, 1) head init, and the run diverged. Stale memory values (the published read
+returned the previous batch's z's in the not-yet-written channels) and Adam
+training of the memory variable are not reproduced.
+"""
+from __future__ import annotations
+
+import tensorflow as tf
+
+from . import gradients as G
+from .post_b_head import PostB, _acc
+
+
+class Concat(PostB):
+    STDDEV = {"W": 1.0, "H": 1.0, "L2": 1.0, "L3": 1.0, "L4": 1.0}
+
+    def __init__(self, description):
+        super().__init__(description)
+        self.C = self.shapes["W"][-1]
+        self.M = self.shapes["H"][-1]
+
+    def _memory(self, zs):
+        zero = tf.zeros_like(zs[0]) if zs else None
+        return tf.concat([zero] + zs + [zero] * (self.timesteps - len(zs)), axis=-1)
+
+    def forward(self, w, xs, *, bptt=True, semantics=None):
+        self._mode(semantics)
+        carry = (lambda s: s) if bptt else tf.stop_gradient
+        C = self.C
+        us = [xs[t] for t in range(self.timesteps)]
+        zs, mems = [], []
+        for t, u in enumerate(us):
+            z = tf.nn.conv2d(u, w["W"], 1, "SAME")
+            mem = self._memory(zs) if zs else tf.zeros(tf.concat([tf.shape(z)[:3], [self.M]], 0), z.dtype)
+            mems.append(mem)
+            if t:
+                z = z + tf.nn.conv2d(carry(mem), w["H"], 1, "SAME")[..., C * t:C * (t + 1)]
+            zs.append(z)
+        return self.head_forward(w, {"us": us, "zs": zs, "mems": mems})
+
+    def step_backward(self, w, fwd, t, delta, grads, mode):
+        if t == 0:
+            return {}
+        C = self.C
+        mem = fwd["mems"][t]
+        dH = G.pointwise_filter_grad(mem, delta)                       # [1,1,15,3]: columns 3t..3t+2
+        _acc(grads, "H", tf.pad(dH, [[0, 0], [0, 0], [0, 0], [C * t, self.M - C * (t + 1)]]))
+        d_mem = G.pointwise_input_grad(delta, w["H"][..., C * t:C * (t + 1)])
+        return {k: d_mem[..., C * (k + 1):C * (k + 2)] for k in range(t)}

@@ -1,0 +1,54 @@
+"""Post B case e, lag-2: the state depends on the two previous states.
+
+    z_t = conv3×3_SAME(x_t, W) + conv1×1(z_(t−1), H1) + conv1×1(z_(t−2), H2),   z_(−1) = z_(−2) = 0
+
+The state is the pre-activation z_t (the published `hidden_record`, 6 slots,
+slots 0–1 never written); only ELU(z_3) feeds the head (post_b_head.py).
+
+Backward: δ_t = in_t = dL/dz_t receives the one-step pass-back H1ᵀδ_(t+1) and
+the lag-2 pass-back H2ᵀδ_(t+2) (plain BPTT), plus g_t and the dilated terms.
+
+p_s (the signal dilated connections "p" read) is the **one-step path only**:
+p_s = H1ᵀδ_s, what timestep s passes back to the previous state z_(s−1) — the
+same meaning as in post A. The lag-2 path H2ᵀδ_s (to z_(s−2)) is not part of
+p_s; it always reaches z_(s−2) through ordinary BPTT. So case 3's in_1 += D·p_3
+adds D·H1ᵀδ_3 on top of the H2ᵀδ_3 that timestep 1 already receives.
+
+corrected and as-published share the wiring; as-published autodiff stops the
+gradient at both carried states (the slot reads), manual cases are plain BPTT.
+Stale slot values and Adam training of the slots are not reproduced.
+"""
+from __future__ import annotations
+
+import tensorflow as tf
+
+from . import gradients as G
+from .post_b_head import PostB, _acc
+
+
+class Lag2(PostB):
+    STDDEV = {**PostB.STDDEV, "H1": 1.0, "H2": 1.0}
+
+    def forward(self, w, xs, *, bptt=True, semantics=None):
+        self._mode(semantics)
+        carry = (lambda s: s) if bptt else tf.stop_gradient
+        us = [xs[t] for t in range(self.timesteps)]
+        zs = []
+        for t, u in enumerate(us):
+            z = tf.nn.conv2d(u, w["W"], 1, "SAME")
+            if t >= 1:
+                z = z + tf.nn.conv2d(carry(zs[t - 1]), w["H1"], 1, "SAME")
+            if t >= 2:
+                z = z + tf.nn.conv2d(carry(zs[t - 2]), w["H2"], 1, "SAME")
+            zs.append(z)
+        return self.head_forward(w, {"us": us, "zs": zs})
+
+    def step_backward(self, w, fwd, t, delta, grads, mode):
+        zs, back = fwd["zs"], {}
+        if t >= 1:
+            _acc(grads, "H1", G.pointwise_filter_grad(zs[t - 1], delta))
+            back[t - 1] = G.pointwise_input_grad(delta, w["H1"])      # p_t
+        if t >= 2:
+            _acc(grads, "H2", G.pointwise_filter_grad(zs[t - 2], delta))
+            back[t - 2] = G.pointwise_input_grad(delta, w["H2"])
+        return back

@@ -1,0 +1,92 @@
+"""Post B case b, multi-stream: each timestep reads a different learned view of the digit.
+
+Four streams turn a 28×28 image into a 26×26×1 map:
+
+    stream 0, 3: ELU(conv3×3_VALID(x, S0 / S3))            (the published "stream0", "stream3")
+    stream 1, 2: tanh(flatten(x) · S1 / S2) → 26×26×1       (FC 784→676, "stream1", "stream2")
+
+and the RCNN (3×3 SAME 1→5, 1×1 recurrent 5→5, ELU) runs on 26×26:
+
+    z_t = conv3×3_SAME(u_t, W) + conv1×1(z_(t−1), H),  u_t = stream_σ(t)(x_t)
+
+Which stream feeds timestep t:
+- corrected: σ = (0, 1, 2, 3): every stream once (the post: "different
+  representations at each timestep"); the last timestep keeps stream 3 as published;
+- as-published: σ = (0, 0, 1, 3): stream 0 fed twice, stream 2 built but
+  unused (S2 gets no gradient).
+
+Stream t reads timestep t's input x_t; the published case b used the clean
+image everywhere, so the default noise here is "none" at every timestep and
+the four x_t are then the same image.
+
+The state is the pre-activation z_t, as published; only ELU(z_3) feeds the head
+(26 → 13 → 6). Backward: δ_t = in_t = dL/dz_t, p_t = Hᵀδ_t as in vanilla, and
+dL/du_t = conv-input-gradient of δ_t through W goes into stream σ(t).
+As-published autodiff stops the gradient at the carried state; manual cases are
+plain BPTT on the published wiring. Stale slot values and Adam training of the
+slots are not reproduced.
+"""
+from __future__ import annotations
+
+import tensorflow as tf
+
+from . import gradients as G
+from .catalog import MULTI_STREAM_CORRECTED, MULTI_STREAM_PUBLISHED
+from .post_b_head import PostB, _acc
+
+CONV_STREAMS = (0, 3)
+
+
+class MultiStream(PostB):
+    wiring_differs = True
+    # RCNN 1.0, head CNN 0.05; conv streams are the post's CNN class (0.05), FC streams 1.0.
+    STDDEV = {**PostB.STDDEV, "S0": 0.05, "S1": 1.0, "S2": 1.0, "S3": 0.05}
+
+    def __init__(self, description):
+        super().__init__(description)
+        fc = self.shapes["S1"]
+        self.side = int(round(fc[1] ** 0.5))             # 26
+
+    def streams(self, mode):
+        return MULTI_STREAM_CORRECTED if mode == "corrected" else MULTI_STREAM_PUBLISHED
+
+    def _stream(self, w, k, x):
+        if k in CONV_STREAMS:
+            c = tf.nn.conv2d(x, w[f"S{k}"], 1, "VALID")
+            return tf.nn.elu(c), c
+        a = tf.tanh(tf.reshape(x, [tf.shape(x)[0], -1]) @ w[f"S{k}"])
+        return tf.reshape(a, [-1, self.side, self.side, 1]), a
+
+    def forward(self, w, xs, *, bptt=True, semantics=None):
+        mode = self._mode(semantics)
+        carry = (lambda s: s) if bptt else tf.stop_gradient
+        us, pre = [], []
+        for t, k in enumerate(self.streams(mode)):
+            u, c = self._stream(w, k, xs[t])
+            us.append(u)
+            pre.append(c)
+        zs = []
+        for t, u in enumerate(us):
+            z = tf.nn.conv2d(u, w["W"], 1, "SAME")
+            if t:
+                z = z + tf.nn.conv2d(carry(zs[-1]), w["H"], 1, "SAME")
+            zs.append(z)
+        return self.head_forward(w, {"us": us, "zs": zs, "stream_pre": pre, "mode": mode})
+
+    def input_backward(self, w, fwd, xs, t, delta, grads, mode):
+        k = self.streams(mode)[t]
+        du = G.conv_input_grad(delta, w["W"], tf.shape(fwd["us"][t]), "SAME")
+        if k in CONV_STREAMS:
+            dc = du * G.elu_grad(fwd["stream_pre"][t])
+            _acc(grads, f"S{k}", G.conv_filter_grad(xs[t], dc, self.shapes[f"S{k}"], "VALID"))
+        else:
+            a = fwd["stream_pre"][t]
+            dc = tf.reshape(du, tf.shape(a)) * G.tanh_grad_from_output(a)
+            x_flat = tf.reshape(xs[t], [tf.shape(xs[t])[0], -1])
+            _acc(grads, f"S{k}", tf.matmul(x_flat, dc, transpose_a=True))
+
+    def step_backward(self, w, fwd, t, delta, grads, mode):
+        if t == 0:
+            return {}
+        _acc(grads, "H", G.pointwise_filter_grad(fwd["zs"][t - 1], delta))
+        return {t - 1: G.pointwise_input_grad(delta, w["H"])}
