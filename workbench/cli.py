@@ -96,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--out", type=Path, help="folder for the re-run (default: beside the original)")
     again.add_argument("--quiet", action="store_true")
 
+    cmp_ = sub.add_parser("compare", help="multi-seed comparison of a run's cases against a reference case")
+    cmp_.add_argument("run_dir", type=Path)
+    cmp_.add_argument("--reference", default="1", help="reference case (default 1)")
+    cmp_.add_argument("--metric", choices=("accuracy", "cost"), default="accuracy")
+
     exp = sub.add_parser("export", help="one-file exports of a run folder")
     exp.add_argument("run_dir", type=Path)
     exp.add_argument("--csv", type=Path, help="all cases and trials in one long-format CSV")
@@ -232,6 +237,10 @@ def cmd_run(args) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     print(summary_table(outcome), file=sys.stdout)
+    if config.trials > 1 and len(outcome.results) > 1:
+        from . import metrics as M
+        reference = "1" if "1" in config.cases else config.cases[0]
+        print(comparison_table(M.read_metrics(outcome.folder / "metrics.csv"), reference))
     print(f"run folder: {outcome.folder}", file=sys.stdout)
     if outcome.status == "failed":
         print(f"error: {outcome.error}", file=sys.stderr)
@@ -302,7 +311,33 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "import-log": cmd_import_log, "rerun": cmd_rerun, "export": cmd_export}
+def comparison_table(rows, reference: str, metric: str = "accuracy") -> str:
+    from .comparison import compare, summarize
+    summaries = summarize(rows, metric)
+    lines = [f"final test {metric} over trials (mean ± sd):"]
+    for s in summaries:
+        sd = f"{s.sd:.4f}" if s.n >= 2 else "n/a"
+        extra = f", {s.n_diverged} diverged" if s.n_diverged else ""
+        lines.append(f"  case {s.case}: {s.mean:.4f} ± {sd}  (n={s.n}{extra})")
+    lines.append(f"difference vs case {reference} with 95% CI (Welch):")
+    for c in compare(rows, reference=reference, metric=metric):
+        ci = "n/a" if c.ci_low != c.ci_low else f"[{c.ci_low:+.4f}, {c.ci_high:+.4f}]"
+        lines.append(f"  case {c.case} vs case {reference}: {c.diff:+.4f}, 95% CI {ci}: {c.verdict}")
+    return "\n".join(lines)
+
+
+def cmd_compare(args) -> int:
+    from . import metrics as M
+    try:
+        rows = M.read_metrics(args.run_dir / "metrics.csv")
+        print(comparison_table(rows, args.reference, args.metric))
+    except (M.MetricsFileError, ValueError) as exc:
+        print(f"main.py: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "import-log": cmd_import_log, "rerun": cmd_rerun, "export": cmd_export}
 
 
 def main(argv: list[str]) -> int:
