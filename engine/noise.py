@@ -7,6 +7,7 @@ Formulas follow post A: x + scale * sample, no clipping (values may exceed 1).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -119,6 +120,30 @@ def noise_spec(kind: str, **params: float) -> NoiseSpec:
 
 POST_A_SCHEDULE = (noise_spec("gaussian"), noise_spec("poisson"), noise_spec("gamma"), noise_spec("uniform"))
 POST_B_SCHEDULE = (noise_spec("none"), noise_spec("gaussian"), noise_spec("poisson"), noise_spec("uniform"))
+
+
+_SPEC_RE = re.compile(r"^\s*([a-z]+)\s*(?:\((.*)\))?\s*$")
+
+
+def parse_schedule(text: str) -> tuple[NoiseSpec, ...]:
+    """'gaussian(scale=0.2), poisson, gamma, uniform(low=0.4)' -> one NoiseSpec per timestep."""
+    specs = []
+    for part in re.split(r",(?![^()]*\))", text):
+        match = _SPEC_RE.match(part)
+        if not match:
+            raise ValueError(f"cannot read noise {part.strip()!r}; write e.g. gaussian(scale=0.2) or none")
+        kind, args = match.groups()
+        params = {}
+        for item in filter(None, (a.strip() for a in (args or "").split(","))):
+            name, sep, value = item.partition("=")
+            try:
+                params[name.strip()] = float(value)
+            except ValueError:
+                raise ValueError(f"noise {kind}: {item!r} is not name=number") from None
+            if not sep:
+                raise ValueError(f"noise {kind}: {item!r} is not name=number")
+        specs.append(NoiseSpec(kind, params))
+    return tuple(specs)
 
 
 def noisy_timesteps(x: np.ndarray, schedule: Sequence[NoiseSpec], rng: np.random.Generator) -> np.ndarray:

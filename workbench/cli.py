@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--train-limit", type=_positive_int)
     run.add_argument("--test-limit", type=_positive_int)
     run.add_argument("--train-skip", type=_nonneg_int)
+    run.add_argument("--noise", help="one noise per timestep, e.g. 'none,gaussian(scale=0.2),poisson,uniform' "
+                                     "(kinds: none, gaussian, poisson, gamma, uniform)")
     run.add_argument("--semantics", choices=SEMANTICS)
     run.add_argument("--init", choices=INITS)
     run.add_argument("--dilation-p", type=_number, help="D = P / (1 + k*epoch); P (default 1000)")
@@ -133,6 +135,12 @@ def config_from_args(args) -> ExperimentConfig:
         changes["cases"] = tuple(config.cases) + tuple(c.key for c in custom[len(config.custom_cases):])
     if args.trials is not None:
         changes["trials"] = args.trials
+    if args.noise:
+        from engine.noise import parse_schedule
+        try:
+            changes["noise"] = parse_schedule(args.noise)
+        except ValueError as exc:
+            raise ConfigError(f"--noise: {exc}") from None
     d = config.data
     data = DataSpec(args.data if args.data is not None else d.source,
                     args.train_limit if args.train_limit is not None else d.train_limit,

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from engine.noise import POST_A_SCHEDULE, NoiseSpec, NoiseStream, noise_spec, preview
+from engine.noise import POST_A_SCHEDULE, NoiseSpec, NoiseStream, noise_spec, parse_schedule, preview
 
 N = 400_000
 
@@ -68,3 +68,13 @@ def test_preview_per_timestep():
 def test_invalid_parameters_are_refused(kind, params, word):
     with pytest.raises(ValueError, match=word):
         NoiseSpec(kind, params)
+
+
+def test_schedule_text_form():
+    schedule = parse_schedule("none, gaussian(scale=0.2, std=2), poisson,uniform(low=0.25)")
+    assert [s.kind for s in schedule] == ["none", "gaussian", "poisson", "uniform"]
+    assert schedule[1].params == {"scale": 0.2, "mean": 0.0, "std": 2.0}
+    assert schedule[3].params["low"] == 0.25 and schedule[3].params["high"] == 1.0
+    for bad in ("gaussian(scale)", "gaussian(scale=x)", "salt", "uniform(low=2)"):
+        with pytest.raises(ValueError):
+            parse_schedule(bad)

@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
     (["run", "--preset", "huge"], "--preset"),
     (["run", "--case", "x=1<q3"], "connection"),
     (["run", "--config", "/no/such/config.json"], "cannot read"),
+    (["run", "--noise", "gaussian,salt,poisson,gamma"], "--noise"),
+    (["run", "--noise", "gaussian,poisson"], "timesteps"),
     (["frobnicate"], "invalid choice"),
     ([], "give a command"),
 ])
