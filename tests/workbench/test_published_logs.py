@@ -11,11 +11,10 @@ from workbench.published_logs import (
     LogFormatError, detect_layout, guess_architecture, import_log, parse_log,
 )
 
-LOGS = Path("/work/shared/reference/published-logs")
+LOGS = Path(__file__).resolve().parents[2] / "resources" / "published_logs"
 TRANSPARCY2 = LOGS / "Transparcy2.txt"
 CASEA = LOGS / "casea.txt"
 
-needs_logs = pytest.mark.skipif(not (TRANSPARCY2.exists() and CASEA.exists()),
                                 reason=f"published sample logs not found in {LOGS}")
 
 
@@ -25,7 +24,6 @@ def by_key(imported):
 
 # --------------------------------------------------------------------------- the real files
 
-@needs_logs
 def test_transparcy2_complete_grid_and_exact_values():
     log = parse_log(TRANSPARCY2)
     assert log.layout == "post-a"
@@ -47,7 +45,6 @@ def test_transparcy2_complete_grid_and_exact_values():
     assert (last.cost, last.accuracy) == (2316.05146484375, 0.9488999903202057)
 
 
-@needs_logs
 def test_transparcy2_matches_spec_final_table():
     # Spec 2.2, trial 2 (Transparcy2), epoch 800: train cost, train acc, test cost, test acc.
     table = {"0": (2477.03, 0.7908, 2486.93, 0.7835), "1": (2433.96, 0.8292, 2434.97, 0.8326),
@@ -61,7 +58,6 @@ def test_transparcy2_matches_spec_final_table():
         assert (round(test.cost, 2), round(test.accuracy, 4)) == (te_c, te_a), case
 
 
-@needs_logs
 def test_transparcy2_every_value_in_the_file_is_imported_in_order():
     # Independent reading: every "Current Avg <split> <field> :  v" line, in file order.
     text = TRANSPARCY2.read_text()
@@ -73,7 +69,6 @@ def test_transparcy2_every_value_in_the_file_is_imported_in_order():
     assert [(s.lower(), f, float(v)) for s, f, v in found] == imported
 
 
-@needs_logs
 def test_casea_31_epochs_and_spec_numbers():
     log = parse_log(CASEA)
     assert log.layout == "post-b" and log.cases == ["1"] and log.notes == []
@@ -96,7 +91,6 @@ def test_casea_31_epochs_and_spec_numbers():
         [(r.split, r.cost, r.accuracy) for r in log.rows]
 
 
-@needs_logs
 def test_post_b_case_key_and_post_a_case_filter():
     assert {r.case for r in parse_log(CASEA, case="a").rows} == {"a"}
     only5 = parse_log(TRANSPARCY2, case="5")
@@ -105,7 +99,6 @@ def test_post_b_case_key_and_post_a_case_filter():
         parse_log(TRANSPARCY2, case="9")
 
 
-@needs_logs
 def test_import_log_writes_metrics_and_manifest(tmp_path):
     out = tmp_path / "imported"
     log = import_log(CASEA, out)
