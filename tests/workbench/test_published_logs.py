@@ -15,8 +15,6 @@ LOGS = Path(__file__).resolve().parents[2] / "resources" / "published_logs"
 TRANSPARCY2 = LOGS / "Transparcy2.txt"
 CASEA = LOGS / "casea.txt"
 
-                                reason=f"published sample logs not found in {LOGS}")
-
 
 def by_key(imported):
     return {(r.case, r.epoch, r.split): r for r in imported.rows}
