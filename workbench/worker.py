@@ -87,12 +87,14 @@ class RunWorker(QObject):
     trial_end = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
+    rerun_done = Signal(object)     # workbench.rerun.RerunReport, for a re-run
 
     def __init__(self, config: ExperimentConfig, out_dir: Path, control: RunControl | None = None,
-                 min_step_interval: float = 0.05):
+                 min_step_interval: float = 0.05, rerun_of: Path | None = None):
         super().__init__()
         self.config = config
         self.out_dir = Path(out_dir)
+        self.rerun_of = Path(rerun_of) if rerun_of is not None else None
         self.control = control or RunControl()
         self.min_step_interval = min_step_interval
         self._last_step = 0.0
@@ -104,7 +106,13 @@ class RunWorker(QObject):
     def run(self) -> None:
         from .runner import RunOutcome, run_experiment   # TensorFlow loads inside, lazily
         try:
-            outcome = run_experiment(self.config, self.out_dir, listener=self, control=self.control)
+            if self.rerun_of is not None:
+                from .rerun import rerun
+                report = rerun(self.rerun_of, self.out_dir, listener=self, control=self.control)
+                outcome = report.outcome or RunOutcome("failed", self.out_dir, error=report.message)
+                self.rerun_done.emit(report)
+            else:
+                outcome = run_experiment(self.config, self.out_dir, listener=self, control=self.control)
         except Exception as exc:       # run_experiment records its own errors; this is a last resort
             outcome = RunOutcome("failed", self.out_dir, error=f"{type(exc).__name__}: {exc}")
         if outcome.status == "failed":
@@ -149,6 +157,7 @@ class RunController(QObject):
     trial_end = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
+    rerun_done = Signal(object)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -175,16 +184,18 @@ class RunController(QObject):
         return self._worker
 
     # ----------------------------------------------------------------- actions
-    def start(self, config: ExperimentConfig, out_dir: Path, min_step_interval: float = 0.05) -> None:
+    def start(self, config: ExperimentConfig, out_dir: Path, min_step_interval: float = 0.05,
+              rerun_of: Path | None = None) -> None:
+        """Run `config` into `out_dir` in a new thread (or, with `rerun_of`, re-run that run folder)."""
         if self.running:
             raise RuntimeError("a run is already in progress")
         self._release()
         self.config, self.out_dir = config, Path(out_dir)
         thread = QThread()
         thread.setObjectName("rcnn-workbench-run")
-        worker = RunWorker(config, out_dir, min_step_interval=min_step_interval)
+        worker = RunWorker(config, out_dir, min_step_interval=min_step_interval, rerun_of=rerun_of)
         worker.moveToThread(thread)
-        for name in ("started", "status", "step", "epoch", "log", "trial_end", "failed"):
+        for name in ("started", "status", "step", "epoch", "log", "trial_end", "failed", "rerun_done"):
             getattr(worker, name).connect(getattr(self, name))
         worker.finished.connect(self._on_worker_finished)
         thread.started.connect(worker.run)

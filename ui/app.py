@@ -1,0 +1,65 @@
+"""`python main.py` (or `make run`): the workbench window.
+
+The window is shown and painted before anything imports TensorFlow; the
+engine loads in the worker thread when the first run starts.
+
+RCNN_WORKBENCH_REPORT_PAINT=1 prints "first-paint <seconds since the epoch>
+<tensorflow imported: 0/1>" at the first paint of the window (used by
+bench/bench_gui.py); =exit also quits right after it.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from workbench.worker import guard_pyside_refcounts
+
+guard_pyside_refcounts()
+
+from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
+
+
+class _FirstPaint(QObject):
+    """Reports the first paint of a widget once."""
+
+    def __init__(self, quit_after: bool):
+        super().__init__()
+        self.quit_after = quit_after
+        self.done = False
+
+    def eventFilter(self, obj, event):  # noqa: N802 (Qt name)
+        if not self.done and event.type() == QEvent.Type.Paint:
+            self.done = True
+            print(f"first-paint {time.time():.6f} {int('tensorflow' in sys.modules)}", flush=True)
+            if self.quit_after:
+                QTimer.singleShot(0, obj.window().close)
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    app.setApplicationName("RCNN Workbench")
+    app.setOrganizationName("rcnn-workbench")
+    app.setApplicationDisplayName("RCNN Workbench")
+
+    from .main_window import MainWindow
+    window = MainWindow()
+    report = os.environ.get("RCNN_WORKBENCH_REPORT_PAINT", "")
+    if report:
+        watcher = _FirstPaint(quit_after=report == "exit")
+        window.installEventFilter(watcher)
+        for child in (window.centralWidget(), window.plots.view.viewport()):
+            child.installEventFilter(watcher)
+    window.show()
+    code = app.exec()
+    if window.controller.running:       # the window closed some other way: still leave no thread
+        window.controller.shutdown()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

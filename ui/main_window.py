@@ -1,0 +1,593 @@
+"""The workbench window: configuration on the left, live plots and results in the centre, run control below.
+
+The window holds one ExperimentConfig. Each configuration panel shows part
+of it (`load`) and writes its part back (`apply`); the first `problem()` of
+any panel or of the configuration itself disables Run and is shown beside
+it. Runs go through workbench.worker (a QThread); nothing here imports
+TensorFlow, so the window paints before the engine loads.
+"""
+from __future__ import annotations
+
+import datetime
+import shutil
+from pathlib import Path
+
+from workbench.worker import RunController, default_runs_dir, guard_pyside_refcounts, new_run_dir
+
+guard_pyside_refcounts()
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal  # noqa: E402
+from PySide6.QtGui import QAction, QKeySequence  # noqa: E402
+from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QLabel, QMainWindow,  # noqa: E402
+                               QMessageBox, QScrollArea, QSplitter, QTabWidget, QWidget)
+
+from engine.cases import PUBLISHED_CASES, Case  # noqa: E402
+from workbench.config import ConfigError, ExperimentConfig, load_preset  # noqa: E402
+from workbench.settings_store import SettingsStore  # noqa: E402
+
+from .plots_panel import PlotsPanel  # noqa: E402
+from .results_panel import ResultsPanel  # noqa: E402
+from .run_panel import RunPanel  # noqa: E402
+
+APP_TITLE = "RCNN Workbench"
+
+
+def _panels():
+    """The three configuration panels (imported here so a broken panel names itself in the error)."""
+    from .case_panel import CasePanel
+    from .data_panel import DataNoisePanel
+    from .gallery_panel import ArchitectureGallery
+    return DataNoisePanel, ArchitectureGallery, CasePanel
+
+
+class MainWindow(QMainWindow):
+    run_state_changed = Signal(str)     # "idle", "starting", "running", "paused", "stopping"
+
+    def __init__(self, store: SettingsStore | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = store or SettingsStore()
+        self.config: ExperimentConfig = self.store.load_config()
+        self.run_config: ExperimentConfig | None = None     # what the last run was started with
+        self.run_dir: Path | None = None                    # the run shown in plots/results
+        self.last_outcome = None
+        self.last_rerun_report = None
+        self._loading = False
+        self._state = "idle"
+        self._title_detail = ""
+
+        DataNoisePanel, ArchitectureGallery, CasePanel = _panels()
+        self.data_panel = DataNoisePanel(arch=self.config.arch)
+        self.gallery = ArchitectureGallery()
+        self.case_panel = CasePanel(arch=self.config.arch)
+        self.config_panels = (self.gallery, self.data_panel, self.case_panel)
+
+        self.config_tabs = QTabWidget()
+        for panel, title in ((self.data_panel, "1 · Data && noise"), (self.gallery, "2 · Architecture"),
+                             (self.case_panel, "3 · Cases && training")):
+            # The panels are wide; a scroll area lets the plots have the room during a run.
+            scroll = QScrollArea()
+            scroll.setWidget(panel)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            self.config_tabs.addTab(scroll, title)
+        self.config_tabs.setDocumentMode(True)
+        self.config_tabs.setMinimumWidth(420)
+
+        self.plots = PlotsPanel()
+        self.results = ResultsPanel()
+        self.centre_tabs = QTabWidget()
+        self.centre_tabs.addTab(self.plots, "Live plots")
+        self.centre_tabs.addTab(self.results, "Results")
+        self.centre_tabs.setDocumentMode(True)
+        self.centre_tabs.currentChanged.connect(self._on_centre_tab)
+
+        self.run_panel = RunPanel()
+        self.controller = RunController(self)
+
+        self.top_split = QSplitter(Qt.Orientation.Horizontal)
+        self.top_split.addWidget(self.config_tabs)
+        self.top_split.addWidget(self.centre_tabs)
+        self.top_split.setStretchFactor(0, 0)
+        self.top_split.setStretchFactor(1, 1)
+        self.top_split.setChildrenCollapsible(False)
+        self.main_split = QSplitter(Qt.Orientation.Vertical)
+        self.main_split.addWidget(self.top_split)
+        self.main_split.addWidget(self.run_panel)
+        self.main_split.setStretchFactor(0, 1)
+        self.main_split.setStretchFactor(1, 0)
+        self.main_split.setChildrenCollapsible(False)
+        self.setCentralWidget(self.main_split)
+        self.resize(1680, 1020)
+        self.top_split.setSizes([1040, 640])
+        self.main_split.setSizes([800, 220])
+
+        self.state_label = QLabel()
+        self.statusBar().addPermanentWidget(self.state_label)
+        self._build_menus()
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(600)
+        self._save_timer.timeout.connect(self.save_settings)
+
+        # ---- wiring
+        for panel in self.config_panels:
+            panel.changed.connect(self._on_panels_changed)
+        self.gallery.architecture_selected.connect(self._on_architecture)
+        self.case_panel.preset_requested.connect(self.apply_preset)
+        self.run_panel.run_requested.connect(self.start_run)
+        self.run_panel.pause_requested.connect(self.pause_run)
+        self.run_panel.resume_requested.connect(self.resume_run)
+        self.run_panel.stop_requested.connect(self.stop_run)
+        c = self.controller
+        c.started.connect(self._on_started)
+        c.status.connect(self._on_status)
+        c.step.connect(self._on_step)
+        c.epoch.connect(self._on_epoch)
+        c.log.connect(self.run_panel.set_log)
+        c.failed.connect(self._on_failed)
+        c.finished.connect(self._on_finished)
+        c.rerun_done.connect(self._on_rerun_done)
+
+        self.load_config(self.config)
+        if self.store.last_problem:
+            self.statusBar().showMessage(f"Started from the quick preset: {self.store.last_problem}", 15000)
+        else:
+            self.statusBar().showMessage("Ready. Press Run to train the selected cases "
+                                         f"(runs are saved under {default_runs_dir()}).", 15000)
+        self._set_state("idle")
+
+    # =============================================================== menus
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+
+        def action(menu, text, slot, shortcut=None, tip=""):
+            a = QAction(text, self)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+            a.setStatusTip(tip)
+            a.triggered.connect(slot)
+            menu.addAction(a)
+            return a
+
+        self.open_config_action = action(file_menu, "Open configuration…", self._ask_open_configuration,
+                                         QKeySequence.StandardKey.Open,
+                                         "Load a saved configuration (or a run's manifest.json)")
+        self.save_config_action = action(file_menu, "Save configuration…", self._ask_save_configuration,
+                                         QKeySequence.StandardKey.Save, "Save the current configuration as JSON")
+        file_menu.addSeparator()
+        self.open_run_action = action(file_menu, "Open run folder…", self._ask_open_run,
+                                      tip="Show an earlier run's curves and results")
+        self.save_plots_action = action(file_menu, "Save plots (PNG/SVG)…", self._ask_save_plots,
+                                        "Ctrl+Shift+S", "The four plots and their legend as an image")
+        self.export_run_action = action(file_menu, "Export run folder…", self._ask_export_run,
+                                        tip="Copy the run folder (manifest, metrics, transparency log, "
+                                            "predictions, TensorBoard files) elsewhere")
+        self.export_zip_action = action(file_menu, "Export run as ZIP…", self._ask_export_zip,
+                                        tip="The whole run folder in one ZIP file")
+        self.export_csv_action = action(file_menu, "Export metrics as one CSV…", self._ask_export_csv,
+                                        tip="Every case, trial, epoch and metric in one long-format CSV")
+        file_menu.addSeparator()
+        action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        compare_menu = self.menuBar().addMenu("&Compare")
+        self.compare_action = action(compare_menu, "Compare with published log…", self._ask_compare_log,
+                                     tip="Draw a published 2018 log as dashed curves beside your run")
+        self.clear_reference_action = action(compare_menu, "Remove published curves",
+                                             self.plots.clear_reference)
+        compare_menu.addSeparator()
+        self.rerun_action = action(compare_menu, "Re-run this run…", self.rerun_current,
+                                   tip="Train the shown run again from its manifest and check the numbers "
+                                       "match bit for bit")
+        self._update_run_actions()
+
+    # ======================================================= configuration
+    def load_config(self, config: ExperimentConfig) -> None:
+        """Show `config` in every panel."""
+        self._loading = True
+        try:
+            self.config = config
+            self.gallery.load(config)
+            self.data_panel.load(config)
+            self.case_panel.load(config)
+        finally:
+            self._loading = False
+        self._on_panels_changed()
+
+    def current_config(self) -> ExperimentConfig:
+        """The configuration the panels show now (may have a problem(); see config_problem())."""
+        config = self.config
+        for panel in self.config_panels:
+            config = panel.apply(config)
+        return config
+
+    def config_problem(self) -> str | None:
+        for panel in self.config_panels:
+            problem = panel.problem()
+            if problem:
+                return problem
+        try:
+            return self.current_config().problem()
+        except (ValueError, TypeError) as exc:
+            return str(exc)
+
+    def _on_panels_changed(self) -> None:
+        if self._loading:
+            return
+        problem = self.config_problem()
+        if problem is None:
+            self.config = self.current_config()
+            self._save_timer.start()
+        self.run_panel.set_problem(problem)
+        self._update_title()
+
+    def _on_architecture(self, key: str) -> None:
+        self.data_panel.set_architecture(key)
+        self.case_panel.set_architecture(key)
+        self._on_panels_changed()
+
+    def apply_preset(self, name: str) -> None:
+        arch = self.gallery.selected() or self.config.arch
+        try:
+            config = load_preset(name, arch)
+        except ConfigError as exc:
+            self.show_error("Preset", str(exc))
+            return
+        self.load_config(config)
+        self.statusBar().showMessage(f"Preset {name} loaded for {arch}.", 8000)
+
+    def save_settings(self) -> None:
+        if self.config_problem() is None:
+            self.store.save_config(self.current_config())
+
+    def save_configuration(self, path: Path) -> Path:
+        problem = self.config_problem()
+        if problem:
+            raise ConfigError(f"the configuration cannot be saved while it is invalid: {problem}")
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(".json")
+        self.current_config().save(path)
+        self.statusBar().showMessage(f"Configuration saved to {path}", 8000)
+        return path
+
+    def open_configuration(self, path: Path) -> ExperimentConfig:
+        config = ExperimentConfig.load(Path(path))
+        self.load_config(config)
+        self.statusBar().showMessage(f"Configuration loaded from {path}", 8000)
+        return config
+
+    # ================================================================ runs
+    @property
+    def running(self) -> bool:
+        return self.controller.running
+
+    def start_run(self) -> Path | None:
+        """Start a run with the current configuration; returns its folder (None if it cannot run)."""
+        if self.controller.running:
+            return None
+        problem = self.config_problem()
+        if problem:
+            self.run_panel.set_problem(problem)
+            return None
+        config = self.current_config().validated()
+        self.config = config
+        self.save_settings()
+        out_dir = new_run_dir(config)
+        self._begin_display(config, str(out_dir))
+        self.run_config = config
+        self.run_dir = out_dir
+        self.controller.start(config, out_dir)
+        return out_dir
+
+    def rerun_current(self) -> Path | None:
+        """Re-run the run shown (its manifest) into a new folder; the report arrives at the end."""
+        if self.controller.running or self.run_dir is None:
+            return None
+        source = Path(self.run_dir)
+        try:
+            from workbench.run_folder import read_manifest
+            manifest = read_manifest(source)
+            config = ExperimentConfig.from_dict(manifest["config"])
+        except (OSError, ValueError, KeyError) as exc:
+            self.show_error("Re-run", f"cannot re-run {source}: {exc}")
+            return None
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        out_dir = default_runs_dir() / f"{source.name}-rerun-{stamp}"
+        self._begin_display(config, str(out_dir))
+        self.run_config = config
+        self.run_dir = out_dir
+        self.statusBar().showMessage(f"Re-running {source.name}…")
+        self.controller.start(config, out_dir, rerun_of=source)
+        return out_dir
+
+    def _give_plots_room(self) -> None:
+        """The configuration is locked during a run: let the plots have most of the width."""
+        left, right = self.top_split.sizes()
+        total = left + right
+        if total > 0 and right < 0.6 * total:
+            self.top_split.setSizes([int(0.36 * total), total - int(0.36 * total)])
+
+    def _begin_display(self, config: ExperimentConfig, folder: str) -> None:
+        self._give_plots_room()
+        self.plots.begin_run(config.case_objects(), config.trials)
+        self.run_panel.begin(config.train.epochs, config.trials, folder)
+        self.centre_tabs.setCurrentWidget(self.plots)
+        self.centre_tabs.setTabText(1, "Results")
+        self._title_detail = ""
+        self._set_state("starting")
+
+    def pause_run(self) -> None:
+        if self.controller.running:
+            self.controller.pause()
+            self._set_state("paused")
+
+    def resume_run(self) -> None:
+        if self.controller.running:
+            self.controller.resume()
+            self._set_state("running")
+
+    def stop_run(self) -> None:
+        if self.controller.running:
+            self.controller.stop()
+            self._set_state("stopping")
+
+    # ------------------------------------------------------- worker signals
+    def _on_started(self, folder: str) -> None:
+        self.run_panel.set_folder(folder)
+
+    def _on_status(self, text: str) -> None:
+        self.run_panel.set_status(text)
+        if text == "training" and self._state == "starting":
+            self._set_state("running")
+
+    def _on_step(self, event) -> None:
+        if self._state == "starting":
+            self._set_state("running")
+        self.plots.add_step(event)
+        self.run_panel.show_step(event)
+        self._title_progress(event.trial, event.epoch, event.progress)
+
+    def _on_epoch(self, event) -> None:
+        self.plots.add_epoch(event)
+        self.run_panel.show_epoch(event)
+        self._title_progress(event.trial, event.epoch, event.progress)
+
+    def _on_failed(self, message: str) -> None:
+        self.show_error("The run failed", message)
+
+    def _on_finished(self, outcome) -> None:
+        self.last_outcome = outcome
+        self._set_state("idle")
+        self.run_panel.finish(outcome.status, outcome.error, str(outcome.folder))
+        self._title_detail = outcome.status
+        self._update_title()
+        if outcome.status != "failed" or (Path(outcome.folder) / "manifest.json").exists():
+            try:
+                self.results.show_run(outcome.folder)
+                if outcome.status != "failed":
+                    self.centre_tabs.setTabText(1, "Results ●")
+            except (OSError, ValueError) as exc:
+                self.statusBar().showMessage(f"Cannot show the results: {exc}", 10000)
+        self.plots.refresh_now()
+        self.statusBar().showMessage(f"Run {outcome.status}: {outcome.folder}", 15000)
+
+    def _on_rerun_done(self, report) -> None:
+        self.last_rerun_report = report
+        box = QMessageBox.information if report.match else QMessageBox.warning
+        box(self, "Re-run", f"{report.message}\n\nOriginal: {report.original}\nRe-run: {report.rerun}")
+
+    # ------------------------------------------------------------ state
+    def _set_state(self, state: str) -> None:
+        self._state = state
+        self.run_panel.set_state(state)
+        for panel in self.config_panels:
+            panel.setEnabled(state == "idle")
+        self._update_run_actions()
+        self._update_title()
+        self.run_state_changed.emit(state)
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    def _title_progress(self, trial, epoch, progress) -> None:
+        trials = self.run_config.trials if self.run_config else 1
+        epochs = self.run_config.train.epochs if self.run_config else 1
+        overall = (trial + progress.fraction) / max(1, trials)
+        self._title_detail = f"epoch {epoch + 1}/{epochs}, {overall:.0%}"
+        self._update_title()
+
+    def _update_title(self) -> None:
+        state = self._state
+        if state == "idle":
+            text = f"{APP_TITLE} — {self._title_detail}" if self._title_detail else f"{APP_TITLE} — idle"
+            if self.run_panel.problem:
+                text += " (configuration has a problem)"
+        elif state in ("running", "starting"):
+            text = f"{APP_TITLE} — {state}" + (f" ({self._title_detail})" if self._title_detail else "")
+        else:
+            text = f"{APP_TITLE} — {state}" + (f" ({self._title_detail})" if self._title_detail else "")
+        self.setWindowTitle(text)
+        self.state_label.setText(state if state != "idle" else "")
+
+    def _update_run_actions(self) -> None:
+        busy = self._state != "idle"
+        has_run = self.run_dir is not None and (Path(self.run_dir) / "manifest.json").exists()
+        for a in (self.open_config_action, self.open_run_action):
+            a.setEnabled(not busy)
+        for a in (self.export_run_action, self.export_zip_action, self.export_csv_action):
+            a.setEnabled(has_run)
+        self.rerun_action.setEnabled(has_run and not busy)
+
+    def _on_centre_tab(self, index: int) -> None:
+        if index == 1:
+            self.centre_tabs.setTabText(1, "Results")
+
+    # ================================================================ files
+    def save_plots(self, path: Path) -> list[Path]:
+        """PNG or SVG by the suffix; no suffix writes both."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix == ".png":
+            return [self.plots.export_png(path)]
+        if suffix == ".svg":
+            return [self.plots.export_svg(path)]
+        if suffix:
+            raise ValueError(f"{path.name}: plots are saved as .png or .svg")
+        return [self.plots.export_png(path.with_suffix(".png")), self.plots.export_svg(path.with_suffix(".svg"))]
+
+    def export_run_folder(self, dest_dir: Path) -> Path:
+        """Copy the shown run folder into `dest_dir` (as dest_dir/<run name>)."""
+        if self.run_dir is None or not Path(self.run_dir).exists():
+            raise FileNotFoundError("no run to export yet: press Run or open a run folder")
+        source = Path(self.run_dir)
+        target = Path(dest_dir) / source.name
+        if target.resolve() == source.resolve():
+            raise ValueError("choose a folder other than the run's own folder")
+        shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.tmp"))
+        self.statusBar().showMessage(f"Run folder copied to {target}", 10000)
+        return target
+
+    def export_zip(self, dest: Path) -> Path:
+        from workbench.export import export_zip
+        if self.run_dir is None:
+            raise FileNotFoundError("no run to export yet")
+        export_zip(Path(self.run_dir), Path(dest))
+        return Path(dest)
+
+    def export_csv(self, dest: Path) -> Path:
+        from workbench.export import export_long_csv
+        if self.run_dir is None:
+            raise FileNotFoundError("no run to export yet")
+        export_long_csv(Path(self.run_dir), Path(dest))
+        return Path(dest)
+
+    def open_run(self, run_dir: Path) -> None:
+        """Show an earlier run's curves and results."""
+        from workbench.metrics import read_metrics
+        from workbench.run_folder import read_manifest
+        run_dir = Path(run_dir)
+        manifest = read_manifest(run_dir)
+        rows = read_metrics(run_dir / "metrics.csv")
+        cases = []
+        for key, info in manifest.get("cases", {}).items():
+            if key in PUBLISHED_CASES:
+                cases.append(PUBLISHED_CASES[key])
+            else:
+                cases.append(Case(key, info.get("name", key), info.get("colour", "#808080")))
+        trials = max(1, len(manifest.get("trials", [])))
+        self.plots.load_rows(rows, cases, trials)
+        self.results.show_run(run_dir)
+        self.run_dir = run_dir
+        self._title_detail = f"{run_dir.name} ({manifest.get('status', '?')})"
+        self._update_run_actions()
+        self._update_title()
+
+    def compare_with_log(self, path: Path):
+        """Lay a published log over the plots as dashed curves; returns the parsed log."""
+        from workbench.published_logs import parse_log
+        log = parse_log(Path(path))
+        self.plots.set_reference(log.rows, f"published ({Path(path).name})")
+        message = (f"Published log {Path(path).name}: {log.layout} layout, cases {', '.join(log.cases)}, "
+                   f"{len({r.epoch for r in log.rows})} epochs.")
+        if log.notes:
+            message += f" {len(log.notes)} damaged place(s) skipped, e.g. {log.notes[0]}"
+        self.statusBar().showMessage(message, 20000)
+        self.centre_tabs.setCurrentWidget(self.plots)
+        return log
+
+    # ---------------------------------------------------------- dialogs
+    def _ask_open_configuration(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open configuration", str(Path.home()),
+                                              "Configuration or manifest (*.json);;All files (*)")
+        if path:
+            try:
+                self.open_configuration(Path(path))
+            except ConfigError as exc:
+                self.show_error("Open configuration", str(exc))
+
+    def _ask_save_configuration(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save configuration", str(Path.home() / "rcnn-config.json"),
+                                              "Configuration (*.json)")
+        if path:
+            try:
+                self.save_configuration(Path(path))
+            except (ConfigError, OSError) as exc:
+                self.show_error("Save configuration", str(exc))
+
+    def _ask_save_plots(self) -> None:
+        path, chosen = QFileDialog.getSaveFileName(self, "Save plots", str(Path.home() / "rcnn-plots.png"),
+                                                   "PNG image (*.png);;SVG vector image (*.svg)")
+        if not path:
+            return
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(".svg" if "svg" in chosen.lower() else ".png")
+        try:
+            saved = self.save_plots(path)
+            self.statusBar().showMessage("Saved " + ", ".join(str(p) for p in saved), 10000)
+        except (OSError, ValueError) as exc:
+            self.show_error("Save plots", str(exc))
+
+    def _ask_export_run(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Copy the run folder into…", str(Path.home()))
+        if folder:
+            try:
+                self.export_run_folder(Path(folder))
+            except (OSError, ValueError) as exc:
+                self.show_error("Export run folder", str(exc))
+
+    def _ask_export_zip(self) -> None:
+        name = f"{Path(self.run_dir).name}.zip" if self.run_dir else "run.zip"
+        path, _ = QFileDialog.getSaveFileName(self, "Export run as ZIP", str(Path.home() / name), "ZIP (*.zip)")
+        if path:
+            try:
+                self.export_zip(Path(path))
+                self.statusBar().showMessage(f"Saved {path}", 10000)
+            except (OSError, ValueError) as exc:
+                self.show_error("Export ZIP", str(exc))
+
+    def _ask_export_csv(self) -> None:
+        name = f"{Path(self.run_dir).name}-metrics.csv" if self.run_dir else "metrics.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Export metrics as one CSV", str(Path.home() / name),
+                                              "CSV (*.csv)")
+        if path:
+            try:
+                self.export_csv(Path(path))
+                self.statusBar().showMessage(f"Saved {path}", 10000)
+            except (OSError, ValueError) as exc:
+                self.show_error("Export CSV", str(exc))
+
+    def _ask_open_run(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open run folder", str(default_runs_dir()))
+        if folder:
+            try:
+                self.open_run(Path(folder))
+            except (OSError, ValueError) as exc:
+                self.show_error("Open run folder", str(exc))
+
+    def _ask_compare_log(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Compare with published log", str(Path.home()),
+                                              "Published logs (*.txt);;All files (*)")
+        if path:
+            try:
+                self.compare_with_log(Path(path))
+            except (OSError, ValueError) as exc:
+                self.show_error("Compare with published log", str(exc))
+
+    def show_error(self, title: str, message: str) -> None:
+        QMessageBox.critical(self, title, message)
+
+    # ============================================================ closing
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if self.controller.running:
+            self.statusBar().showMessage("Stopping the run…")
+            self.run_panel.set_state("stopping")
+            QApplication.processEvents()
+            self.controller.shutdown()
+        self._save_timer.stop()
+        try:
+            self.save_settings()
+        except Exception:      # never keep a window open because settings cannot be written
+            pass
+        super().closeEvent(event)
