@@ -254,3 +254,12 @@ def test_post_b_preset():
     assert config.data.source == "mnist" and config.cases == tuple(PUBLISHED_CASES)
     assert load_preset("post-b", "concat").train.learning_rate == 0.00001
     assert load_preset("post-b", "lag2").train.learning_rate == 0.007
+
+
+def test_quick_preset_tunes_the_post_b_architectures():
+    """The quick preset is post-A flavoured (lr 0.001, scaled init), which barely moves post B in 4 epochs."""
+    for key in KEYS:
+        t = load_preset("quick", key).train
+        assert t.learning_rate == 0.007
+        assert t.init == ("scaled" if key == "concat" else "published")
+    assert load_preset("quick", "post-a").train.learning_rate == 0.001
