@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.cases import PUBLISHED_CASES, Case
 from workbench.comparison import band as comparison_band
@@ -155,13 +155,17 @@ class _CaseItems:
         self.lo = pg.PlotDataItem(pen=pg.mkPen(None))
         self.hi = pg.PlotDataItem(pen=pg.mkPen(None))
         self.band = pg.FillBetweenItem(self.lo, self.hi, brush=pg.mkBrush(_colour(colour, 45)))
-        self.marker = pg.ScatterPlotItem(symbol="x", size=14, pen=pg.mkPen(colour, width=3),
-                                         brush=pg.mkBrush(colour))
+        self.marker = pg.PlotDataItem(pen=None, symbol="x", symbolSize=14, symbolPen=pg.mkPen(colour, width=2),
+                                      symbolBrush=pg.mkBrush(colour))
         self.note = pg.TextItem("", color=colour, anchor=(1.0, 1.0), fill=pg.mkBrush(255, 255, 255, 200))
         self.ref = pg.PlotDataItem(pen=pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine))
-        for item in (self.ref, self.band, self.lo, self.hi, self.faint, self.main, self.marker, self.note):
+        for item in (self.ref, self.band, self.lo, self.hi, self.faint, self.main, self.marker):
             plot.addItem(item)
             item.setVisible(False)
+        # A TextItem keeps its pixel size, so its bounds in data units grow as the view zooms in:
+        # counted in the auto-range it makes the view shrink without end.
+        plot.addItem(self.note, ignoreBounds=True)
+        self.note.setVisible(False)
         for item in (self.main, self.faint, self.ref):
             item.setClipToView(True)
             item.setDownsampling(auto=True, method="peak")
@@ -196,7 +200,8 @@ class PlotsPanel(QWidget):
         self._band_kind = "minmax"
         self._dirty = False
         self._displayed: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
-        self.refresh_count = 0
+        self.refresh_count = 0                  # redraws that pushed new data
+        self.tick_count = 0                     # timer ticks (redraw opportunities)
         self.refresh_seconds: list[float] = []
 
         # ---- controls
@@ -214,6 +219,10 @@ class PlotsPanel(QWidget):
                                  "the shaded band their spread")
         self.band_box.currentIndexChanged.connect(lambda i: self.set_band_kind(self.band_box.itemData(i)))
         self.band_box.setEnabled(False)
+        self.log_box = QCheckBox("log epochs")
+        self.log_box.setToolTip("Logarithmic epoch axis: a short run and a long published log side by side")
+        self.log_box.toggled.connect(self.set_log_epochs)
+        self._log_x = False
         self.readout_label = QLabel("Hover over a curve to read its values.")
         self.readout_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.note_label = QLabel("")
@@ -248,9 +257,10 @@ class PlotsPanel(QWidget):
             self.plots.append(plot)
         self.hover_dot = []
         for plot in self.plots:
-            dot = pg.ScatterPlotItem(size=10, pen=pg.mkPen("#202020", width=1.5), brush=pg.mkBrush(None))
+            dot = pg.PlotDataItem(pen=None, symbol="o", symbolSize=10, symbolPen=pg.mkPen("#202020", width=1.5),
+                                  symbolBrush=pg.mkBrush(None))
             dot.setZValue(50)
-            plot.addItem(dot)
+            plot.addItem(dot, ignoreBounds=True)
             self.hover_dot.append(dot)
         self._items: dict[tuple[int, str], _CaseItems] = {}
         self._legend: dict[str, _LegendEntry] = {}
@@ -263,6 +273,7 @@ class PlotsPanel(QWidget):
         controls = QHBoxLayout()
         controls.addWidget(self.smoothing_box)
         controls.addWidget(self.band_box)
+        controls.addWidget(self.log_box)
         controls.addStretch(1)
         controls.addWidget(self.readout_label)
         layout = QVBoxLayout(self)
@@ -273,7 +284,7 @@ class PlotsPanel(QWidget):
 
         self.timer = QTimer(self)
         self.timer.setInterval(int(1000 / REFRESH_HZ))
-        self.timer.timeout.connect(self.refresh)
+        self.timer.timeout.connect(self._tick)
         self.timer.start()
 
     # ------------------------------------------------------------------ run data
@@ -363,6 +374,10 @@ class PlotsPanel(QWidget):
             items.has_ref = True
         self._rebuild_legend()
         self._apply_visibility()
+        run_end = max((x for (t, k, m), s in self._live.items() for x in s.xs[-1:]), default=0.0)
+        ref_end = max((r.epoch + 1 for r in self._ref_rows), default=0)
+        if run_end and ref_end > 10 * run_end:
+            self.set_log_epochs(True)       # otherwise the run is a sliver at the left edge
         for plot in self.plots:
             plot.enableAutoRange()
 
@@ -394,6 +409,23 @@ class PlotsPanel(QWidget):
     def smoothing(self) -> float:
         return self._smoothing
 
+    def set_log_epochs(self, on: bool) -> None:
+        """Logarithmic epoch axis (x = epoch position > 0, so nothing is lost)."""
+        on = bool(on)
+        self._log_x = on
+        if self.log_box.isChecked() != on:
+            self.log_box.setChecked(on)
+        for plot in self.plots:
+            plot.setLogMode(x=on, y=False)
+            plot.setLimits(xMin=-3.0 if on else -0.5)   # log10 units when on
+            plot.enableAutoRange()
+        self._dirty = True
+        self.refresh()
+
+    @property
+    def log_epochs(self) -> bool:
+        return self._log_x
+
     def set_band_kind(self, kind: str) -> None:
         if kind not in ("minmax", "sd"):
             raise ValueError("band kind must be 'minmax' or 'sd'")
@@ -422,6 +454,10 @@ class PlotsPanel(QWidget):
         return key not in self._hidden
 
     # ---------------------------------------------------------------- drawing
+    def _tick(self) -> None:
+        self.tick_count += 1
+        self.refresh()
+
     def refresh(self) -> None:
         """Push the data to the curve items (called by the timer; cheap when nothing changed)."""
         if not self._dirty:
@@ -455,7 +491,7 @@ class PlotsPanel(QWidget):
                 if diverged and len(fx):
                     items.marker.setData([fx[-1]], [fy[-1]])
                     items.note.setText(f"case {key} diverged (epoch {min(diverged) + 1})")
-                    items.note.setPos(fx[-1], fy[-1])
+                    items.note.setPos(math.log10(fx[-1]) if self._log_x and fx[-1] > 0 else fx[-1], fy[-1])
                 else:
                     items.marker.setData([], [])
                     items.note.setText("")
@@ -482,7 +518,8 @@ class PlotsPanel(QWidget):
             fx, fy = self.curve_points(plot_index, key)
             if not len(fx):
                 continue
-            d = np.hypot((fx - x) / px, (fy - y) / py)
+            vx = np.log10(np.maximum(fx, 1e-12)) if self._log_x else fx
+            d = np.hypot((vx - x) / px, (fy - y) / py)
             i = int(np.argmin(d))
             if best is None or d[i] < best[0]:
                 best = (d[i], key, fx[i], fy[i])
@@ -616,7 +653,7 @@ class PlotsPanel(QWidget):
             items.faint.setVisible(shown and (smoothing or multi))
             items.band.setVisible(shown and multi)
             items.marker.setVisible(shown)
-            items.note.setVisible(shown)
+            items.note.setVisible(shown and bool(items.note.textItem.toPlainText()))
             items.ref.setVisible(items.has_ref and not self._ref_hidden and key not in self._hidden)
 
     def _update_notes(self) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QListView, QListWidget, QListWidgetItem, QSplitter, QTableWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QAbstractScrollArea, QComboBox, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+                               QListView, QListWidget, QListWidgetItem, QScrollArea, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine.cases import PUBLISHED_CASES
@@ -116,7 +116,7 @@ class ResultsPanel(QWidget):
         top.addStretch(1)
         box = QVBoxLayout(self.compare_box)
         box.addLayout(top)
-        box.addWidget(self.compare_table, 1)
+        box.addWidget(self.compare_table)
         box.addWidget(self.compare_note)
 
         # ---- confusion matrix and misclassified digits
@@ -171,23 +171,25 @@ class ResultsPanel(QWidget):
         lower.setStretchFactor(0, 2)
         lower.setStretchFactor(1, 3)
 
-        upper = QWidget()
-        ul = QVBoxLayout(upper)
-        ul.setContentsMargins(0, 0, 0, 0)
-        ul.addWidget(self.summary)
-        ul.addWidget(self.table, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(upper)
-        splitter.addWidget(self.compare_box)
-        splitter.addWidget(lower)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setStretchFactor(2, 3)
-        splitter.setSizes([330, 200, 420])
-        self.splitter = splitter
+        lower.setMinimumHeight(430)
+        for table in (self.table, self.compare_table):
+            # as tall as their rows: the panel scrolls as a whole instead of each table
+            table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+            table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.summary)
+        column.addWidget(self.table)
+        column.addWidget(self.compare_box)
+        column.addWidget(lower, 1)
+        scroll = QScrollArea()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(splitter)
+        layout.addWidget(scroll)
         self.compare_box.hide()
 
     # -------------------------------------------------------------- loading

@@ -212,8 +212,13 @@ def test_published_log_is_drawn_dashed_in_case_colours(panel):
     assert ref.isVisible() and ref.opts["pen"].style() == Qt.PenStyle.DashLine
     assert ref.opts["pen"].color().name() == PUBLISHED_CASES["0"].colour
     expected = sorted((r.epoch + 1, r.accuracy) for r in log.rows if r.case == "0" and r.split == "test")
-    x, y = ref.getData()
-    assert list(zip(x, y)) == expected
+    assert list(zip(ref.xData, ref.yData)) == expected
+    # 801 published epochs beside a 3-epoch run: the epoch axis turns logarithmic so both show
+    assert panel.log_epochs and panel.log_box.isChecked()
+    text = panel.readout(3, math.log10(3.0), panel.curve_points(3, "1")[1][-1])
+    assert text is not None and "epoch 3.00" in text
+    panel.log_box.setChecked(False)
+    assert not panel.log_epochs
     assert panel.legend_entry("published") is not None
     panel.set_case_visible("published", False)
     assert not ref.isVisible()
@@ -229,3 +234,22 @@ def test_png_and_svg_export(panel, tmp_path):
     text = svg.read_text()
     assert "<svg" in text and ("<path" in text or "<polyline" in text)
     assert "Test accuracy" in text      # titles are text, not pixels
+
+
+def test_auto_range_follows_the_data_when_trials_start_with_steps_only(panel, qtbot):
+    """Regression: an empty note TextItem in the auto-range made the view shrink to 1e-146."""
+    panel.begin_run(cases("0", "1"), trials=3)
+    for s in range(1, 10):        # the test plots stay empty while the first epoch trains
+        panel.add_step(step(0, s, 10, {"0": (3.0, 0.3), "1": (3.0, 0.3)}))
+        panel.refresh_now()
+        panel.view.grab()         # paint, as the screen would between steps
+    vb = panel.plots[2].vb
+    (x0, x1), (y0, y1) = vb.viewRange()
+    assert x1 - x0 > 0.1 and y1 - y0 > 0.1, "an empty plot must keep a usable range"
+    panel.add_epoch(epoch_event(0, {"0": ce(150.0, 0.5, 140.0, 0.5), "1": ce(150.0, 0.5, 140.0, 0.5)}))
+    panel.refresh_now()
+
+    def shows_point():
+        (x0, x1), (y0, y1) = vb.viewRange()
+        return x0 <= 1.0 <= x1 and y0 <= 140.0 <= y1 and (x1 - x0) > 0.1
+    qtbot.waitUntil(shows_point, timeout=3000)
