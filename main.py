@@ -2,7 +2,7 @@
 import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # keep TensorFlow's start-up chatter off the console
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # keep TensorFlow's start-up chatter (and its CUDA probe on CPU-only machines) off the console
 
 
 def main(argv: list[str]) -> int:

@@ -26,6 +26,11 @@ class Architecture:
     def __init__(self, description: ArchitectureDescription):
         self.description = description
         self.timesteps = description.timesteps
+        self.semantics = "corrected"
+
+    def set_semantics(self, semantics: str) -> None:
+        """The mode of the next run; architectures whose forward wiring differs by mode read it."""
+        self.semantics = semantics
 
     # -- weights -------------------------------------------------------------------
     def published_stddev(self, name: str) -> float:

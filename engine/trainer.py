@@ -46,6 +46,7 @@ class LockstepTrainer:
             raise ValueError(f"batch size {settings.batch_size} is larger than the "
                              f"{len(dataset.x_train)} training images")
         self.arch, self.cases, self.settings, self.data = arch, list(cases), settings, dataset
+        arch.set_semantics(settings.semantics)
         self.trial = trial
         self.seed = settings.seed + trial
         seeds = np.random.SeedSequence(self.seed).spawn(4)

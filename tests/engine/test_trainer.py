@@ -126,3 +126,16 @@ def test_pause_holds_the_run_until_resumed():
     assert done.wait(60)
     thread.join()
     assert box["result"].status == "completed"
+
+
+@pytest.mark.parametrize("key", ["multi-stream", "internal-conv"])
+def test_the_trainer_sets_the_mode_of_architectures_wired_differently_by_mode(key):
+    arch = catalog.build(key)
+    settings = TrainSettings(epochs=1, batch_size=25, semantics="as-published")
+    trainer = LockstepTrainer(arch, resolve_cases(["0", "1"]), settings,
+                              load_dataset("sample", train_limit=50, test_limit=25),
+                              catalog.describe(key).default_noise)
+    result = trainer.run()
+    assert arch.semantics == "as-published"
+    assert result.status == "completed" and set(result.final) == {"0", "1"}
+    assert all(math.isfinite(m.test_cost) for m in result.final.values())
