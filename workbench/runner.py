@@ -130,7 +130,9 @@ def _export_tensorboard(folder: RunFolder) -> None:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    # TensorFlow wraps errors raised while tracing: the cause is on the last line.
+    text = lines[-1] if lines and lines[0].startswith("in user code") else (lines[0] if lines else "")
     name = type(exc).__name__
     if name in ("DataError", "ConfigError", "ValueError"):
         return text or name
