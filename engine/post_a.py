@@ -78,17 +78,20 @@ class PostA(Architecture):
         per_step = self._recurrent_backward_as_published(w, fwd, xs, g, connections, D)
         return [{**head, **per_step[0]}, *per_step[1:]]
 
+    def _incoming(self, t, g, p, connections, D):
+        """in_t = g_t + p_(t+1) + the case's dilated terms into t."""
+        incoming = g[t]
+        if t + 1 < self.timesteps:
+            incoming = incoming + p[t + 1]
+        extra = extra_gradient(t, connections, D, g, p)
+        return incoming if extra is None else incoming + extra
+
     def _recurrent_backward(self, w, fwd, xs, g, connections, D):
         """True BPTT: delta_t = in_t * ReLU'(z_t); in_t = g_t + p_(t+1) + dilated terms."""
         zs, hs = fwd["zs"], fwd["hs"]
         p, dWx, dWh = {}, 0.0, 0.0
         for t in reversed(range(self.timesteps)):
-            incoming = g[t]
-            if t + 1 < self.timesteps:
-                incoming = incoming + p[t + 1]
-            extra = extra_gradient(t, connections, D, g, p)
-            if extra is not None:
-                incoming = incoming + extra
+            incoming = self._incoming(t, g, p, connections, D)
             delta = incoming * G.relu_grad(zs[t])
             dWx = dWx + G.conv_filter_grad(xs[t], delta, self.kernel, "VALID")
             if t:
@@ -106,12 +109,7 @@ class PostA(Architecture):
         slot_h = [zero] + hs                 # slot k holds h_(k-1); Python's slot -1 is h_3
         p, groups = {}, []
         for t in reversed(range(self.timesteps)):
-            incoming = g[t]
-            if t + 1 < self.timesteps:
-                incoming = incoming + p[t + 1]
-            extra = extra_gradient(t, connections, D, g, p)
-            if extra is not None:
-                incoming = incoming + extra
+            incoming = self._incoming(t, g, p, connections, D)
             delta = incoming * G.relu_grad(slot_z[t])
             groups.append({"Wx": G.conv_filter_grad(xs[t], delta, self.kernel, "VALID"),
                            "Wh": G.pointwise_filter_grad(slot_h[t - 1], delta)})
