@@ -358,6 +358,12 @@ class MainWindow(QMainWindow):
     def _on_finished(self, outcome) -> None:
         self.last_outcome = outcome
         self._set_state("idle")
+        log = Path(outcome.folder) / "transparency.txt"
+        if log.exists():            # the final text, whose header has the run's end status
+            try:
+                self.run_panel.set_log(log.read_text())
+            except OSError:
+                pass
         self.run_panel.finish(outcome.status, outcome.error, str(outcome.folder))
         self._title_detail = outcome.status
         self._update_title()

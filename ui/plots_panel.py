@@ -171,12 +171,16 @@ class _CaseItems:
             item.setDownsampling(auto=True, method="peak")
         self.in_run = False
         self.has_ref = False
+        self.faint_has_data = False
+        self.marker_shown = False
 
     def clear(self) -> None:
         for item in (self.main, self.faint, self.lo, self.hi):
             item.setData([], [])
         self.marker.setData([], [])
         self.note.setText("")
+        self.faint_has_data = False
+        self.marker_shown = False
 
 
 class PlotsPanel(QWidget):
@@ -198,7 +202,9 @@ class PlotsPanel(QWidget):
         self._ref_hidden = False
         self._smoothing = 0.0
         self._band_kind = "minmax"
-        self._dirty = False
+        self._dirty = False                     # every curve must be redrawn
+        self._dirty_curves: set[tuple[int, str]] = set()   # (plot, case) with new data
+        self._visibility_dirty = False
         self._displayed: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
         self.refresh_count = 0                  # redraws that pushed new data
         self.tick_count = 0                     # timer ticks (redraw opportunities)
@@ -223,6 +229,7 @@ class PlotsPanel(QWidget):
         self.log_box.setToolTip("Logarithmic epoch axis: a short run and a long published log side by side")
         self.log_box.toggled.connect(self.set_log_epochs)
         self._log_x = False
+        self._auto_log = False
         self.readout_label = QLabel("Hover over a curve to read its values.")
         self.readout_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.note_label = QLabel("")
@@ -318,7 +325,7 @@ class PlotsPanel(QWidget):
         for key, (cost, acc) in event.running.items():
             self._series(event.trial, key, 0).put(x, cost)
             self._series(event.trial, key, 1).put(x, acc)
-        self._dirty = True
+            self._dirty_curves.update(((0, key), (1, key)))
 
     def add_epoch(self, event) -> None:
         x = event.epoch + 1
@@ -331,11 +338,11 @@ class PlotsPanel(QWidget):
                                         m.train_accuracy, wall))
             self._rows.append(MetricRow(event.trial, key, event.epoch, "test", m.test_cost,
                                         m.test_accuracy, wall))
+            self._dirty_curves.update((p, key) for p in range(len(METRICS)))
         for key in event.diverged_now:
             self._diverged[(event.trial, key)] = event.epoch
         if event.diverged_now:
             self._update_notes()
-        self._dirty = True
 
     def load_rows(self, rows: list[MetricRow], cases: list[Case], trials: int | None = None) -> None:
         """Show a finished run's metrics table (e.g. a run folder opened from disk)."""
@@ -376,13 +383,17 @@ class PlotsPanel(QWidget):
         self._apply_visibility()
         run_end = max((x for (t, k, m), s in self._live.items() for x in s.xs[-1:]), default=0.0)
         ref_end = max((r.epoch + 1 for r in self._ref_rows), default=0)
-        if run_end and ref_end > 10 * run_end:
+        if run_end and ref_end > 10 * run_end and not self._log_x:
             self.set_log_epochs(True)       # otherwise the run is a sliver at the left edge
+            self._auto_log = True
         for plot in self.plots:
             plot.enableAutoRange()
 
     def clear_reference(self) -> None:
         self._ref_rows = []
+        if self._auto_log:                  # undo only what set_reference switched on
+            self._auto_log = False
+            self.set_log_epochs(False)
         for items in self._items.values():
             items.has_ref = False
             items.ref.setData([], [])
@@ -403,6 +414,7 @@ class PlotsPanel(QWidget):
         if index is not None and index != self.smoothing_box.currentIndex():
             self.smoothing_box.setCurrentIndex(index)
         self._dirty = True
+        self._visibility_dirty = True        # the faint raw curves appear or go
         self.refresh()
 
     @property
@@ -412,6 +424,7 @@ class PlotsPanel(QWidget):
     def set_log_epochs(self, on: bool) -> None:
         """Logarithmic epoch axis (x = epoch position > 0, so nothing is lost)."""
         on = bool(on)
+        self._auto_log = False
         self._log_x = on
         if self.log_box.isChecked() != on:
             self.log_box.setChecked(on)
@@ -459,43 +472,68 @@ class PlotsPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Push the data to the curve items (called by the timer; cheap when nothing changed)."""
-        if not self._dirty:
+        """Push new data to the curve items (called by the timer; nothing to do when nothing changed).
+
+        Only the curves whose data changed are touched, and visibility only when it can have
+        changed: every Qt call from Python may wait for the GIL while the worker trains, so
+        fewer calls mean shorter stalls of the GUI thread.
+        """
+        if not (self._dirty or self._dirty_curves or self._visibility_dirty):
             return
         t0 = time.perf_counter()
+        if self._dirty:
+            todo = [(p, key) for p in range(len(METRICS)) for key in self._order]
+        else:
+            todo = sorted(self._dirty_curves)
         self._dirty = False
+        self._dirty_curves = set()
         multi = self._trials > 1
-        for p, (split, metric, _title) in enumerate(METRICS):
-            for key in self._order:
-                items = self._case_items(p, key)
-                trial = self._current_trial(key)
-                live = self._live.get((trial, key, p), _Series())
-                lx, ly = np.asarray(live.xs, float), np.asarray(live.ys, float)
-                if multi:
-                    epochs, mean, lo, hi = comparison_band(self._rows, key, metric, split, self._band_kind)
-                    x = epochs.astype(float) + 1.0
-                    y = mean
-                    bx, blo, bhi = _finite_band(x, lo, hi)
-                    items.lo.setData(bx, blo)
-                    items.hi.setData(bx, bhi)
-                    faint_x, faint_y = _finite_xy(lx, ly)
-                else:
-                    x, y = lx, ly
-                    faint_x, faint_y = _finite_xy(x, y) if self._smoothing > 0 else (np.empty(0), np.empty(0))
-                shown_y = ema_debiased(y, self._smoothing) if self._smoothing > 0 else y
-                fx, fy = _finite_xy(x, shown_y)
-                items.main.setData(fx, fy)
-                items.faint.setData(faint_x, faint_y)
-                self._displayed[(p, key)] = (fx, fy)
-                diverged = [e for (t, k), e in self._diverged.items() if k == key]
-                if diverged and len(fx):
-                    items.marker.setData([fx[-1]], [fy[-1]])
-                    items.note.setText(f"case {key} diverged (epoch {min(diverged) + 1})")
-                    items.note.setPos(math.log10(fx[-1]) if self._log_x and fx[-1] > 0 else fx[-1], fy[-1])
-                else:
-                    items.marker.setData([], [])
-                    items.note.setText("")
-        self._apply_visibility()
+        smoothing = self._smoothing > 0
+        for p, key in todo:
+            if key not in self._order:
+                continue
+            split, metric, _title = METRICS[p]
+            items = self._case_items(p, key)
+            trial = self._current_trial(key)
+            live = self._live.get((trial, key, p), _Series())
+            lx, ly = np.asarray(live.xs, float), np.asarray(live.ys, float)
+            if multi:
+                epochs, mean, lo, hi = comparison_band(self._rows, key, metric, split, self._band_kind)
+                x = epochs.astype(float) + 1.0
+                y = mean
+                bx, blo, bhi = _finite_band(x, lo, hi)
+                items.lo.setData(bx, blo)
+                items.hi.setData(bx, bhi)
+                faint = _finite_xy(lx, ly)
+            else:
+                x, y = lx, ly
+                faint = _finite_xy(x, y) if smoothing else None
+            shown_y = ema_debiased(y, self._smoothing) if smoothing else y
+            fx, fy = _finite_xy(x, shown_y)
+            items.main.setData(fx, fy)
+            if faint is not None:
+                items.faint.setData(*faint)
+                items.faint_has_data = True
+            elif items.faint_has_data:
+                items.faint.setData([], [])
+                items.faint_has_data = False
+            self._displayed[(p, key)] = (fx, fy)
+            diverged = [e for (t, k), e in self._diverged.items() if k == key]
+            if diverged and len(fx):
+                items.marker.setData([fx[-1]], [fy[-1]])
+                text = f"case {key} diverged (epoch {min(diverged) + 1})"
+                if items.note.textItem.toPlainText() != text:
+                    items.note.setText(text)
+                    self._visibility_dirty = True
+                items.note.setPos(math.log10(fx[-1]) if self._log_x and fx[-1] > 0 else fx[-1], fy[-1])
+                items.marker_shown = True
+            elif items.marker_shown:
+                items.marker.setData([], [])
+                items.note.setText("")
+                items.marker_shown = False
+                self._visibility_dirty = True
+        if self._visibility_dirty:
+            self._apply_visibility()
         self.refresh_count += 1
         self.refresh_seconds.append(time.perf_counter() - t0)
         if len(self.refresh_seconds) > 10_000:
@@ -645,6 +683,7 @@ class PlotsPanel(QWidget):
         row.setMaximumHeight(24 * rows + 2)
 
     def _apply_visibility(self) -> None:
+        self._visibility_dirty = False
         smoothing = self._smoothing > 0
         multi = self._trials > 1
         for (p, key), items in self._items.items():

@@ -7,7 +7,7 @@ in the layout of the published post-A log.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QTextCursor
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
@@ -82,6 +82,11 @@ class RunPanel(QWidget):
                                         "average training and test cost and accuracy per epoch, in the "
                                         "published log's layout (also saved as transparency.txt).")
         self.console.setMaximumBlockCount(200_000)
+        self._pending_log: str | None = None
+        self._log_timer = QTimer(self)
+        self._log_timer.setInterval(1000)
+        self._log_timer.setSingleShot(True)
+        self._log_timer.timeout.connect(self._flush_log)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
@@ -133,6 +138,8 @@ class RunPanel(QWidget):
         self._last_epoch_done = 0
         self.progress.setValue(0)
         self.progress.setFormat("starting…")
+        self._log_timer.stop()
+        self._pending_log = None
         self.console.clear()
         self.folder_label.setText(folder)
         self.set_state("starting")
@@ -170,7 +177,17 @@ class RunPanel(QWidget):
         self.progress.setFormat("  ·  ".join(parts) + f"  ({100 * overall:.0f}%)")
 
     def set_log(self, text: str) -> None:
-        """Replace the console text, keeping the view at the end if it was there."""
+        """Show the transparency log: at once if the console has been quiet for a second, else
+        the latest text when that second is over (a long log is not re-laid-out every epoch)."""
+        self._pending_log = text
+        if not self._log_timer.isActive():
+            self._flush_log()
+            self._log_timer.start()
+
+    def _flush_log(self) -> None:
+        text, self._pending_log = self._pending_log, None
+        if text is None:
+            return
         bar = self.console.verticalScrollBar()
         at_end = bar.value() >= bar.maximum() - 4
         old_value = bar.value()
@@ -182,6 +199,8 @@ class RunPanel(QWidget):
             bar.setValue(old_value)
 
     def finish(self, status: str, error: str | None = None, folder: str = "") -> None:
+        self._log_timer.stop()
+        self._flush_log()
         self.set_state("idle")
         if status == "completed":
             self.progress.setValue(1000)
