@@ -292,3 +292,16 @@ def test_rerun_reports_a_match(window, qtbot, finished_run, dialogs):
     report = w.last_rerun_report
     assert report is not None and report.match, report.message
     assert any(kind == "information" and "match" in text for kind, _t, text in dialogs)
+
+
+def test_the_window_leaves_one_core_to_itself_unless_told_otherwise(monkeypatch):
+    from ui.app import reserve_a_core_for_the_window
+    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS", raising=False)
+    monkeypatch.delenv("TF_NUM_INTEROP_THREADS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert reserve_a_core_for_the_window() == 7 and os.environ["TF_NUM_INTRAOP_THREADS"] == "7"
+    monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "8")
+    assert reserve_a_core_for_the_window() is None and os.environ["TF_NUM_INTRAOP_THREADS"] == "8"
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS")
+    assert reserve_a_core_for_the_window() == 1
