@@ -13,10 +13,6 @@ import os
 import sys
 import time
 
-from workbench.worker import guard_pyside_refcounts
-
-guard_pyside_refcounts()
-
 from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
 
 
@@ -31,22 +27,6 @@ def share_the_gil_quickly(interval_s: float = GIL_SWITCH_INTERVAL_S) -> None:
     1 ms keeps the event loop responsive at a small cost to the worker.
     """
     sys.setswitchinterval(interval_s)
-
-
-def reserve_a_core_for_the_window() -> int | None:
-    """Let TensorFlow use all cores but one, so the GUI thread is never starved; returns the count set.
-
-    TensorFlow's thread pools take every core; on a 2-core machine the GUI thread then waits
-    for the CPU and the event loop stalls (bench/RESULTS.md, "## GUI"). Read by TensorFlow when
-    it starts in the worker thread, so this must run before the first run. A value already in
-    TF_NUM_INTRAOP_THREADS wins (set it to the core count to train at full speed).
-    """
-    if os.environ.get("TF_NUM_INTRAOP_THREADS"):
-        return None
-    threads = max(1, (os.cpu_count() or 2) - 1)
-    os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
-    os.environ.setdefault("TF_NUM_INTEROP_THREADS", str(threads))
-    return threads
 
 
 class _FirstPaint(QObject):
@@ -71,7 +51,6 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     share_the_gil_quickly()
-    reserve_a_core_for_the_window()
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setApplicationName("RCNN Workbench")
     app.setOrganizationName("rcnn-workbench")

@@ -12,9 +12,7 @@ import datetime
 import shutil
 from pathlib import Path
 
-from workbench.worker import RunController, default_runs_dir, guard_pyside_refcounts, new_run_dir
-
-guard_pyside_refcounts()
+from workbench.worker import RunController, default_runs_dir, new_run_dir
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal  # noqa: E402
 from PySide6.QtGui import QAction, QKeySequence  # noqa: E402

@@ -23,10 +23,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.worker import guard_pyside_refcounts
-
-guard_pyside_refcounts()
-
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal

@@ -22,34 +22,12 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
 
-def guard_pyside_refcounts() -> None:
-    """Make None, True and False immortal, as Python 3.12 does; a no-op on 3.12+.
-
-    PySide6 6.12 is an abi3 build whose void methods (setText, setVisible,
-    QPen.setWidth, ...) and some bool-returning ones hand back None/True
-    without a new reference. Python 3.12+ does not care (these objects are
-    immortal there); on 3.11 every such call lowers the reference count, and
-    after ~16 000 calls Python aborts with "none_dealloc: deallocating None".
-    Raising the counts by 2**40 gives them the 3.12 behaviour. Called on
-    import of this module, which every part of the window imports.
-    """
-    if sys.version_info >= (3, 12) or getattr(guard_pyside_refcounts, "done", False):
-        return
-    import ctypes
-    for obj in (None, True, False):
-        count = ctypes.c_ssize_t.from_address(id(obj))
-        if count.value < 1 << 39:
-            count.value += 1 << 40
-    guard_pyside_refcounts.done = True
-
-
-guard_pyside_refcounts()
-
-from PySide6.QtCore import QObject, QThread, Signal, Slot  # noqa: E402  (after the guard)
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from engine.events import RunControl
 
@@ -74,6 +52,31 @@ def new_run_dir(config: ExperimentConfig, base: Path | None = None) -> Path:
         path = base / f"{stamp}-{config.arch}-{n}"
         n += 1
     return path
+
+
+TRAIN_NICE_ENV = "RCNN_WORKBENCH_TRAIN_NICE"
+
+
+def lower_training_priority() -> int:
+    """Run the calling thread, and the TensorFlow thread pools it starts, at a lower CPU priority.
+
+    Training may use every core; the GUI thread keeps its normal priority, so the
+    scheduler gives it the CPU whenever it has work and the window stays smooth
+    (bench/RESULTS.md, "## GUI"). Linux nice values are per thread and inherited by
+    threads created later, which is how TensorFlow's pools get it. Returns the nice
+    increment applied (0: none; set RCNN_WORKBENCH_TRAIN_NICE=0 to turn it off).
+    """
+    try:
+        nice = int(os.environ.get(TRAIN_NICE_ENV, "10"))
+    except ValueError:
+        nice = 10
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return 0
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(nice, 19))
+    except OSError:
+        return 0
+    return min(nice, 19)
 
 
 class RunWorker(QObject):
@@ -105,6 +108,7 @@ class RunWorker(QObject):
     @Slot()
     def run(self) -> None:
         from .runner import RunOutcome, run_experiment   # TensorFlow loads inside, lazily
+        lower_training_priority()
         try:
             if self.rerun_of is not None:
                 from .rerun import rerun

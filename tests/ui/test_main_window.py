@@ -294,14 +294,25 @@ def test_rerun_reports_a_match(window, qtbot, finished_run, dialogs):
     assert any(kind == "information" and "match" in text for kind, _t, text in dialogs)
 
 
-def test_the_window_leaves_one_core_to_itself_unless_told_otherwise(monkeypatch):
-    from ui.app import reserve_a_core_for_the_window
-    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS", raising=False)
-    monkeypatch.delenv("TF_NUM_INTEROP_THREADS", raising=False)
-    monkeypatch.setattr(os, "cpu_count", lambda: 8)
-    assert reserve_a_core_for_the_window() == 7 and os.environ["TF_NUM_INTRAOP_THREADS"] == "7"
-    monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "8")
-    assert reserve_a_core_for_the_window() is None and os.environ["TF_NUM_INTRAOP_THREADS"] == "8"
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS")
-    assert reserve_a_core_for_the_window() == 1
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="per-thread nice values are a Linux feature")
+@pytest.mark.parametrize("setting,expected", [(None, 10), ("0", 0), ("25", 19)])
+def test_training_runs_at_a_lower_cpu_priority_than_the_window(monkeypatch, setting, expected):
+    import threading
+    from workbench.worker import TRAIN_NICE_ENV, lower_training_priority
+    if setting is None:
+        monkeypatch.delenv(TRAIN_NICE_ENV, raising=False)
+    else:
+        monkeypatch.setenv(TRAIN_NICE_ENV, setting)
+    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen = {}
+
+    def worker():
+        seen["applied"] = lower_training_priority()
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen["applied"] == expected
+    assert seen["nice"] == min(19, base + expected) if expected else seen["nice"] == base
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base   # the GUI thread keeps its own
