@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.main_split)
         self.resize(1680, 1020)
         self.top_split.setSizes([1040, 640])
-        self.main_split.setSizes([800, 220])
+        self.main_split.setSizes([880, 140])     # plots first; the console can be dragged taller
 
         self.state_label = QLabel()
         self.statusBar().addPermanentWidget(self.state_label)
