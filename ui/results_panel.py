@@ -104,10 +104,11 @@ class ResultsPanel(QWidget):
         self.compare_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.compare_table.horizontalHeader().setStretchLastSection(True)
         self.compare_note = QLabel(
-            "Each trial gives one final test accuracy per case. Difference = mean(case) − mean(reference); "
-            "95% CI from Welch's t (no equal-variance assumption). “better”/“worse” only when the whole "
-            "interval is above/below 0; otherwise “within seed noise”. Needs ≥ 2 trials (set Trials in "
-            "the Cases tab).")
+            "Each trial gives one final test accuracy per case; within a trial every case has the same "
+            "seed, start and batches, so trials pair up. Difference = mean over trials of (case − "
+            "reference), 95% CI from the paired t interval (Welch's where trials do not pair up). "
+            "“better”/“worse” only when the whole interval is above/below 0; otherwise “within seed "
+            "noise”. Needs ≥ 2 trials (set Trials in the Cases tab).")
         self.compare_note.setWordWrap(True)
         self.compare_note.setStyleSheet("color: #505050;")
         top = QHBoxLayout()

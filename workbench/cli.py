@@ -322,10 +322,10 @@ def comparison_table(rows, reference: str, metric: str = "accuracy") -> str:
         sd = f"{s.sd:.4f}" if s.n >= 2 else "n/a"
         extra = f", {s.n_diverged} diverged" if s.n_diverged else ""
         lines.append(f"  case {s.case}: {s.mean:.4f} ± {sd}  (n={s.n}{extra})")
-    lines.append(f"difference vs case {reference} with 95% CI (Welch):")
+    lines.append(f"difference vs case {reference} with a 95% CI (paired over trials where they pair up):")
     for c in compare(rows, reference=reference, metric=metric):
         ci = "n/a" if c.ci_low != c.ci_low else f"[{c.ci_low:+.4f}, {c.ci_high:+.4f}]"
-        lines.append(f"  case {c.case} vs case {reference}: {c.diff:+.4f}, 95% CI {ci}: {c.verdict}")
+        lines.append(f"  case {c.case} vs case {reference}: {c.diff:+.4f}, 95% CI {ci} ({c.method}): {c.verdict}")
     return "\n".join(lines)
 
 

@@ -1,10 +1,15 @@
 """Multi-seed statistics: is a case really better than the reference, or is it seed noise?
 
 Each trial contributes one number per case: its final value (by default the
-test accuracy at the last epoch that trial logged). For a case against the
-reference we report the difference of the means (case - reference) with a
-Welch t confidence interval: standard error sqrt(s1²/n1 + s2²/n2) from the
-sample standard deviations (ddof=1), degrees of freedom from the
+test accuracy at the last epoch that trial logged). Trials of one run are
+*paired*: within a trial every case starts from the same weights and sees the
+same batches and noise. So by default a case is compared with the reference
+through the per-trial differences d_i = case_i - reference_i: the mean
+difference with a paired t interval, mean(d) ± t(n-1) · sd(d)/√n, over the
+trials where both have a finite value. Where fewer than two trials pair up
+(or with method="welch", e.g. for trials of separate runs) the interval is
+Welch's: standard error sqrt(s1²/n1 + s2²/n2) from the sample standard
+deviations (ddof=1), degrees of freedom from the
 Welch-Satterthwaite formula. The verdict is "better" or "worse" only when the
 whole interval lies above or below zero; otherwise the difference is "within
 seed noise", and with fewer than two trials on either side there is "not
@@ -56,6 +61,7 @@ class Comparison:
     ci_low: float        # NaN when there are not enough trials
     ci_high: float
     verdict: str         # BETTER / WORSE / WITHIN_NOISE / NOT_ENOUGH
+    method: str = "welch"   # "paired" (per-trial differences) or "welch"
 
 
 # --------------------------------------------------------------------------- final values
@@ -113,16 +119,45 @@ def summarize(rows, metric: str = "accuracy", split: str = "test") -> list[CaseS
 
 
 def compare(rows, reference: str = "1", metric: str = "accuracy", split: str = "test",
-            confidence: float = 0.95) -> list[Comparison]:
-    """Every other case against ``reference``: mean difference, Welch CI, verdict."""
+            confidence: float = 0.95, method: str = "paired") -> list[Comparison]:
+    """Every other case against ``reference``: mean difference, CI, verdict (see the module docstring)."""
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1, not {confidence!r}")
+    if method not in ("paired", "welch"):
+        raise ValueError(f"method must be 'paired' or 'welch', not {method!r}")
     summaries = {s.case: s for s in summarize(rows, metric, split)}
     if reference not in summaries:
         raise ValueError(f"reference case {reference!r} has no {split} rows "
                          f"(cases: {', '.join(summaries) or 'none'})")
     ref = summaries[reference]
-    return [_compare(s, ref, confidence) for case, s in summaries.items() if case != reference]
+    by_trial = {case: {t: getattr(r, metric) for t, r in per_trial.items()}
+                for case, per_trial in _last_rows(rows, split).items()}
+    out = []
+    for case, s in summaries.items():
+        if case == reference:
+            continue
+        pairs = [by_trial[case][t] - by_trial[reference][t] for t in sorted(by_trial[case])
+                 if t in by_trial[reference] and math.isfinite(by_trial[case][t])
+                 and math.isfinite(by_trial[reference][t])]
+        if method == "paired" and len(pairs) >= 2:
+            out.append(_paired(case, reference, pairs, confidence))
+        else:
+            out.append(_compare(s, ref, confidence))
+    return out
+
+
+def _verdict(low: float, high: float) -> str:
+    return BETTER if low > 0.0 else WORSE if high < 0.0 else WITHIN_NOISE
+
+
+def _paired(case: str, reference: str, diffs: list[float], confidence: float) -> Comparison:
+    n = len(diffs)
+    mean = math.fsum(diffs) / n
+    sd = math.sqrt(math.fsum((d - mean) ** 2 for d in diffs) / (n - 1))
+    half = t_quantile(0.5 + confidence / 2.0, n - 1) * sd / math.sqrt(n)
+    low, high = mean - half, mean + half
+    verdict = "identical in every trial" if sd == 0.0 and mean == 0.0 else _verdict(low, high)
+    return Comparison(case, reference, mean, low, high, verdict, "paired")
 
 
 def _compare(case: CaseSummary, ref: CaseSummary, confidence: float) -> Comparison:
@@ -139,13 +174,7 @@ def _compare(case: CaseSummary, ref: CaseSummary, confidence: float) -> Comparis
         df = (var_a + var_b) ** 2 / (var_a ** 2 / (case.n - 1) + var_b ** 2 / (ref.n - 1))
         half = t_quantile(0.5 + confidence / 2.0, df) * se
         low, high = diff - half, diff + half
-    if low > 0.0:
-        verdict = BETTER
-    elif high < 0.0:
-        verdict = WORSE
-    else:
-        verdict = WITHIN_NOISE
-    return Comparison(case.case, ref.case, diff, low, high, verdict)
+    return Comparison(case.case, ref.case, diff, low, high, _verdict(low, high))
 
 
 # --------------------------------------------------------------------------- bands

@@ -111,13 +111,10 @@ def test_seed_comparison_table_arithmetic(panel, tmp_path):
         assert rows[key][1] == "3"
         assert rows[key][2] == f"{mean:.4f} ± {sd:.4f}"
     assert rows["1"][3] == "reference"
-    # Welch by hand for case 0 vs 1: df and the t quantile from the two variances
-    a, b = np.array(finals["0"]), np.array(finals["1"])
-    va, vb = a.var(ddof=1) / 3, b.var(ddof=1) / 3
-    diff = a.mean() - b.mean()
-    df = (va + vb) ** 2 / (va ** 2 / 2 + vb ** 2 / 2)
-    from workbench.comparison import t_quantile
-    half = t_quantile(0.975, df) * math.sqrt(va + vb)
+    # Paired by hand for case 0 vs 1 (trials share seed, start and batches): t(0.975, 2) from the table
+    d = np.array(finals["0"]) - np.array(finals["1"])
+    diff = d.mean()
+    half = 4.302652729911275 * d.std(ddof=1) / math.sqrt(3)
     assert rows["0"][3] == f"{diff:+.4f}"
     assert rows["0"][4] == f"[{diff - half:+.4f}, {diff + half:+.4f}]"
     assert rows["0"][5] == ("worse" if diff + half < 0 else "within seed noise")

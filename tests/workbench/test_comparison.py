@@ -83,7 +83,7 @@ def test_summaries_against_statistics_module():
 
 
 def test_compare_against_hand_computed_welch():
-    result = {c.case: c for c in compare(rows_for(FINALS), reference="1")}
+    result = {c.case: c for c in compare(rows_for(FINALS), reference="1", method="welch")}
     assert set(result) == {"5", "0", "3", "2"}
     ref = FINALS["1"]
     for case in ("5", "0", "3"):
@@ -106,7 +106,7 @@ def test_compare_against_hand_computed_welch():
     assert c.ci_high - diff == pytest.approx(diff - c.ci_low, abs=1e-12)
     assert c.verdict == "within seed noise"
     # A wider confidence level widens the interval.
-    c99 = {c.case: c for c in compare(rows_for(FINALS), reference="1", confidence=0.99)}["5"]
+    c99 = {c.case: c for c in compare(rows_for(FINALS), reference="1", confidence=0.99, method="welch")}["5"]
     assert c99.ci_low < result["5"].ci_low and c99.ci_high > result["5"].ci_high
 
 
@@ -132,7 +132,7 @@ def test_diverged_trials_are_excluded_and_counted():
     assert (s6.n, s6.n_diverged, s6.mean) == (1, 2, 0.99) and math.isnan(s6.sd)
     s7 = summaries["7"]
     assert (s7.n, s7.n_diverged) == (0, 3) and math.isnan(s7.mean)
-    result = {c.case: c for c in compare(rows_for(finals), reference="1")}
+    result = {c.case: c for c in compare(rows_for(finals), reference="1", method="welch")}
     diff, df, se = welch_by_hand([0.95, 0.97], finals["1"])
     c4 = result["4"]
     assert c4.diff == pytest.approx(diff, abs=1e-12) and 1 < df < 2
@@ -174,3 +174,19 @@ def test_band_minmax_and_sd():
     np.testing.assert_allclose(high, [0.3 + sd0, 0.6 + sd1, 0.8])
     with pytest.raises(ValueError):
         band(rows, "5", "accuracy", "test", kind="iqr")
+
+
+def test_paired_interval_uses_per_trial_differences():
+    import statistics
+    finals = {"1": [0.90, 0.80, 0.85], "5": [0.92, 0.825, 0.865], "0": [0.90, 0.80, 0.85]}
+    result = {c.case: c for c in compare(rows_for(finals), reference="1")}
+    d = [a - b for a, b in zip(finals["5"], finals["1"])]
+    half = 4.302652729911275 * statistics.stdev(d) / 3 ** 0.5          # t(0.975, 2), published table
+    c = result["5"]
+    assert c.method == "paired" and c.diff == pytest.approx(statistics.fmean(d))
+    assert (c.ci_low, c.ci_high) == pytest.approx((statistics.fmean(d) - half, statistics.fmean(d) + half))
+    assert c.verdict == "better"                 # +0.02 ± 0.012: consistent across the paired trials
+    assert result["0"].verdict == "identical in every trial" and result["0"].ci_low == result["0"].ci_high == 0
+    # Unpaired, the same numbers are within seed noise: the pairing is what makes the difference visible.
+    welch = {c.case: c for c in compare(rows_for(finals), reference="1", method="welch")}
+    assert welch["5"].verdict == "within seed noise" and welch["5"].method == "welch"

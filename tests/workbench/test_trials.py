@@ -39,15 +39,44 @@ def test_band_is_min_max_and_sd_over_trials(rows):
                 assert (low[i], high[i]) == pytest.approx((statistics.fmean(values) - sd, statistics.fmean(values) + sd))
 
 
-def test_comparison_table_against_an_independent_welch_interval(rows):
+def _finals(rows):
+    return {c: [r.accuracy for r in sorted(rows, key=lambda r: r.trial)
+                if (r.case, r.split, r.epoch) == (c, "test", 1)] for c in "013"}
+
+
+def test_summaries_against_the_statistics_module(rows):
     rows, _ = rows
-    final = {c: [r.accuracy for r in sorted(rows, key=lambda r: r.trial)
-                 if (r.case, r.split, r.epoch) == (c, "test", 1)] for c in "013"}
+    final = _finals(rows)
     summaries = {s.case: s for s in summarize(rows)}
     for c in "013":
         assert summaries[c].n == 3 and summaries[c].mean == pytest.approx(statistics.fmean(final[c]))
         assert summaries[c].sd == pytest.approx(statistics.stdev(final[c]))
+
+
+def test_paired_comparison_against_an_independent_computation(rows):
+    """Trials pair up (same seed, data and start for every case): t(0.975, n-1=2) on the differences."""
+    rows, _ = rows
+    final = _finals(rows)
     for comp in compare(rows, reference="1"):
+        d = [a - b for a, b in zip(final[comp.case], final["1"])]
+        mean, sd = statistics.fmean(d), statistics.stdev(d)
+        half = T_975[2] * sd / math.sqrt(3)
+        assert comp.method == "paired"
+        assert comp.diff == pytest.approx(mean, abs=1e-15)
+        assert (comp.ci_low, comp.ci_high) == pytest.approx((mean - half, mean + half), rel=1e-9)  # t by bisection
+        if sd == 0 and mean == 0:
+            assert comp.verdict == "identical in every trial"
+        else:
+            expected = "better" if comp.ci_low > 0 else "worse" if comp.ci_high < 0 else "within seed noise"
+            assert comp.verdict == expected
+    # Corrected-mode case 0 (hand-written BPTT) and case 1 (GradientTape) are the same maths.
+    assert {c.case: c for c in compare(rows, reference="1")}["0"].verdict == "identical in every trial"
+
+
+def test_welch_comparison_against_an_independent_interval(rows):
+    rows, _ = rows
+    final = _finals(rows)
+    for comp in compare(rows, reference="1", method="welch"):
         a, b = final[comp.case], final["1"]
         diff = statistics.fmean(a) - statistics.fmean(b)
         va, vb = statistics.variance(a) / 3, statistics.variance(b) / 3
@@ -56,14 +85,11 @@ def test_comparison_table_against_an_independent_welch_interval(rows):
             assert comp.ci_low == comp.ci_high == pytest.approx(diff)
             continue
         df = (va + vb) ** 2 / (va ** 2 / 2 + vb ** 2 / 2)
-        # Welch df lies between 2 and 4 here; interpolate only to bracket the half-width.
-        half_lo, half_hi = T_975[4] * math.sqrt(va + vb), T_975[2] * math.sqrt(va + vb)
+        # Welch df lies between 2 and 4 here: the half-width is bracketed by t(0.975, 4) and t(0.975, 2).
         assert 2 - 1e-9 <= df <= 4 + 1e-9
         half = (comp.ci_high - comp.ci_low) / 2
-        assert half_lo - 1e-12 <= half <= half_hi + 1e-12
+        assert T_975[4] * math.sqrt(va + vb) - 1e-12 <= half <= T_975[2] * math.sqrt(va + vb) + 1e-12
         assert (comp.ci_low + comp.ci_high) / 2 == pytest.approx(diff)
-        expected = "better" if comp.ci_low > 0 else "worse" if comp.ci_high < 0 else "within seed noise"
-        assert comp.verdict == expected
 
 
 def test_compare_command_prints_the_table(rows, capsys):
