@@ -487,11 +487,22 @@ class MainWindow(QMainWindow):
         self._update_run_actions()
         self._update_title()
 
+    def _shown_batch_size(self) -> int:
+        """The batch size of the run on the plots (an opened run, the last run, else the configured one)."""
+        manifest = getattr(self.results, "manifest", None) or {}
+        batch = manifest.get("config", {}).get("train", {}).get("batch_size")
+        if isinstance(batch, int):
+            return batch
+        config = self.run_config or self.current_config()
+        return config.train.batch_size
+
     def compare_with_log(self, path: Path):
         """Lay a published log over the plots as dashed curves; returns the parsed log."""
-        from workbench.published_logs import parse_log
+        from workbench.published_logs import cost_at_batch, parse_log
         log = parse_log(Path(path))
-        self.plots.set_reference(log.rows, f"published ({Path(path).name})")
+        rows, scaled = cost_at_batch(log, self._shown_batch_size())
+        label = f"published ({Path(path).name}{', ' + scaled if scaled else ''})"
+        self.plots.set_reference(rows, label)
         message = (f"Published log {Path(path).name}: {log.layout} layout, cases {', '.join(log.cases)}, "
                    f"{len({r.epoch for r in log.rows})} epochs.")
         if log.notes:

@@ -446,3 +446,23 @@ class _PostBParser:
                 self.notes.append(f"epoch {self.epoch}: {what}")
         self.epoch = None
         self.splits_seen = set()
+
+
+# The published runs' batch sizes (original-experiments.md §1.5, §3.1).
+PUBLISHED_BATCH = {"post-a": 1000, "post-b": 100}
+
+
+def cost_at_batch(log: ImportedLog, batch_size: int) -> tuple[list[MetricRow], str]:
+    """The log's rows with post-A costs rescaled to `batch_size`, and a note saying so.
+
+    Post A logged per-batch SUMS over 1000 images, so its costs are ~20x a batch-50 run's
+    for the same per-image loss; scaling by batch_size/1000 puts them on one axis.
+    Post B logged batch means, which need no scaling.
+    """
+    published = PUBLISHED_BATCH.get(log.layout)
+    if log.layout != "post-a" or not published or batch_size == published:
+        return list(log.rows), ""
+    factor = batch_size / published
+    rows = [MetricRow(r.trial, r.case, r.epoch, r.split, r.cost * factor, r.accuracy, r.wall_time_s)
+            for r in log.rows]
+    return rows, f"cost × {batch_size}/{published}"

@@ -281,6 +281,9 @@ def test_compare_with_a_published_log_draws_dashed_reference_curves(window, fini
     assert w.plots.reference_cases == sorted(log.cases)
     assert w.plots._items[(3, "2")].ref.isVisible()
     assert "published" in w.plots.legend_entry("published").text
+    # Post A logged per-batch sums over 1000 images: drawn at this run's batch size.
+    batch = json.loads((finished_run / "manifest.json").read_text())["config"]["train"]["batch_size"]
+    assert batch != 1000 and f"cost × {batch}/1000" in w.plots.legend_entry("published").text
 
 
 def test_rerun_reports_a_match(window, qtbot, finished_run, dialogs):

@@ -327,3 +327,16 @@ def test_post_a_repeated_opening_banner_and_nul_padding(tmp_path):
     assert log.notes == ["case 2 epoch 300: banner without values (ignored)",
                          "line 10: NUL bytes (ignored)",
                          "case 2: truncated at epoch 400 (no values)"]
+
+
+def test_post_a_costs_rescale_to_another_batch_size_and_post_b_costs_do_not():
+    from workbench.published_logs import cost_at_batch
+    log = parse_log(TRANSPARCY2)
+    rows, note = cost_at_batch(log, 50)
+    first = by_key(log)[("0", 0, "train")]
+    scaled = {(r.case, r.epoch, r.split): r for r in rows}[("0", 0, "train")]
+    assert scaled.cost == first.cost * 50 / 1000 and scaled.accuracy == first.accuracy
+    assert note == "cost × 50/1000"
+    assert cost_at_batch(log, 1000) == (list(log.rows), "")
+    b = parse_log(CASEA)
+    assert cost_at_batch(b, 50) == (list(b.rows), "")
