@@ -75,10 +75,6 @@ class Architecture:
         """Adam bias correction: the hand-written post-A Adam used constants."""
         return "standard"
 
-    def dead_targets(self, semantics: str) -> tuple[int, ...]:
-        """Timesteps whose local gradient is always zero in this mode (for case notes)."""
-        return ()
-
 
 def softmax_cross_entropy_sum(probs, y_onehot):
     return -tf.reduce_sum(y_onehot * tf.math.log(probs))

@@ -48,6 +48,12 @@ class ArchitectureDescription:
     head_timesteps: tuple[int, ...]       # timesteps whose output reaches the head (g_t != 0)
     default_noise: tuple = ()             # NoiseSpec per timestep
     notes: tuple[str, ...] = field(default_factory=tuple)  # what differs between corrected / as-published
+    # Timesteps whose local gradient is always zero in as-published mode (post A's off-by-one: 0).
+    dead_targets_as_published: tuple[int, ...] = ()
+
+    def dead_targets(self, semantics: str) -> tuple[int, ...]:
+        """Timesteps where anything a dilated connection adds is wiped out, in this mode."""
+        return self.dead_targets_as_published if semantics == "as-published" else ()
 
     @property
     def parameter_count(self) -> int:

@@ -52,9 +52,6 @@ class PostA(Architecture):
     def optimizer_correction(self, gradient, semantics):
         return "constant" if (semantics == "as-published" and gradient == "manual") else "standard"
 
-    def dead_targets(self, semantics):
-        return (0,) if semantics == "as-published" else ()
-
     def head_backward(self, w, fwd, y_onehot):
         """FC layers: gradients of W2..W4 and g_t, the gradient reaching each state h_t.
 

@@ -75,11 +75,12 @@ class CaseRow(QWidget):
             layout.addWidget(remove, 0, Qt.AlignTop)
             self.remove_button = remove
 
-    def set_architecture(self, desc) -> None:
-        dead = inert_connections(self.case, desc.head_timesteps)
+    def set_architecture(self, desc, semantics: str = "corrected") -> None:
+        dead = inert_connections(self.case, desc.head_timesteps, desc.dead_targets(semantics))
         if dead:
             reasons = "; ".join(f"{c.label()}: {why}" for c, why in dead)
-            self.warning.setText(f"On {desc.key} some connections cannot change training ({reasons}).")
+            mode = " as published" if desc.dead_targets(semantics) else ""
+            self.warning.setText(f"On {desc.key}{mode} some connections cannot change training ({reasons}).")
         self.warning.setVisible(bool(dead))
 
 
@@ -173,9 +174,18 @@ class CasePanel(QWidget):
         except ValueError:
             return
         self._arch = key
-        for row in self.rows.values():
-            row.set_architecture(desc)
+        self._refresh_rows(desc)
         self._update_case_problem()
+
+    def _refresh_rows(self, desc=None) -> None:
+        """Flag connections that cannot change training for this architecture and semantics."""
+        if desc is None:
+            try:
+                desc = catalog.describe(self._arch)
+            except ValueError:
+                return
+        for row in self.rows.values():
+            row.set_architecture(desc, self.semantics.currentText())
 
     def d_curve(self) -> tuple[np.ndarray, np.ndarray]:
         """The (epochs, D) points drawn in the D plot."""
@@ -366,7 +376,7 @@ class CasePanel(QWidget):
         self.rows_layout.addWidget(row)
         self.rows[case.key] = row
         try:
-            row.set_architecture(catalog.describe(self._arch))
+            row.set_architecture(catalog.describe(self._arch), self.semantics.currentText())
         except ValueError:
             pass
 
@@ -462,6 +472,7 @@ class CasePanel(QWidget):
 
     def _on_choice(self, _index: int) -> None:
         self._show_choice_help()
+        self._refresh_rows()
         self._emit_changed()
 
     def _show_choice_help(self) -> None:

@@ -44,7 +44,7 @@ def case_notes(config: ExperimentConfig) -> list[str]:
     """Plain statements about cases that cannot differ from case 0 for this architecture and mode."""
     from engine import catalog
     desc = catalog.describe(config.arch)
-    dead = (0,) if (config.arch == "post-a" and config.train.semantics == "as-published") else ()
+    dead = desc.dead_targets(config.train.semantics)
     notes = []
     for case in config.case_objects():
         inert = inert_connections(case, desc.head_timesteps, dead)

@@ -192,3 +192,17 @@ def test_importing_the_case_panel_does_not_import_tensorflow():
                          env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"}, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_as_published_post_a_flags_connections_into_timestep_zero(qtbot):
+    from ui.case_panel import CasePanel
+    from workbench.config import ExperimentConfig
+    panel = CasePanel()
+    qtbot.addWidget(panel)
+    config = ExperimentConfig(arch="post-a")
+    panel.load(config)
+    assert not panel.rows["6"].warning.isVisibleTo(panel)          # corrected: every connection acts
+    panel.load(config.with_train(semantics="as-published"))
+    row = panel.rows["6"]
+    assert row.warning.isVisibleTo(panel) and "timestep 0" in row.warning.text()
+    assert not panel.rows["0"].warning.isVisibleTo(panel)

@@ -115,3 +115,14 @@ def test_exports_long_csv_and_zip(run_dir, tmp_path):
     names = zipfile.ZipFile(tmp_path / "run.zip").namelist()
     assert count == len(names)
     assert {f"{run_dir.name}/{f}" for f in ("manifest.json", "metrics.csv", "transparency.txt")} <= set(names)
+
+
+def test_case_notes_name_what_cannot_change_training():
+    from workbench.runner import case_notes
+    config = load_preset("quick")
+    assert case_notes(config) == []                                # corrected post A: every connection acts
+    notes = case_notes(config.with_train(semantics="as-published"))
+    assert any(n.startswith("case 6: in_0 += D·g_3 has no effect") for n in notes)
+    assert not any(n.startswith("case 0") or n.startswith("case 1") for n in notes)
+    vanilla = case_notes(load_preset("quick", "vanilla"))
+    assert any("case 2: in_0 += D·g_2 has no effect" in n for n in vanilla)
