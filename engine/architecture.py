@@ -19,14 +19,15 @@ from .description import ArchitectureDescription
 
 
 class Architecture:
-    # True: the logged cost is a per-batch SUM over examples and classes (post A);
-    # False: a per-batch mean (post B). The trainer scales epoch means accordingly.
-    cost_is_batch_sum = False
-
     def __init__(self, description: ArchitectureDescription):
         self.description = description
         self.timesteps = description.timesteps
         self.semantics = "corrected"
+
+    @property
+    def cost_is_batch_sum(self) -> bool:
+        """Post A logged per-batch sums, post B batch means; the trainer scales epoch means to match."""
+        return self.description.cost_is_batch_sum
 
     def set_semantics(self, semantics: str) -> None:
         """The mode of the next run; architectures whose forward wiring differs by mode read it."""

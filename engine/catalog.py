@@ -86,6 +86,7 @@ def _post_a() -> ArchitectureDescription:
         weights={"Wx": (5, 5, 1, C), "Wh": (1, 1, C, C), "W2": (flat, 512), "W3": (512, 256), "W4": (256, 10)},
         head_timesteps=tuple(range(T)),
         dead_targets_as_published=(0,),
+        cost_is_batch_sum=True,
         default_noise=POST_A_SCHEDULE,
         notes=(
             "corrected: true back-propagation through time of the softmax cross-entropy; "

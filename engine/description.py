@@ -48,6 +48,8 @@ class ArchitectureDescription:
     head_timesteps: tuple[int, ...]       # timesteps whose output reaches the head (g_t != 0)
     default_noise: tuple = ()             # NoiseSpec per timestep
     notes: tuple[str, ...] = field(default_factory=tuple)  # what differs between corrected / as-published
+    # The logged cost is a per-batch SUM over examples and classes (post A), not a batch mean (post B).
+    cost_is_batch_sum: bool = False
     # Timesteps whose local gradient is always zero in as-published mode (post A's off-by-one: 0).
     dead_targets_as_published: tuple[int, ...] = ()
 

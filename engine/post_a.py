@@ -17,8 +17,6 @@ from .cases import Connection, extra_gradient
 
 
 class PostA(Architecture):
-    cost_is_batch_sum = True
-
     def __init__(self, description):
         super().__init__(description)
         self.channels = description.weights["Wh"][-1]

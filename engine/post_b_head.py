@@ -59,7 +59,6 @@ def _acc(grads: dict, name: str, value) -> None:
 
 
 class PostB(Architecture):
-    cost_is_batch_sum = False          # post B logged the per-batch mean cross-entropy
     wiring_differs = False             # True where the as-published forward wiring differs (b, d)
     # Published N(0, sd): RCNN kernels 1.0, head CNN 0.05 (concat overrides to 1.0).
     STDDEV: dict[str, float] = {"W": 1.0, "H": 1.0, "L2": 0.05, "L3": 0.05, "L4": 0.05}

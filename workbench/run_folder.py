@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine import catalog
 from engine.events import CaseEpoch, EpochEvent, TrialResult
 
 from . import metrics as M
@@ -208,7 +209,7 @@ class RunFolder:
         c = self.config
         header = (f"# RCNN Workbench run, architecture {c.arch}, semantics {c.train.semantics}, "
                   f"seed {c.train.seed}, status {self.manifest['status']}\n"
-                  f"# cost: {'per-batch sum' if c.arch == 'post-a' else 'per-batch mean'}; "
+                  f"# cost: {'per-batch sum' if catalog.describe(c.arch).cost_is_batch_sum else 'per-batch mean'}; "
                   f"epoch values are means over the epoch's batches")
         if self.manifest.get("error"):
             header += f"\n# error: {self.manifest['error']}"

@@ -41,6 +41,9 @@ def test_run_folder_holds_manifest_metrics_log_and_event_files(run_dir):
 
     rows = M.read_metrics(run_dir / "metrics.csv")
     assert len(rows) == 3 * 2 * 2
+    # Post A's cost is a per-batch SUM: per example, BCE on a softmax of sigmoids lies in
+    # [2.2639, 4.2533] (original-experiments.md §1.4), so at batch 25 it lies in 25x that.
+    assert all(2.2639 * 25 <= r.cost <= 4.2533 * 25 for r in rows)
     assert {(r.case, r.epoch, r.split) for r in rows} == {(c, e, s) for c in "013" for e in (0, 1)
                                                           for s in ("train", "test")}
     assert final["3"]["test_accuracy"] == [r.accuracy for r in rows if (r.case, r.epoch, r.split) == ("3", 1, "test")][0]
