@@ -32,15 +32,17 @@ import tensorflow as tf
 
 from . import gradients as G
 from .catalog import MULTI_STREAM_CORRECTED, MULTI_STREAM_PUBLISHED
-from .post_b_head import PostB, _acc
+from .post_b_head import _acc
+from .vanilla import Vanilla
 
 CONV_STREAMS = (0, 3)
 
 
-class MultiStream(PostB):
+class MultiStream(Vanilla):
+    """Vanilla's recurrence on learned streams instead of the noisy copies."""
     wiring_differs = True
     # RCNN 1.0, head CNN 0.05; conv streams are the post's CNN class (0.05), FC streams 1.0.
-    STDDEV = {**PostB.STDDEV, "S0": 0.05, "S1": 1.0, "S2": 1.0, "S3": 0.05}
+    STDDEV = {**Vanilla.STDDEV, "S0": 0.05, "S1": 1.0, "S2": 1.0, "S3": 0.05}
 
     def __init__(self, description):
         super().__init__(description)
@@ -57,21 +59,13 @@ class MultiStream(PostB):
         a = tf.tanh(tf.reshape(x, [tf.shape(x)[0], -1]) @ w[f"S{k}"])
         return tf.reshape(a, [-1, self.side, self.side, 1]), a
 
-    def forward(self, w, xs, *, bptt=True, semantics=None):
-        mode = self._mode(semantics)
-        carry = (lambda s: s) if bptt else tf.stop_gradient
+    def inputs(self, w, xs, mode):
         us, pre = [], []
         for t, k in enumerate(self.streams(mode)):
             u, c = self._stream(w, k, xs[t])
             us.append(u)
             pre.append(c)
-        zs = []
-        for t, u in enumerate(us):
-            z = tf.nn.conv2d(u, w["W"], 1, "SAME")
-            if t:
-                z = z + tf.nn.conv2d(carry(zs[-1]), w["H"], 1, "SAME")
-            zs.append(z)
-        return self.head_forward(w, {"us": us, "zs": zs, "stream_pre": pre, "mode": mode})
+        return us, {"stream_pre": pre, "mode": mode}
 
     def input_backward(self, w, fwd, xs, t, delta, grads, mode):
         k = self.streams(mode)[t]
@@ -84,9 +78,3 @@ class MultiStream(PostB):
             dc = tf.reshape(du, tf.shape(a)) * G.tanh_grad_from_output(a)
             x_flat = tf.reshape(xs[t], [tf.shape(xs[t])[0], -1])
             _acc(grads, f"S{k}", tf.matmul(x_flat, dc, transpose_a=True))
-
-    def step_backward(self, w, fwd, t, delta, grads, mode):
-        if t == 0:
-            return {}
-        _acc(grads, "H", G.pointwise_filter_grad(fwd["zs"][t - 1], delta))
-        return {t - 1: G.pointwise_input_grad(delta, w["H"])}

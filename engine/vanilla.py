@@ -22,17 +22,21 @@ from .post_b_head import PostB, _acc
 
 
 class Vanilla(PostB):
+    def inputs(self, w, xs, mode):
+        """The RCNN's per-timestep inputs u_t and anything their backward pass needs."""
+        return [xs[t] for t in range(self.timesteps)], {}
+
     def forward(self, w, xs, *, bptt=True, semantics=None):
-        self._mode(semantics)
+        mode = self._mode(semantics)
         carry = (lambda s: s) if bptt else tf.stop_gradient
-        us = [xs[t] for t in range(self.timesteps)]
+        us, extra = self.inputs(w, xs, mode)
         zs = []
         for t, u in enumerate(us):
             z = tf.nn.conv2d(u, w["W"], 1, "SAME")
             if t:
                 z = z + tf.nn.conv2d(carry(zs[-1]), w["H"], 1, "SAME")
             zs.append(z)
-        return self.head_forward(w, {"us": us, "zs": zs})
+        return self.head_forward(w, {"us": us, "zs": zs, **extra})
 
     def step_backward(self, w, fwd, t, delta, grads, mode):
         if t == 0:
