@@ -14,24 +14,57 @@ from typing import Sequence
 import numpy as np
 import tensorflow as tf
 
+from . import quirks as Q
 from .cases import Connection
 from .description import ArchitectureDescription
 
 
 class Architecture:
+    # Quirks whose forward wiring differs (post B); a forward pass refuses a set that differs there.
+    WIRING_QUIRKS: tuple[str, ...] = ()
+
     def __init__(self, description: ArchitectureDescription):
         self.description = description
         self.timesteps = description.timesteps
-        self.semantics = "corrected"
+        self.quirks: frozenset[str] = frozenset()
 
     @property
     def cost_is_batch_sum(self) -> bool:
         """Post A logged per-batch sums, post B batch means; the trainer scales epoch means to match."""
         return self.description.cost_is_batch_sum
 
-    def set_semantics(self, semantics: str) -> None:
-        """The mode of the next run; architectures whose forward wiring differs by mode read it."""
-        self.semantics = semantics
+    @property
+    def semantics(self) -> str:
+        return Q.label(self.quirks)
+
+    def set_quirks(self, quirks) -> None:
+        """The quirk set of the next run (a semantics name or quirk names); forward passes read it."""
+        self.quirks = Q.resolve(quirks)
+
+    def set_semantics(self, semantics) -> None:
+        self.set_quirks(semantics)
+
+    def _q(self, quirks=None) -> frozenset[str]:
+        """The quirk set for one call: the architecture's own, or the one given (which must agree
+        with it on the quirks that change the forward wiring)."""
+        if quirks is None:
+            return self.quirks
+        chosen = Q.resolve(quirks)
+        for name in self.WIRING_QUIRKS:
+            if (name in chosen) != (name in self.quirks):
+                raise ValueError(f"{self.description.key}: the forward wiring depends on quirk {name}; "
+                                 f"call set_quirks / set_semantics({Q.label(chosen)!r}) before training")
+        return chosen
+
+    # -- stale state (engine/quirks.py) ------------------------------------------------
+    def state_slots(self) -> dict[str, tuple[int, ...]]:
+        """name -> per-slot shape [n, *example_shape] of the state that persists across passes
+        with `stale-state` (the batch axis is inserted after n)."""
+        raise NotImplementedError
+
+    def slots_written(self, fwd: dict, state: dict) -> dict:
+        """name -> the value this pass stores in each slot ([n, b, ...]); `state` is what it read."""
+        raise NotImplementedError
 
     # -- weights -------------------------------------------------------------------
     def published_stddev(self, name: str) -> float:
@@ -51,28 +84,32 @@ class Architecture:
         return out
 
     # -- maths each architecture supplies ----------------------------------------------
-    def forward(self, w: dict, xs, *, bptt: bool = True) -> dict:
-        """xs [T,B,28,28,1] -> a dict holding at least "probs" [B,10] plus whatever backward needs."""
+    def forward(self, w: dict, xs, *, bptt: bool = True, state: dict | None = None) -> dict:
+        """xs [T,B,28,28,1] -> a dict holding at least "probs" [B,10] plus whatever backward needs.
+
+        `state`: with the stale-state quirk, the start-of-pass slot values the recurrence reads."""
         raise NotImplementedError
 
     def example_costs(self, fwd: dict, y_onehot):
         """The logged cost per example [B] (summed over classes where that is the published metric)."""
         raise NotImplementedError
 
-    def autodiff_loss(self, fwd: dict, y_onehot, semantics: str):
+    def autodiff_loss(self, fwd: dict, y_onehot, quirks=None):
         """The scalar that automatic differentiation minimises; in corrected mode also the
         loss whose exact gradient the manual backward pass computes."""
         raise NotImplementedError
 
-    def autodiff_bptt(self, semantics: str) -> bool:
+    def autodiff_bptt(self, quirks=None) -> bool:
         """As published, the state entered as a variable read: no gradient through time."""
-        return semantics == "corrected"
+        return "no-bptt-autodiff" not in self._q(quirks)
 
     def manual_gradients(self, w: dict, fwd: dict, xs, y_onehot, connections: Sequence[Connection],
-                         D, semantics: str) -> list[dict]:
+                         D, quirks=None, flow: dict | None = None) -> list[dict]:
+        """Update groups; with `flow` (a dict) also fills flow[(signal, t)] with the tensors
+        g_t, p_t, the dilated addition and in_t for the gradient-flow record."""
         raise NotImplementedError
 
-    def optimizer_correction(self, gradient: str, semantics: str) -> str:
+    def optimizer_correction(self, gradient: str, quirks=None) -> str:
         """Adam bias correction: the hand-written post-A Adam used constants."""
         return "standard"
 

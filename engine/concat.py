@@ -16,11 +16,14 @@ previous state z_(s−1); the slices for older states flow as ordinary BPTT.
 Only columns 3t…3t+2 of H are used at step t, and the rows of channels 0–2 and
 the columns 12–14 never receive gradient (always-zero memory / never-read output).
 
-corrected and as-published share the wiring; as-published autodiff stops the
-gradient at the memory read, manual cases are plain BPTT. Published: lr 1e-5,
-N(0, 1) head init, and the run diverged. Stale memory values (the published read
-returned the previous batch's z's in the not-yet-written channels) and Adam
-training of the memory variable are not reproduced.
+no-bptt-autodiff stops autodiff's gradient at the memory read; manual cases are
+plain BPTT. Published: lr 1e-5, N(0, 1) head init, and the run diverged.
+
+stale-state: the memory is one slot (the published S[0]); every step,
+timestep 0 included (the published step read M at every timestep), reads it
+as the previous pass left it: all 15 channels, z_0..z_3 of the previous pass
+and channels 0–2 never written (zero, or whatever slot-training made of them).
+The pass then writes [channels 0–2 unchanged | z_0 | z_1 | z_2 | z_3].
 """
 from __future__ import annotations
 
@@ -42,23 +45,34 @@ class Concat(PostB):
         zero = tf.zeros_like(zs[0]) if zs else None
         return tf.concat([zero] + zs + [zero] * (self.timesteps - len(zs)), axis=-1)
 
-    def forward(self, w, xs, *, bptt=True, semantics=None):
-        self._mode(semantics)
+    def state_slots(self):
+        return {"mem": (1, *self.state_shape()[:2], self.M)}
+
+    def slots_written(self, fwd, state):
+        kept = state["mem"][0][..., :self.C]
+        return {"mem": tf.concat([kept] + fwd["zs"], axis=-1)[None]}
+
+    def forward(self, w, xs, *, bptt=True, state=None, quirks=None):
+        self._q(quirks)
         carry = (lambda s: s) if bptt else tf.stop_gradient
         C = self.C
         us = [xs[t] for t in range(self.timesteps)]
         zs, mems = [], []
         for t, u in enumerate(us):
             z = tf.nn.conv2d(u, w["W"], 1, "SAME")
-            mem = self._memory(zs) if zs else tf.zeros(tf.concat([tf.shape(z)[:3], [self.M]], 0), z.dtype)
+            if state is not None:
+                mem = state["mem"][0]
+                z = z + tf.nn.conv2d(mem, w["H"], 1, "SAME")[..., C * t:C * (t + 1)]
+            else:
+                mem = self._memory(zs) if zs else tf.zeros(tf.concat([tf.shape(z)[:3], [self.M]], 0), z.dtype)
+                if t:
+                    z = z + tf.nn.conv2d(carry(mem), w["H"], 1, "SAME")[..., C * t:C * (t + 1)]
             mems.append(mem)
-            if t:
-                z = z + tf.nn.conv2d(carry(mem), w["H"], 1, "SAME")[..., C * t:C * (t + 1)]
             zs.append(z)
-        return self.head_forward(w, {"us": us, "zs": zs, "mems": mems})
+        return self.head_forward(w, {"us": us, "zs": zs, "mems": mems, "stale": state is not None})
 
     def step_backward(self, w, fwd, t, delta, grads, mode):
-        if t == 0:
+        if t == 0 and not fwd["stale"]:
             return {}
         C = self.C
         mem = fwd["mems"][t]

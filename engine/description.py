@@ -50,12 +50,14 @@ class ArchitectureDescription:
     notes: tuple[str, ...] = field(default_factory=tuple)  # what differs between corrected / as-published
     # The logged cost is a per-batch SUM over examples and classes (post A), not a batch mean (post B).
     cost_is_batch_sum: bool = False
-    # Timesteps whose local gradient is always zero in as-published mode (post A's off-by-one: 0).
+    # Timesteps whose local gradient is always zero with the off-by-one quirk (post A: 0).
     dead_targets_as_published: tuple[int, ...] = ()
 
-    def dead_targets(self, semantics: str) -> tuple[int, ...]:
-        """Timesteps where anything a dilated connection adds is wiped out, in this mode."""
-        return self.dead_targets_as_published if semantics == "as-published" else ()
+    def dead_targets(self, quirks) -> tuple[int, ...]:
+        """Timesteps where anything a dilated connection adds is wiped out, for this quirk set
+        (or semantics name): post A's off-by-one backward reads make delta_0 zero."""
+        from .quirks import resolve
+        return self.dead_targets_as_published if "off-by-one" in resolve(quirks) else ()
 
     @property
     def parameter_count(self) -> int:

@@ -40,6 +40,9 @@ class StepEvent:
     steps_per_epoch: int
     running: dict[str, tuple[float, float]]   # case -> (running mean cost, running mean accuracy)
     progress: Progress
+    # Gradient flow sampled at this step: case -> {(signal, timestep or weight): norm}; signals
+    # g, p, dilated, in (per timestep, manual cases) and grad, update (per weight, every case).
+    gradients: dict[str, dict[tuple[str, str], float]] | None = None
 
     @property
     def epoch_position(self) -> float:
@@ -54,6 +57,7 @@ class EpochEvent:
     diverged_now: tuple[str, ...]
     progress: Progress
     wall_time_s: float
+    gradients: dict[str, dict[tuple[str, str], float]] | None = None   # mean of the epoch's samples
 
 
 @dataclass(frozen=True)

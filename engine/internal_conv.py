@@ -1,6 +1,6 @@
 """Post B case d, internal conv: an extra 1×1 conv + ELU on the hidden state between timesteps.
 
-corrected (the post's intent, "convolve the hidden state before passing it to
+Without the published-wiring quirk (the post's intent, "convolve the hidden state before passing it to
 the next timestep"):
 
     z_t = conv3×3_SAME(x_t, W) + conv1×1(q_(t−1), H),   q_(−1) = 0
@@ -9,11 +9,12 @@ the next timestep"):
 q_t is exactly the tensor the published internal blocks computed; here it is
 the state carried to the next timestep. The head reads ELU(z_3), as published.
 
-as-published: the recurrence carries the pre-activation z_t (the published
+published-wiring: the recurrence carries the pre-activation z_t (the published
 `hidden_record`), exactly as vanilla; the internal blocks' output went only to a
 record nothing read, so it is dead: K0–K2 get no gradient and the network is
-vanilla (the dead branch is not even computed). Autodiff stops the gradient at
-the carried state; manual cases are plain BPTT on this wiring.
+vanilla (the dead branch is not even computed). The other quirks act as in
+vanilla; with stale-state the slot holds whichever state the wiring carries
+(q_t, or z_t with published-wiring) and dH is taken against the read.
 
 Per-timestep gradients live at z_t in both modes: δ_t = in_t = dL/dz_t.
 p_s, what timestep s passes back to the previous timestep, is the gradient
@@ -30,37 +31,43 @@ from .post_b_head import PostB, _acc
 
 
 class InternalConv(PostB):
-    wiring_differs = True
+    WIRING_QUIRKS = ("published-wiring",)
     STDDEV = {**PostB.STDDEV, "K0": 0.05, "K1": 0.05, "K2": 0.05}
 
-    def forward(self, w, xs, *, bptt=True, semantics=None):
-        mode = self._mode(semantics)
-        carry = (lambda s: s) if bptt else tf.stop_gradient
+    def slots_written(self, fwd, state):
+        carried = fwd["zs"][:-1] if "published-wiring" in fwd["mode"] else fwd["qs"]
+        return {"z": tf.stack(carried)}
+
+    def forward(self, w, xs, *, bptt=True, state=None, quirks=None):
+        mode = self._q(quirks)
+        published = "published-wiring" in mode
+        read = self._read(state, bptt)
         us = [xs[t] for t in range(self.timesteps)]
-        zs, acts, cs, qs = [], [], [], []
+        zs, acts, cs, qs, reads = [], [], [], [], [None]
         for t, u in enumerate(us):
             z = tf.nn.conv2d(u, w["W"], 1, "SAME")
             if t:
-                state = qs[t - 1] if mode == "corrected" else zs[t - 1]
-                z = z + tf.nn.conv2d(carry(state), w["H"], 1, "SAME")
+                reads.append(read("z", t - 1, zs[t - 1] if published else qs[t - 1]))
+                z = z + tf.nn.conv2d(reads[-1], w["H"], 1, "SAME")
             zs.append(z)
-            if mode == "corrected" and t < self.timesteps - 1:
+            if not published and t < self.timesteps - 1:
                 a = tf.nn.elu(z)
                 c = tf.nn.conv2d(a, w[f"K{t}"], 1, "SAME")
                 acts.append(a)
                 cs.append(c)
                 qs.append(tf.nn.elu(c))
-        return self.head_forward(w, {"us": us, "zs": zs, "acts": acts, "cs": cs, "qs": qs, "mode": mode})
+        return self.head_forward(w, {"us": us, "zs": zs, "acts": acts, "cs": cs, "qs": qs, "mode": mode,
+                                     "reads": reads})
 
     def step_backward(self, w, fwd, t, delta, grads, mode):
         if t == 0:
             return {}
         zs = fwd["zs"]
-        if mode != "corrected":
-            _acc(grads, "H", G.pointwise_filter_grad(zs[t - 1], delta))
+        if "published-wiring" in mode:
+            _acc(grads, "H", G.pointwise_filter_grad(fwd["reads"][t], delta))
             return {t - 1: G.pointwise_input_grad(delta, w["H"])}
         k = t - 1
-        _acc(grads, "H", G.pointwise_filter_grad(fwd["qs"][k], delta))
+        _acc(grads, "H", G.pointwise_filter_grad(fwd["reads"][t], delta))
         dq = G.pointwise_input_grad(delta, w["H"])
         dc = dq * G.elu_grad(fwd["cs"][k])
         _acc(grads, f"K{k}", G.pointwise_filter_grad(fwd["acts"][k], dc))

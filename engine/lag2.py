@@ -14,9 +14,10 @@ same meaning as in post A. The lag-2 path H2ᵀδ_s (to z_(s−2)) is not part o
 p_s; it always reaches z_(s−2) through ordinary BPTT. So case 3's in_1 += D·p_3
 adds D·H1ᵀδ_3 on top of the H2ᵀδ_3 that timestep 1 already receives.
 
-corrected and as-published share the wiring; as-published autodiff stops the
-gradient at both carried states (the slot reads), manual cases are plain BPTT.
-Stale slot values and Adam training of the slots are not reproduced.
+no-bptt-autodiff stops autodiff's gradient at both carried states (the slot
+reads); manual cases are plain BPTT. stale-state: both reads come from the
+slots the previous pass stored (z_(t−1) and z_(t−2)); dH1, dH2 are taken
+against those reads.
 """
 from __future__ import annotations
 
@@ -29,26 +30,28 @@ from .post_b_head import PostB, _acc
 class Lag2(PostB):
     STDDEV = {**PostB.STDDEV, "H1": 1.0, "H2": 1.0}
 
-    def forward(self, w, xs, *, bptt=True, semantics=None):
-        self._mode(semantics)
-        carry = (lambda s: s) if bptt else tf.stop_gradient
+    def forward(self, w, xs, *, bptt=True, state=None, quirks=None):
+        self._q(quirks)
+        read = self._read(state, bptt)
         us = [xs[t] for t in range(self.timesteps)]
-        zs = []
+        zs, reads1, reads2 = [], [None], [None, None]
         for t, u in enumerate(us):
             z = tf.nn.conv2d(u, w["W"], 1, "SAME")
             if t >= 1:
-                z = z + tf.nn.conv2d(carry(zs[t - 1]), w["H1"], 1, "SAME")
+                reads1.append(read("z", t - 1, zs[t - 1]))
+                z = z + tf.nn.conv2d(reads1[-1], w["H1"], 1, "SAME")
             if t >= 2:
-                z = z + tf.nn.conv2d(carry(zs[t - 2]), w["H2"], 1, "SAME")
+                reads2.append(read("z", t - 2, zs[t - 2]))
+                z = z + tf.nn.conv2d(reads2[-1], w["H2"], 1, "SAME")
             zs.append(z)
-        return self.head_forward(w, {"us": us, "zs": zs})
+        return self.head_forward(w, {"us": us, "zs": zs, "reads1": reads1, "reads2": reads2})
 
     def step_backward(self, w, fwd, t, delta, grads, mode):
-        zs, back = fwd["zs"], {}
+        back = {}
         if t >= 1:
-            _acc(grads, "H1", G.pointwise_filter_grad(zs[t - 1], delta))
+            _acc(grads, "H1", G.pointwise_filter_grad(fwd["reads1"][t], delta))
             back[t - 1] = G.pointwise_input_grad(delta, w["H1"])      # p_t
         if t >= 2:
-            _acc(grads, "H2", G.pointwise_filter_grad(zs[t - 2], delta))
+            _acc(grads, "H2", G.pointwise_filter_grad(fwd["reads2"][t], delta))
             back[t - 2] = G.pointwise_input_grad(delta, w["H2"])
         return back

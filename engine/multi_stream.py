@@ -10,9 +10,10 @@ and the RCNN (3×3 SAME 1→5, 1×1 recurrent 5→5, ELU) runs on 26×26:
     z_t = conv3×3_SAME(u_t, W) + conv1×1(z_(t−1), H),  u_t = stream_σ(t)(x_t)
 
 Which stream feeds timestep t:
-- corrected: σ = (0, 1, 2, 3): every stream once (the post: "different
-  representations at each timestep"); the last timestep keeps stream 3 as published;
-- as-published: σ = (0, 0, 1, 3): stream 0 fed twice, stream 2 built but
+- without the published-wiring quirk: σ = (0, 1, 2, 3): every stream once (the
+  post: "different representations at each timestep"); the last timestep keeps
+  stream 3 as published;
+- published-wiring: σ = (0, 0, 1, 3): stream 0 fed twice, stream 2 built but
   unused (S2 gets no gradient).
 
 Stream t reads timestep t's input x_t; the published case b used the clean
@@ -22,9 +23,7 @@ the four x_t are then the same image.
 The state is the pre-activation z_t, as published; only ELU(z_3) feeds the head
 (26 → 13 → 6). Backward: δ_t = in_t = dL/dz_t, p_t = Hᵀδ_t as in vanilla, and
 dL/du_t = conv-input-gradient of δ_t through W goes into stream σ(t).
-As-published autodiff stops the gradient at the carried state; manual cases are
-plain BPTT on the published wiring. Stale slot values and Adam training of the
-slots are not reproduced.
+The other quirks act as in vanilla (vanilla.py).
 """
 from __future__ import annotations
 
@@ -40,7 +39,7 @@ CONV_STREAMS = (0, 3)
 
 class MultiStream(Vanilla):
     """Vanilla's recurrence on learned streams instead of the noisy copies."""
-    wiring_differs = True
+    WIRING_QUIRKS = ("published-wiring",)
     # RCNN 1.0, head CNN 0.05; conv streams are the post's CNN class (0.05), FC streams 1.0.
     STDDEV = {**Vanilla.STDDEV, "S0": 0.05, "S1": 1.0, "S2": 1.0, "S3": 0.05}
 
@@ -50,7 +49,7 @@ class MultiStream(Vanilla):
         self.side = int(round(fc[1] ** 0.5))             # 26
 
     def streams(self, mode):
-        return MULTI_STREAM_CORRECTED if mode == "corrected" else MULTI_STREAM_PUBLISHED
+        return MULTI_STREAM_PUBLISHED if "published-wiring" in mode else MULTI_STREAM_CORRECTED
 
     def _stream(self, w, k, x):
         if k in CONV_STREAMS:

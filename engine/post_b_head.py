@@ -28,19 +28,18 @@ h_t, where the recurrence lives):
 - in_t = g_t + (everything later timesteps pass back to z_t) + the dilated
   terms of cases.extra_gradient, and δ_t = in_t is the gradient at z_t.
 
-Semantics. corrected: h_(−1) = 0, the state is the current batch's previous
-tensor, full BPTT, the authors' intended wiring. as-published: autodiff gets no
-gradient through time (stop_gradient on the carried state, as a tf.Variable
-read gave) and the published wiring (b: stream 0 fed twice, stream 2 unused;
-d: internal conv dead). The stale-state race (the slot read returned another
-batch's values) and Adam training the state slots are NOT reproduced: neither
-is deterministic or meaningful. The published manual `backprop` methods were
-never called, so for manual cases the as-published reading is plain BPTT on the
-published wiring.
+Quirks (engine/quirks.py). With none, h_(−1) = 0, the state is the current
+batch's previous tensor, full BPTT, the authors' intended wiring.
+`no-bptt-autodiff` stops autodiff's gradient at the carried state, as a
+tf.Variable read gave; `published-wiring` restores b's and d's wiring slips;
+`stale-state` reads the state from slots the previous pass stored (then the
+hand-written backward pass keeps its BPTT wiring and takes dH against the
+state the forward pass actually read); `slot-training` lets Adam update the
+slots the cost reads. The published manual `backprop` methods were never
+called, so for manual cases the quirk-free reading is plain BPTT.
 
-The trainer does not pass the semantics to `forward`; an architecture whose
-forward wiring differs between the modes (b, d) therefore holds it as
-`self.semantics` (`set_semantics`) and refuses a semantics it was not set to.
+An architecture whose forward wiring depends on a quirk (b, d) holds the set
+(`set_quirks`) and refuses a call made with a set that differs there.
 """
 from __future__ import annotations
 
@@ -51,7 +50,6 @@ import tensorflow as tf
 from . import gradients as G
 from .architecture import Architecture
 from .cases import Connection, extra_gradient
-from .settings import SEMANTICS
 
 
 def _acc(grads: dict, name: str, value) -> None:
@@ -59,35 +57,34 @@ def _acc(grads: dict, name: str, value) -> None:
 
 
 class PostB(Architecture):
-    wiring_differs = False             # True where the as-published forward wiring differs (b, d)
     # Published N(0, sd): RCNN kernels 1.0, head CNN 0.05 (concat overrides to 1.0).
     STDDEV: dict[str, float] = {"W": 1.0, "H": 1.0, "L2": 0.05, "L3": 0.05, "L4": 0.05}
 
     def __init__(self, description):
         super().__init__(description)
-        self.semantics = "corrected"
         self.shapes = {k: tuple(v) for k, v in description.weights.items()}
-
-    # ---------------------------------------------------------------- configuration
-    def set_semantics(self, semantics: str) -> None:
-        if semantics not in SEMANTICS:
-            raise ValueError(f"semantics must be one of {', '.join(SEMANTICS)}")
-        self.semantics = semantics
-
-    def _mode(self, semantics: str | None) -> str:
-        if semantics is None:
-            return self.semantics
-        if self.wiring_differs and semantics != self.semantics:
-            raise ValueError(f"{self.description.key}: the forward wiring depends on the semantics; "
-                             f"call set_semantics({semantics!r}) before training (it is {self.semantics!r})")
-        return semantics
 
     def published_stddev(self, name: str) -> float:
         return self.STDDEV[name]
 
-    def autodiff_bptt(self, semantics):
-        self._mode(semantics)
-        return semantics == "corrected"
+    # ---------------------------------------------------------------- stale state
+    def state_shape(self) -> tuple[int, ...]:
+        """Per-example shape of the state z_t (the RCNN output map)."""
+        return tuple(self.description.block(f"r{self.timesteps - 1}").shape_out)
+
+    def state_slots(self):
+        """The carried states z_0..z_(T−2) (the slot holding z_(T−1) is written but never read)."""
+        return {"z": (self.timesteps - 1, *self.state_shape())}
+
+    def slots_written(self, fwd, state):
+        return {"z": tf.stack(fwd["zs"][:-1])}
+
+    def _read(self, state, bptt):
+        """How step t reads the state it carries: the stored slot (stale) or this pass's tensor."""
+        carry = (lambda s: s) if bptt else tf.stop_gradient
+        if state is None:
+            return lambda name, k, current: carry(current)
+        return lambda name, k, current: state[name][k]
 
     # ---------------------------------------------------------------- head
     def head_forward(self, w, fwd: dict) -> dict:
@@ -126,7 +123,7 @@ class PostB(Architecture):
     def example_costs(self, fwd, y_onehot):
         return tf.nn.softmax_cross_entropy_with_logits(labels=y_onehot, logits=fwd["logits"])
 
-    def autodiff_loss(self, fwd, y_onehot, semantics):
+    def autodiff_loss(self, fwd, y_onehot, quirks=None):
         """The published cost: the batch mean of the softmax cross-entropy (both modes)."""
         return tf.reduce_mean(self.example_costs(fwd, y_onehot))
 
@@ -138,8 +135,9 @@ class PostB(Architecture):
         g = [tf.zeros_like(z) for z in zs[:-1]] + [dh * G.elu_grad(zs[-1])]
         return head, g
 
-    def manual_gradients(self, w, fwd, xs, y_onehot, connections: Sequence[Connection], D, semantics):
-        mode = self._mode(semantics)
+    def manual_gradients(self, w, fwd, xs, y_onehot, connections: Sequence[Connection], D, quirks=None,
+                         flow=None):
+        mode = self._q(quirks)
         grads, g = self.head_gradients(w, fwd, y_onehot)
         zs, us = fwd["zs"], fwd["us"]
         T = self.timesteps
@@ -154,6 +152,10 @@ class PostB(Architecture):
             self.input_backward(w, fwd, xs, t, delta, grads, mode)
             back = self.step_backward(w, fwd, t, delta, grads, mode)
             p[t] = back.get(t - 1, tf.zeros_like(zs[t]))
+            if flow is not None:
+                flow[("g", t)], flow[("in", t)], flow[("p", t)] = g[t], delta, p[t]
+                if extra is not None:
+                    flow[("dilated", t)] = extra
             for k, grad in back.items():
                 received[k] = grad if received[k] is None else received[k] + grad
         return [grads]

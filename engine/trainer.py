@@ -20,7 +20,24 @@ from .cases import Case, DilationSchedule
 from .data import Dataset
 from .events import CaseEpoch, EpochEvent, Progress, RunControl, StepEvent, TrainingListener, TrialResult
 from .noise import NoiseSpec, NoiseStream
+from .quirks import QUIRKS
 from .settings import TrainSettings
+
+SLOT_PREFIX = "slot:"
+
+
+def arch_quirks(arch: Architecture) -> tuple[str, ...]:
+    """The quirks that concern this architecture."""
+    return tuple(n for n, q in QUIRKS.items() if q.concerns(arch.description.key))
+
+
+def _flow_record(norms: dict) -> dict[str, dict[tuple[str, str], float]]:
+    """{"case|signal|label": tensor} -> {case: {(signal, label): float}}."""
+    out: dict[str, dict[tuple[str, str], float]] = {}
+    for key, value in norms.items():
+        case, signal, label = key.split("|")
+        out.setdefault(case, {})[(signal, label)] = float(value)
+    return out
 
 
 def enable_determinism() -> None:
@@ -46,7 +63,9 @@ class LockstepTrainer:
             raise ValueError(f"batch size {settings.batch_size} is larger than the "
                              f"{len(dataset.x_train)} training images")
         self.arch, self.cases, self.settings, self.data = arch, list(cases), settings, dataset
-        arch.set_semantics(settings.semantics)
+        arch.set_quirks(settings.quirks)
+        self.stale = settings.has("stale-state")
+        self.slot_training = settings.has("slot-training") and "slot-training" in arch_quirks(arch)
         self.trial = trial
         self.seed = settings.seed + trial
         seeds = np.random.SeedSequence(self.seed).spawn(4)
@@ -58,12 +77,25 @@ class LockstepTrainer:
 
         initial = arch.init_weights(init_rng, settings.init)
         self.weights, self.m, self.v, self.steps = {}, {}, {}, {}
+        self.slots: dict[str, dict[str, tf.Variable]] = {}
         for case in self.cases:
             k = case.key
             self.weights[k] = {n: tf.Variable(a, name=f"{n}_{k}") for n, a in initial.items()}
             self.m[k] = {n: tf.Variable(tf.zeros_like(a)) for n, a in initial.items()}
             self.v[k] = {n: tf.Variable(tf.zeros_like(a)) for n, a in initial.items()}
-            self.steps[k] = tf.Variable(0.0)
+            # One Adam step count per weight: with one update per timestep the recurrent
+            # weights take four steps a batch while the head takes one.
+            self.steps[k] = {n: tf.Variable(0.0) for n in initial}
+            if self.stale:
+                B = settings.batch_size
+                self.slots[k] = {n: tf.Variable(tf.zeros([shape[0], B, *shape[1:]]), name=f"slot_{n}_{k}")
+                                 for n, shape in arch.state_slots().items()}
+                if self.slot_training:
+                    for n, var in self.slots[k].items():
+                        key = SLOT_PREFIX + n
+                        self.m[k][key] = tf.Variable(tf.zeros_like(var))
+                        self.v[k][key] = tf.Variable(tf.zeros_like(var))
+                        self.steps[k][key] = tf.Variable(0.0)
         self.active = [c.key for c in self.cases]
         self._by_key = {c.key: c for c in self.cases}
         self._compiled: dict[tuple, tuple] = {}
@@ -71,33 +103,91 @@ class LockstepTrainer:
     # ------------------------------------------------------------------ compiled steps
     def _update(self, key, groups, gradient):
         s = self.settings
-        correction = self.arch.optimizer_correction(gradient, s.semantics)
+        correction = self.arch.optimizer_correction(gradient)
         for group in groups:
-            self.steps[key].assign_add(1.0)
             for name, grad in group.items():
+                step = self.steps[key][name]
+                step.assign_add(1.0)
                 adam_update(self.weights[key][name], self.m[key][name], self.v[key][name], grad,
                             lr=s.learning_rate, beta1=s.beta1, beta2=s.beta2, epsilon=s.epsilon,
-                            step=self.steps[key], correction=correction)
+                            step=step, correction=correction)
 
-    def _case_step(self, key, xs, y_onehot, D):
-        case, arch, sem = self._by_key[key], self.arch, self.settings.semantics
+    def _read_slots(self, key, batch):
+        """The start-of-pass slot values (engine/quirks.py: every read before every write)."""
+        return {n: var[:, :batch] for n, var in self.slots[key].items()}
+
+    def _write_slots(self, key, fwd, state, batch):
+        for n, value in self.arch.slots_written(fwd, state).items():
+            var = self.slots[key][n]
+            var.assign(tf.concat([value, var[:, batch:]], axis=1))
+
+    def _train_slots(self, key, grads):
+        """Adam's in-place update of the slots the cost read, after the pass's writes."""
+        s = self.settings
+        for n, grad in grads.items():
+            name = SLOT_PREFIX + n
+            step = self.steps[key][name]
+            step.assign_add(1.0)
+            adam_update(self.slots[key][n], self.m[key][name], self.v[key][name], grad,
+                        lr=s.learning_rate, beta1=s.beta1, beta2=s.beta2, epsilon=s.epsilon, step=step)
+
+    def _case_step(self, key, xs, y_onehot, D, flow=False):
+        case, arch = self._by_key[key], self.arch
         w = self.weights[key]
+        batch = tf.shape(xs)[1]
+        slot_vars = self.slots.get(key, {}) if self.slot_training else {}
+        # Slots Adam trains are read inside the tape, so their gradient is recorded.
+        state = self._read_slots(key, batch) if self.stale and not slot_vars else None
+        signals = {} if flow else None
+        slot_grads = {}
         if case.gradient == "auto":
             with tf.GradientTape() as tape:
-                fwd = arch.forward(w, xs, bptt=arch.autodiff_bptt(sem))
-                loss = arch.autodiff_loss(fwd, y_onehot, sem)
+                if slot_vars:
+                    state = self._read_slots(key, batch)
+                fwd = arch.forward(w, xs, bptt=arch.autodiff_bptt(), state=state)
+                loss = arch.autodiff_loss(fwd, y_onehot)
             names = list(w)
-            grads = tape.gradient(loss, [w[n] for n in names])
+            grads = tape.gradient(loss, [w[n] for n in names] + list(slot_vars.values()))
             groups = [{n: g for n, g in zip(names, grads) if g is not None}]
+            slot_grads = dict(zip(slot_vars, grads[len(names):]))
         else:
-            fwd = arch.forward(w, xs)
-            groups = arch.manual_gradients(w, fwd, xs, y_onehot, case.connections, D, sem)
+            if slot_vars:
+                # The published post-B training was TensorFlow's autodiff: the slots get the exact
+                # gradient of the published cost, whichever way the weights get theirs.
+                with tf.GradientTape() as tape:
+                    state = self._read_slots(key, batch)
+                    fwd = arch.forward(w, xs, state=state)
+                    loss = arch.autodiff_loss(fwd, y_onehot)
+                slot_grads = dict(zip(slot_vars, tape.gradient(loss, list(slot_vars.values()))))
+            else:
+                fwd = arch.forward(w, xs, state=state)
+            groups = arch.manual_gradients(w, fwd, xs, y_onehot, case.connections, D, flow=signals)
         # Metrics come from the forward pass that produced this step's gradient (pre-update weights).
         costs = arch.example_costs(fwd, y_onehot)
         correct = tf.reduce_sum(tf.cast(tf.argmax(fwd["probs"], 1, output_type=tf.int32) ==
                                         tf.argmax(y_onehot, 1, output_type=tf.int32), tf.float32))
+        norms = {}
+        if flow:
+            for (signal, t), tensor in signals.items():
+                norms[f"{signal}|{t}"] = tf.norm(tensor)
+            total = {}
+            for group in groups:
+                for name, grad in group.items():
+                    total[name] = grad if name not in total else total[name] + grad
+            for name, grad in total.items():
+                norms[f"grad|{name}"] = tf.norm(grad)
+            for n, grad in slot_grads.items():
+                norms[f"grad|{SLOT_PREFIX}{n}"] = tf.norm(grad)
+            before = {name: tf.identity(w[name]) for name in total}
+        if state is not None:
+            self._write_slots(key, fwd, state, batch)
         self._update(key, groups, case.gradient)
-        return tf.reduce_sum(costs), correct
+        if slot_grads:
+            self._train_slots(key, slot_grads)
+        if flow:
+            for name, value in before.items():
+                norms[f"update|{name}"] = tf.norm(w[name] - value)
+        return tf.reduce_sum(costs), correct, norms
 
     def _functions(self):
         signature = tuple(self.active)
@@ -105,25 +195,31 @@ class LockstepTrainer:
             T = self.arch.timesteps
             spec = [tf.TensorSpec([T, None, 28, 28, 1], tf.float32), tf.TensorSpec([None], tf.int32)]
 
-            @tf.function(input_signature=spec + [tf.TensorSpec([], tf.float32)])
-            def train_step(xs, y, D):
-                y1 = tf.one_hot(y, 10)
-                out = [self._case_step(k, xs, y1, D) for k in signature]
-                return tf.stack([o[0] for o in out]), tf.stack([o[1] for o in out])
+            def make_train_step(flow):
+                @tf.function(input_signature=spec + [tf.TensorSpec([], tf.float32)])
+                def train_step(xs, y, D):
+                    y1 = tf.one_hot(y, 10)
+                    out = [self._case_step(k, xs, y1, D, flow) for k in signature]
+                    norms = {f"{k}|{name}": v for k, o in zip(signature, out) for name, v in o[2].items()}
+                    return tf.stack([o[0] for o in out]), tf.stack([o[1] for o in out]), norms
+                return train_step
 
             @tf.function(input_signature=spec)
             def eval_step(xs, y):
                 y1 = tf.one_hot(y, 10)
                 costs, correct, preds = [], [], []
                 for k in signature:
-                    fwd = self.arch.forward(self.weights[k], xs)
+                    state = self._read_slots(k, tf.shape(xs)[1]) if self.stale else None
+                    fwd = self.arch.forward(self.weights[k], xs, state=state)
+                    if state is not None:
+                        self._write_slots(k, fwd, state, tf.shape(xs)[1])
                     pred = tf.argmax(fwd["probs"], 1, output_type=tf.int32)
                     costs.append(tf.reduce_sum(self.arch.example_costs(fwd, y1)))
                     correct.append(tf.reduce_sum(tf.cast(pred == y, tf.float32)))
                     preds.append(pred)
                 return tf.stack(costs), tf.stack(correct), tf.stack(preds)
 
-            self._compiled = {signature: (train_step, eval_step)}
+            self._compiled = {signature: (make_train_step(False), eval_step, make_train_step(True))}
         return self._compiled[signature]
 
     # ------------------------------------------------------------------------ loop
@@ -142,6 +238,7 @@ class LockstepTrainer:
         test_batches = math.ceil(len(data.x_test) / B)
         total = s.epochs * (train_batches + test_batches)
         report_every = max(1, train_batches // s.points_per_epoch)
+        flow_on = s.gradient_flow
 
         done, start = 0, time.perf_counter()
         first_step_end = None
@@ -169,6 +266,8 @@ class LockstepTrainer:
             seen = 0
             diverged_now: list[str] = []
             epoch_cases = list(self.active)
+            flow_sum: dict[str, dict] = {}
+            flow_count: dict[str, int] = {}
             for b in range(train_batches):
                 control.wait_while_paused()
                 if control.stopped:
@@ -177,8 +276,19 @@ class LockstepTrainer:
                 idx = order[b * B:(b + 1) * B]
                 xs = self.train_noise(data.x_train[idx])
                 step_start = time.perf_counter()
-                train_step, _ = self._functions()
-                costs, hits = train_step(xs, data.y_train[idx], D)
+                reporting = (b + 1) % report_every == 0 or b + 1 == train_batches
+                train_step, _, flow_step = self._functions()
+                sampled = None
+                if flow_on and reporting:
+                    costs, hits, norms = flow_step(xs, data.y_train[idx], D)
+                    sampled = _flow_record(norms)
+                    for key, record in sampled.items():
+                        acc = flow_sum.setdefault(key, {})
+                        for name, value in record.items():
+                            acc[name] = acc.get(name, 0.0) + value
+                        flow_count[key] = flow_count.get(key, 0) + 1
+                else:
+                    costs, hits, _ = train_step(xs, data.y_train[idx], D)
                 costs, hits = costs.numpy(), hits.numpy()
                 spent = (time.perf_counter() - step_start) / len(self.active)
                 for key, c, h in zip(list(self.active), costs, hits):
@@ -193,11 +303,11 @@ class LockstepTrainer:
                 done += 1
                 if first_step_end is None:
                     first_step_end = time.perf_counter()
-                if listener and ((b + 1) % report_every == 0 or b + 1 == train_batches):
+                if listener and reporting:
                     listener.on_step(StepEvent(
                         self.trial, epoch, b + 1, train_batches,
                         {k: (self._epoch_cost(cost_sum[k], seen), correct[k] / seen) for k in epoch_cases},
-                        progress()))
+                        progress(), gradients=sampled))
                 if not self.active:
                     break
             if status == "stopped":
@@ -205,7 +315,7 @@ class LockstepTrainer:
 
             test = {k: (math.nan, math.nan) for k in epoch_cases}
             if self.active:
-                _, eval_step = self._functions()
+                _, eval_step, _ = self._functions()
                 t_cost = {k: 0.0 for k in self.active}
                 t_hit = {k: 0.0 for k in self.active}
                 preds = {k: [] for k in self.active}
@@ -236,9 +346,11 @@ class LockstepTrainer:
                 if key not in diverged_now:
                     final[key] = metrics[key]
             epochs_done = epoch + 1
+            epoch_flow = {k: {name: v / flow_count[k] for name, v in acc.items()}
+                          for k, acc in flow_sum.items()} if flow_sum else None
             if listener:
                 listener.on_epoch(EpochEvent(self.trial, epoch, metrics, tuple(diverged_now), progress(),
-                                             time.perf_counter() - start))
+                                             time.perf_counter() - start, gradients=epoch_flow))
 
         return TrialResult(self.trial, self.seed, status, epochs_done, final, diverged_at, train_seconds,
                            predictions, data.y_test.astype(int).tolist())

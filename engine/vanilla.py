@@ -7,11 +7,11 @@ The state is the pre-activation z_t, as the published code stored and read it
 (post_b_head.py). Backward: δ_t = in_t is dL/dz_t; dW += x_t ⋆ δ_t,
 dH += z_(t−1) ⋆ δ_t and p_t = Hᵀδ_t goes to z_(t−1).
 
-corrected: full BPTT with the current batch's z_(t−1).
-as-published: the wiring is the same; autodiff stops the gradient at the
-carried state (the published slot read), manual cases are plain BPTT (the
-published manual code was never called). Stale slot values and Adam training
-of the slot variable are not reproduced.
+Quirk-free: full BPTT with the current batch's z_(t−1). no-bptt-autodiff:
+autodiff stops the gradient at the carried state (the published slot read);
+manual cases are plain BPTT (the published manual code was never called).
+stale-state: step t reads z_(t−1) as the previous pass stored it; dH is taken
+against that read (fwd["reads"]).
 """
 from __future__ import annotations
 
@@ -26,20 +26,21 @@ class Vanilla(PostB):
         """The RCNN's per-timestep inputs u_t and anything their backward pass needs."""
         return [xs[t] for t in range(self.timesteps)], {}
 
-    def forward(self, w, xs, *, bptt=True, semantics=None):
-        mode = self._mode(semantics)
-        carry = (lambda s: s) if bptt else tf.stop_gradient
+    def forward(self, w, xs, *, bptt=True, state=None, quirks=None):
+        mode = self._q(quirks)
+        read = self._read(state, bptt)
         us, extra = self.inputs(w, xs, mode)
-        zs = []
+        zs, reads = [], [None]
         for t, u in enumerate(us):
             z = tf.nn.conv2d(u, w["W"], 1, "SAME")
             if t:
-                z = z + tf.nn.conv2d(carry(zs[-1]), w["H"], 1, "SAME")
+                reads.append(read("z", t - 1, zs[-1]))
+                z = z + tf.nn.conv2d(reads[-1], w["H"], 1, "SAME")
             zs.append(z)
-        return self.head_forward(w, {"us": us, "zs": zs, **extra})
+        return self.head_forward(w, {"us": us, "zs": zs, "reads": reads, **extra})
 
     def step_backward(self, w, fwd, t, delta, grads, mode):
         if t == 0:
             return {}
-        _acc(grads, "H", G.pointwise_filter_grad(fwd["zs"][t - 1], delta))
+        _acc(grads, "H", G.pointwise_filter_grad(fwd["reads"][t], delta))
         return {t - 1: G.pointwise_input_grad(delta, w["H"])}

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from engine.cases import CASE_KEYS, Case, parse_connections
+from engine.quirks import NAMES as QUIRK_NAMES
 from engine.settings import INITS, SEMANTICS
 
 from .config import ConfigError, DataSpec, ExperimentConfig, load_preset, preset_names
@@ -75,7 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--train-skip", type=_nonneg_int)
     run.add_argument("--noise", help="one noise per timestep, e.g. 'none,gaussian(scale=0.2),poisson,uniform' "
                                      "(kinds: none, gaussian, poisson, gamma, uniform)")
-    run.add_argument("--semantics", choices=SEMANTICS)
+    run.add_argument("--semantics", choices=SEMANTICS,
+                     help="corrected (no quirk) or as-published (every quirk); --quirks picks any subset")
+    run.add_argument("--quirks", metavar="NAME,NAME,…",
+                     help=f"the original scripts' quirks to switch on ('none', 'all' or names: {', '.join(QUIRK_NAMES)})")
     run.add_argument("--init", choices=INITS)
     run.add_argument("--dilation-p", type=_number, help="D = P / (1 + k*epoch); P (default 1000)")
     run.add_argument("--dilation-k", type=_number, help="k (default 0.008)")
@@ -153,6 +157,15 @@ def config_from_args(args) -> ExperimentConfig:
         value = getattr(args, arg)
         if value is not None:
             train[name] = value
+    if getattr(args, "quirks", None) is not None:
+        if args.semantics is not None:
+            raise ConfigError("give --semantics or --quirks, not both (--semantics names a quirk set)")
+        text = args.quirks.strip().lower()
+        from engine.quirks import normalise
+        try:
+            train["quirks"] = () if text == "none" else QUIRK_NAMES if text == "all" else normalise(text)
+        except ValueError as exc:
+            raise ConfigError(f"--quirks: {exc}") from None
     try:
         config = config.with_(**changes).with_train(**train)
     except ValueError as exc:

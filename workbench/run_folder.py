@@ -132,6 +132,7 @@ class RunFolder:
             "started_at": now_iso(),
             "ended_at": None,
             "config": config.to_dict(),
+            "quirks": list(config.train.quirks),
             "environment": environment(),
             "data": None,
             "trials": [],
@@ -207,8 +208,10 @@ class RunFolder:
 
     def transparency(self) -> str:
         c = self.config
+        from engine.quirks import describe_set
         header = (f"# RCNN Workbench run, architecture {c.arch}, semantics {c.train.semantics}, "
                   f"seed {c.train.seed}, status {self.manifest['status']}\n"
+                  f"# quirks: {describe_set(c.train.quirks)}\n"
                   f"# cost: {'per-batch sum' if catalog.describe(c.arch).cost_is_batch_sum else 'per-batch mean'}; "
                   f"epoch values are means over the epoch's batches")
         if self.manifest.get("error"):

@@ -44,7 +44,7 @@ def case_notes(config: ExperimentConfig) -> list[str]:
     """Plain statements about cases that cannot differ from case 0 for this architecture and mode."""
     from engine import catalog
     desc = catalog.describe(config.arch)
-    dead = desc.dead_targets(config.train.semantics)
+    dead = desc.dead_targets(config.train.quirks)
     notes = []
     for case in config.case_objects():
         inert = inert_connections(case, desc.head_timesteps, dead)
@@ -54,6 +54,16 @@ def case_notes(config: ExperimentConfig) -> list[str]:
         for conn, reason in inert if len(inert) < len(case.connections) else ():
             notes.append(f"case {case.key}: {conn.label()} has no effect ({reason})")
     return notes
+
+
+def quirk_note(config: ExperimentConfig) -> str:
+    """The quirk set in words, and which of its quirks change nothing for this architecture."""
+    from engine import quirks as Q
+    text = "semantics: " + Q.describe_set(config.train.quirks)
+    idle = [n for n in config.train.quirks if not Q.QUIRKS[n].concerns(config.arch)]
+    if idle:
+        text += f" ({', '.join(idle)} do{'es' if len(idle) == 1 else ''} not concern {config.arch})"
+    return text
 
 
 class _Forward:
@@ -84,7 +94,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, listener=None,
         dataset = load_dataset(d.source, train_limit=d.train_limit, test_limit=d.test_limit,
                                train_skip=d.train_skip)
         folder.set_data(dataset.summary())
-        folder.add_notes(case_notes(config))
+        folder.add_notes([quirk_note(config)] + case_notes(config))
 
         _call(listener, "on_status", "loading TensorFlow")
         from engine import catalog
