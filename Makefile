@@ -1,18 +1,31 @@
 # `make run` and `make test` both create .venv when it is missing and install
 # the pinned dependencies from pyproject.toml (again only when it changes).
+# `make run GPU=1` installs TensorFlow's CUDA packages too (NVIDIA GPUs, Linux).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+comma := ,
+STAMP := $(VENV)/.installed$(if $(GPU),-gpu)
+EXTRAS := test$(if $(GPU),$(comma)gpu)
 
-.PHONY: run test bench screenshot clean
+# Desktop entry for the current user (XDG paths).
+DATA_HOME ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)
+DESKTOP_FILE := $(DATA_HOME)/applications/rcnn-workbench.desktop
+ICON_SVG := $(DATA_HOME)/icons/hicolor/scalable/apps/rcnn-workbench.svg
+ICON_PNG := $(DATA_HOME)/icons/hicolor/256x256/apps/rcnn-workbench.png
+
+# Where `make wheel-test` builds and installs the wheel (a fresh venv each time).
+WHEEL_DIR ?= dist
+WHEEL_VENV ?= $(CURDIR)/.wheel-test
+
+.PHONY: run test bench screenshot install-desktop uninstall-desktop wheel wheel-test clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -27,5 +40,31 @@ bench: $(STAMP)
 screenshot: $(STAMP)
 	QT_QPA_PLATFORM=offscreen TF_CPP_MIN_LOG_LEVEL=2 $(PY) bench/screenshots.py
 
+# The application menu entry and icon, for this user, starting this checkout's .venv.
+install-desktop: $(STAMP)
+	mkdir -p $(dir $(DESKTOP_FILE)) $(dir $(ICON_SVG)) $(dir $(ICON_PNG))
+	sed 's|^Exec=.*|Exec=$(CURDIR)/$(VENV)/bin/rcnn-workbench-gui|' resources/rcnn-workbench.desktop > $(DESKTOP_FILE)
+	cp resources/icons/rcnn-workbench.svg $(ICON_SVG)
+	cp resources/icons/rcnn-workbench.png $(ICON_PNG)
+	-command -v update-desktop-database >/dev/null && update-desktop-database -q $(dir $(DESKTOP_FILE))
+	@echo "installed $(DESKTOP_FILE)"
+
+uninstall-desktop:
+	rm -f $(DESKTOP_FILE) $(ICON_SVG) $(ICON_PNG)
+	-command -v update-desktop-database >/dev/null && update-desktop-database -q $(dir $(DESKTOP_FILE))
+	@echo "removed $(DESKTOP_FILE) and its icons"
+
+wheel: $(STAMP)
+	rm -rf $(WHEEL_DIR) build
+	$(PY) -m pip wheel --quiet --no-deps --wheel-dir $(WHEEL_DIR) .
+
+# The wheel as a user gets it: a fresh venv outside the checkout, no editable
+# install; version, a one-epoch training and an off-screen window start from it.
+wheel-test: wheel
+	rm -rf $(WHEEL_VENV)
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install --quiet $(WHEEL_DIR)/rcnn_workbench-*.whl
+	.ci/wheel_smoke_test $(WHEEL_VENV)
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(WHEEL_VENV) $(WHEEL_DIR) build .pytest_cache

@@ -72,7 +72,9 @@ class Dataset:
 
 
 def sample_path() -> pathlib.Path:
-    return pathlib.Path(__file__).resolve().parent.parent / "resources" / "mnist_sample.npz"
+    """The shipped sample, found as package data (works from a checkout and from a wheel)."""
+    import resources
+    return pathlib.Path(str(resources.sample()))
 
 
 def keras_cache_dir() -> pathlib.Path:

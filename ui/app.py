@@ -1,4 +1,4 @@
-"""`python main.py` (or `make run`): the workbench window.
+"""The workbench window (`rcnn-workbench`, `python main.py` or `make run`, via workbench/launcher.py).
 
 The window is shown and painted before anything imports TensorFlow; the
 engine loads in the worker thread when the first run starts.
@@ -15,8 +15,22 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
 
+from workbench.version import app_version
+
 
 GIL_SWITCH_INTERVAL_S = 0.001
+
+
+def application_icon():
+    """The window and task-bar icon, from the package data (resources/icons)."""
+    import resources
+    from PySide6.QtGui import QIcon
+    icon = QIcon()
+    for kind in ("svg", "png"):
+        path = resources.icon(kind)
+        if path.is_file():
+            icon.addFile(str(path))
+    return icon
 
 
 def share_the_gil_quickly(interval_s: float = GIL_SWITCH_INTERVAL_S) -> None:
@@ -55,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("RCNN Workbench")
     app.setOrganizationName("rcnn-workbench")
     app.setApplicationDisplayName("RCNN Workbench")
+    app.setApplicationVersion(app_version())
+    app.setDesktopFileName("rcnn-workbench")      # matches the installed .desktop entry (icon on Wayland)
+    app.setWindowIcon(application_icon())
 
     from .main_window import MainWindow
     window = MainWindow()

@@ -1,4 +1,4 @@
-"""`python main.py run|import-log|rerun ...`: the engine without a window.
+"""`rcnn-workbench run|import-log|rerun ...` (or `python main.py ...`): the engine without a window.
 
 Bad options end with one line on stderr and exit status 2; a failed run with
 exit status 1 and the reason (the run folder keeps what was computed).
@@ -19,6 +19,7 @@ from engine.settings import INITS, SEMANTICS
 from .config import ConfigError, DataSpec, ExperimentConfig, load_preset, preset_names
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
+PROG = "rcnn-workbench"        # how the user called us (main.py, python -m workbench); set by main()
 
 
 class UsageError(Exception):
@@ -54,7 +55,11 @@ def _number(text):
 
 def build_parser() -> argparse.ArgumentParser:
     from engine import catalog
-    parser = _Parser(prog="main.py", description="RCNN Workbench. Without a command: open the window.")
+    from .version import version_line
+    parser = _Parser(prog=PROG, description="RCNN Workbench. Without a command: open the window.")
+    parser.add_argument("--version", action="version", version=version_line())
+    parser.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's start-up lines and the workbench's debug log")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     run = sub.add_parser("run", help="train the selected cases side by side, headless")
@@ -282,7 +287,7 @@ def cmd_import_log(args) -> int:
     try:
         log = import_log(args.file, args.out, case=args.case)
     except (LogFormatError, OSError) as exc:
-        print(f"main.py: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     epochs = len({(r.case, r.epoch) for r in log.rows})
     print(f"imported {log.layout} log: cases {', '.join(log.cases)}, {len(log.rows)} rows "
@@ -301,7 +306,7 @@ def cmd_rerun(args) -> int:
         manifest = read_manifest(args.run_dir)
         config = ExperimentConfig.from_dict(manifest["config"])
     except (OSError, ValueError, KeyError, ConfigError) as exc:
-        print(f"main.py: error: {args.run_dir}: cannot re-run ({exc})", file=sys.stderr)
+        print(f"{PROG}: error: {args.run_dir}: cannot re-run ({exc})", file=sys.stderr)
         return EXIT_USAGE
     control = RunControl()
     report = rerun(args.run_dir, args.out, ProgressBar(config, quiet=args.quiet), control)
@@ -322,7 +327,7 @@ def cmd_export(args) -> int:
             n = export_zip(args.run_dir, args.zip)
             print(f"{n} files -> {args.zip}")
     except (OSError, ValueError) as exc:
-        print(f"main.py: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 
@@ -348,7 +353,7 @@ def cmd_compare(args) -> int:
         rows = M.read_metrics(args.run_dir / "metrics.csv")
         print(comparison_table(rows, args.reference, args.metric))
     except (M.MetricsFileError, ValueError) as exc:
-        print(f"main.py: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK
 
@@ -356,15 +361,30 @@ def cmd_compare(args) -> int:
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "import-log": cmd_import_log, "rerun": cmd_rerun, "export": cmd_export}
 
 
-def main(argv: list[str]) -> int:
+def _with_verbose(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """--verbose is accepted after any command too (`run --epochs 1 --verbose`)."""
+    for action in parser._actions:
+        for sub in (action.choices or {}).values() if isinstance(action, argparse._SubParsersAction) else ():
+            if "--verbose" not in sub._option_string_actions:     # SUPPRESS: keep a --verbose given first
+                sub.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                                 help="show TensorFlow's start-up lines and the debug log")
+    return parser
+
+
+def main(argv: list[str], prog: str | None = None) -> int:
+    global PROG
+    PROG = prog or "rcnn-workbench"
     try:
-        args = build_parser().parse_args(argv)
+        args = _with_verbose(build_parser()).parse_args(argv)
+        if args.verbose:
+            from .verbosity import set_verbose
+            set_verbose(True)
         if args.command is None:
             raise UsageError("give a command: " + ", ".join(COMMANDS))
         return COMMANDS[args.command](args)
     except UsageError as exc:
-        print(f"main.py: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ConfigError as exc:
-        print(f"main.py: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

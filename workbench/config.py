@@ -9,13 +9,13 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import resources
 from engine import catalog
 from engine.cases import CASE_KEYS, Case, resolve_cases
 from engine.noise import NoiseSpec
 from engine.settings import TrainSettings
 
 SCHEMA_VERSION = 1
-PRESET_DIR = Path(__file__).resolve().parent.parent / "resources" / "presets"
 
 
 class ConfigError(ValueError):
@@ -153,12 +153,14 @@ class ExperimentConfig:
 
 # ------------------------------------------------------------------ presets
 def preset_names() -> tuple[str, ...]:
-    return tuple(sorted(p.stem for p in PRESET_DIR.glob("*.json")))
+    """The shipped presets (package data of `resources`, so they come with `pip install .`)."""
+    return tuple(sorted(p.name[:-len(".json")] for p in resources.presets().iterdir()
+                        if p.name.endswith(".json")))
 
 
 def preset_info(name: str) -> dict:
-    path = PRESET_DIR / f"{name}.json"
-    if not path.exists():
+    path = resources.presets() / f"{name}.json"
+    if name not in preset_names():
         raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(preset_names())}")
     return json.loads(path.read_text())
 

@@ -97,6 +97,8 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, listener=None,
         folder.add_notes([quirk_note(config)] + case_notes(config))
 
         _call(listener, "on_status", "loading TensorFlow")
+        from engine.tensorflow_loader import import_tensorflow
+        import_tensorflow()                     # first, so its start-up chatter stays off the console
         from engine import catalog
         from engine.trainer import LockstepTrainer, enable_determinism
         if deterministic:

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_bad_options_give_one_line_and_status_2(argv, words, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert words in err and err.count("\n") == 1 and err.startswith("main.py: error:")
+    assert words in err and err.count("\n") == 1 and err.startswith("rcnn-workbench: error:")
 
 
 def test_options_override_the_preset():
