@@ -69,14 +69,18 @@ def quirk_note(config: ExperimentConfig) -> str:
 class _Forward:
     """Adapts the engine's listener calls to the run folder and the outer listener."""
 
-    def __init__(self, folder: RunFolder, listener):
-        self.folder, self.listener = folder, listener
+    def __init__(self, folder: RunFolder, listener, gradients=None):
+        self.folder, self.listener, self.gradients = folder, listener, gradients
 
     def on_step(self, event):
+        if self.gradients is not None:
+            self.gradients.step(event)
         _call(self.listener, "on_step", event)
 
     def on_epoch(self, event):
         self.folder.epoch(event)
+        if self.gradients is not None:
+            self.gradients.epoch(event)
         _call(self.listener, "on_epoch", event, self.folder)
 
 
@@ -87,7 +91,11 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, listener=None,
     folder = RunFolder(out_dir, config)
     _call(listener, "on_started", folder)
     outcome = RunOutcome("completed", folder.dir)
+    gradients = None
     try:
+        if config.train.gradient_flow:
+            from .gradient_log import GradientLog
+            gradients = GradientLog(folder.dir)
         _call(listener, "on_status", "loading data")
         from engine.data import load_dataset
         d = config.data
@@ -114,7 +122,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, listener=None,
             trainer = LockstepTrainer(arch, cases, config.train, dataset, config.noise_schedule(), trial=trial)
             folder.start_trial(trial, trainer.seed)
             _call(listener, "on_status", "training")
-            result = trainer.run(_Forward(folder, listener), control)
+            result = trainer.run(_Forward(folder, listener, gradients), control)
             folder.end_trial(result)
             outcome.results.append(result)
             _call(listener, "on_trial_end", result)
@@ -125,18 +133,22 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, listener=None,
         outcome.status = "failed"
         outcome.error = _one_line(exc)
         folder.manifest["traceback"] = traceback.format_exc()
-    _export_tensorboard(folder)
+    _export_tensorboard(folder, gradients)
     folder.finish(outcome.status, outcome.error)
     return outcome
 
 
-def _export_tensorboard(folder: RunFolder) -> None:
+def _export_tensorboard(folder: RunFolder, gradients=None) -> None:
     """Event files beside the CSV, so the run opens in TensorBoard; never fatal."""
+    if gradients is not None:
+        gradients.close()
     if not folder.rows:
         return
     try:
         from .tensorboard_export import export_tensorboard
         export_tensorboard(folder.rows, folder.dir)
+        if gradients is not None:
+            gradients.export_tensorboard(folder.dir)
     except Exception as exc:  # the metrics are safe in metrics.csv whatever happens here
         folder.manifest["notes"].append(f"TensorBoard export failed: {_one_line(exc)}")
 
