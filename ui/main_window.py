@@ -101,6 +101,8 @@ class MainWindow(QMainWindow):
 
         self.state_label = QLabel()
         self.statusBar().addPermanentWidget(self.state_label)
+        self.device_label = QLabel()       # the device the shown run trained on (its manifest says)
+        self.statusBar().addPermanentWidget(self.device_label)
         self._build_menus()
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -176,7 +178,31 @@ class MainWindow(QMainWindow):
         self.rerun_action = action(compare_menu, "Re-run this run…", self.rerun_current,
                                    tip="Train the shown run again from its manifest and check the numbers "
                                        "match bit for bit")
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = action(help_menu, "About RCNN Workbench", self.show_about)
         self._update_run_actions()
+
+    def about_text(self) -> str:
+        """Version (package metadata), where runs go, and the libraries that change the numbers."""
+        from importlib import metadata
+
+        from workbench.paths import runs_home
+        from workbench.version import app_version
+
+        def version(name):
+            try:
+                return metadata.version(name)
+            except metadata.PackageNotFoundError:
+                return "not installed"
+        return (f"<b>RCNN Workbench {app_version()}</b><br>"
+                "Reproduce and extend two 2018 recurrent-CNN experiments.<br><br>"
+                f"Runs are saved in: {runs_home()}<br>"
+                f"TensorFlow {version('tensorflow')}, NumPy {version('numpy')}, "
+                f"PySide6 {version('PySide6-Essentials')}, pyqtgraph {version('pyqtgraph')}")
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About RCNN Workbench", self.about_text())
 
     # ======================================================= configuration
     def load_config(self, config: ExperimentConfig) -> None:
@@ -335,6 +361,8 @@ class MainWindow(QMainWindow):
 
     def _on_status(self, text: str) -> None:
         self.run_panel.set_status(text)
+        if text == "training":                 # TensorFlow is loaded: the manifest names the device
+            self._show_device(self.run_dir)
         if text == "training" and self._state == "starting":
             self._set_state("running")
 
@@ -373,7 +401,9 @@ class MainWindow(QMainWindow):
             except (OSError, ValueError) as exc:
                 self.statusBar().showMessage(f"Cannot show the results: {exc}", 10000)
         self.plots.refresh_now()
-        self.statusBar().showMessage(f"Run {outcome.status}: {outcome.folder}", 15000)
+        self._show_device(outcome.folder)
+        on = f" on {self.device_label.text()}" if self.device_label.text() else ""
+        self.statusBar().showMessage(f"Run {outcome.status}{on}: {outcome.folder}", 15000)
 
     def _on_rerun_done(self, report) -> None:
         self.last_rerun_report = report
@@ -483,9 +513,16 @@ class MainWindow(QMainWindow):
         self.plots.load_rows(rows, cases, trials)
         self.results.show_run(run_dir)
         self.run_dir = run_dir
+        self._show_device(run_dir)
         self._title_detail = f"{run_dir.name} ({manifest.get('status', '?')})"
         self._update_run_actions()
         self._update_title()
+
+    def _show_device(self, run_dir) -> None:
+        from workbench.device_record import device_text, device_tooltip, recorded_device
+        device = recorded_device(run_dir) if run_dir is not None else None
+        self.device_label.setText(device_text(device))
+        self.device_label.setToolTip(device_tooltip(device))
 
     def _shown_batch_size(self) -> int:
         """The batch size of the run on the plots (an opened run, the last run, else the configured one)."""
@@ -582,7 +619,9 @@ class MainWindow(QMainWindow):
                 self.show_error("Open run folder", str(exc))
 
     def _ask_compare_log(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Compare with published log", str(Path.home()),
+        import resources
+        start = str(resources.published_logs())        # the shipped 2018 logs (package data)
+        path, _ = QFileDialog.getOpenFileName(self, "Compare with published log", start,
                                               "Published logs (*.txt);;All files (*)")
         if path:
             try:

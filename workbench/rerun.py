@@ -76,6 +76,7 @@ def rerun(run_dir: Path, out_dir: Path | None = None, listener=None, control=Non
     versions = ("python", "tensorflow", "numpy")
     then, now = manifest.get("environment", {}), environment()
     changed = [f"{v} {then.get(v)} → {now.get(v)}" for v in versions if then.get(v) != now.get(v)]
+    device_changed = _device_change(then.get("device"), outcome.device)
     if not differences:
         report.match = True
         report.message = f"match: all {compared} metric rows are identical (costs and accuracies, bit for bit)"
@@ -84,6 +85,18 @@ def rerun(run_dir: Path, out_dir: Path | None = None, listener=None, control=Non
                           f"first: {differences[0]}")
     if changed:
         report.message += "; library versions differ (" + ", ".join(changed) + ")"
+    if device_changed:
+        report.message += f"; the device differs ({device_changed})"
     if manifest.get("status") != "completed":
         report.message += f"; the original run was {manifest.get('status')}, so only its finished epochs were compared"
     return report
+
+
+def _device_change(then: dict | None, now: dict | None) -> str | None:
+    """"CPU → GPU: …" when the original and the re-run trained on different devices (None if unknown)."""
+    if not then or not now:
+        return None
+    key = lambda d: (d.get("type"), d.get("description"))     # noqa: E731
+    if key(then) == key(now):
+        return None
+    return f"{then.get('type')} {then.get('description')} → {now.get('type')} {now.get('description')}"

@@ -23,9 +23,9 @@ from engine.events import CaseEpoch, EpochEvent, TrialResult
 
 from . import metrics as M
 from .config import ExperimentConfig
+from .version import app_version
 
 MANIFEST_VERSION = 1
-APP_VERSION = "0.1.0"
 
 
 def now_iso() -> str:
@@ -60,7 +60,7 @@ def _git_hash() -> str | None:
 
 def environment() -> dict:
     return {
-        "app_version": APP_VERSION,
+        "app_version": app_version(),
         "git_commit": _git_hash(),
         "python": platform.python_version(),
         "tensorflow": _version("tensorflow"),
@@ -151,6 +151,11 @@ class RunFolder:
     # -------------------------------------------------------------------- updates
     def set_data(self, summary: dict) -> None:
         self.manifest["data"] = summary
+        self.write_manifest()
+
+    def set_device(self, device: dict) -> None:
+        """The device TensorFlow trains on (engine/device.py), known once TensorFlow is loaded."""
+        self.manifest["environment"]["device"] = device
         self.write_manifest()
 
     def add_notes(self, notes: list[str]) -> None:

@@ -32,6 +32,7 @@ class RunOutcome:
     folder: Path
     results: list[TrialResult] = field(default_factory=list)
     error: str | None = None
+    device: dict | None = None       # engine/device.py: what TensorFlow trained on
 
 
 def _call(listener, name, *args):
@@ -105,8 +106,11 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, listener=None,
         folder.add_notes([quirk_note(config)] + case_notes(config))
 
         _call(listener, "on_status", "loading TensorFlow")
+        from engine.device import training_device
         from engine.tensorflow_loader import import_tensorflow
         import_tensorflow()                     # first, so its start-up chatter stays off the console
+        outcome.device = training_device()
+        folder.set_device(outcome.device)
         from engine import catalog
         from engine.trainer import LockstepTrainer, enable_determinism
         if deterministic:

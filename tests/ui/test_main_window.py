@@ -154,6 +154,9 @@ def test_a_tiny_run_puts_points_on_every_plot_and_fills_the_results(window, qtbo
     assert w.results.cases() == ["0", "1"] and w.results.tile_count() > 0
     assert "completed" in w.windowTitle()
     assert (out / "metrics.csv").exists() and (out / "predictions.npz").exists()
+    # The tests hide every GPU (CUDA_VISIBLE_DEVICES=""): the status bar names the CPU, from the manifest.
+    assert w.device_label.text() == "CPU" and "CPU" in w.device_label.toolTip()
+    assert w.statusBar().currentMessage().startswith("Run completed on CPU: ")
 
 
 def test_stop_ends_a_run_within_two_seconds_and_keeps_the_finished_epochs(window, qtbot):
@@ -319,3 +322,10 @@ def test_training_runs_at_a_lower_cpu_priority_than_the_window(monkeypatch, sett
     assert seen["applied"] == expected
     assert seen["nice"] == min(19, base + expected) if expected else seen["nice"] == base
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base   # the GUI thread keeps its own
+
+
+def test_help_about_names_the_package_version_and_the_runs_home(window):
+    from workbench.version import app_version
+    text = window.about_text()
+    assert f"RCNN Workbench {app_version()}" in text and os.environ["RCNN_WORKBENCH_RUNS"] in text
+    assert window.about_action.text() == "About RCNN Workbench"

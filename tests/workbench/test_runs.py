@@ -14,6 +14,7 @@ from workbench.published_logs import parse_log
 from workbench.rerun import compare_metrics, rerun
 from workbench.runner import run_experiment
 from workbench.tensorboard_export import read_scalars
+from workbench.version import app_version
 
 
 def tiny(**train):
@@ -35,6 +36,9 @@ def test_run_folder_holds_manifest_metrics_log_and_event_files(run_dir):
     assert manifest["config"]["train"]["seed"] == 0 and manifest["trials"][0]["seed"] == 0
     for key in ("python", "tensorflow", "numpy"):
         assert manifest["environment"][key]
+    assert manifest["environment"]["app_version"] == app_version() != "unknown"
+    device = manifest["environment"]["device"]            # the tests hide every GPU
+    assert device["type"] == "CPU" and device["name"] == "/device:CPU:0" and device["description"]
     assert manifest["data"]["n_train"] == 100 and manifest["data"]["n_test"] == 40
     final = manifest["trials"][0]["final"]
     assert set(final) == {"0", "1", "3"} and not any(f["diverged"] for f in final.values())
@@ -129,3 +133,11 @@ def test_case_notes_name_what_cannot_change_training():
     assert not any(n.startswith("case 0") or n.startswith("case 1") for n in notes)
     vanilla = case_notes(load_preset("quick", "vanilla"))
     assert any("case 2: in_0 += D·g_2 has no effect" in n for n in vanilla)
+
+
+def test_a_rerun_on_another_device_says_so():
+    from workbench.rerun import _device_change
+    cpu = {"type": "CPU", "description": "Intel Xeon", "name": "/device:CPU:0"}
+    gpu = {"type": "GPU", "description": "NVIDIA A100 (compute capability 8.0)", "name": "/device:GPU:0"}
+    assert _device_change(cpu, dict(cpu)) is None and _device_change(None, cpu) is None
+    assert _device_change(cpu, gpu) == "CPU Intel Xeon → GPU NVIDIA A100 (compute capability 8.0)"
