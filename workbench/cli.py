@@ -102,10 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--out", type=Path, help="folder for the re-run (default: beside the original)")
     again.add_argument("--quiet", action="store_true")
 
-    cmp_ = sub.add_parser("compare", help="multi-seed comparison of a run's cases against a reference case")
-    cmp_.add_argument("run_dir", type=Path)
+    cmp_ = sub.add_parser("compare", help="multi-seed comparison of a run's (or a study's) cases against a reference case")
+    cmp_.add_argument("run_dir", type=Path, help="a run folder, or a study folder (its trials pooled, paired by seed)")
     cmp_.add_argument("--reference", default="1", help="reference case (default 1)")
     cmp_.add_argument("--metric", choices=("accuracy", "cost"), default="accuracy")
+
+    # --- studies (issue 9) ---
+    from .study_cli import add_study_parser
+    add_study_parser(sub, run)
+    # --- end studies ---
 
     exp = sub.add_parser("export", help="one-file exports of a run folder")
     exp.add_argument("run_dir", type=Path)
@@ -349,6 +354,15 @@ def comparison_table(rows, reference: str, metric: str = "accuracy") -> str:
 
 def cmd_compare(args) -> int:
     from . import metrics as M
+    from .study_driver import is_study_dir
+    if is_study_dir(args.run_dir):
+        from .study_compare import study_comparison_text
+        try:
+            print(study_comparison_text(args.run_dir, args.reference, args.metric))
+        except (M.MetricsFileError, ValueError) as exc:
+            print(f"main.py: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        return EXIT_OK
     try:
         rows = M.read_metrics(args.run_dir / "metrics.csv")
         print(comparison_table(rows, args.reference, args.metric))
@@ -358,7 +372,12 @@ def cmd_compare(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "import-log": cmd_import_log, "rerun": cmd_rerun, "export": cmd_export}
+def cmd_study(args) -> int:
+    from .study_cli import cmd_study as study
+    return study(args)
+
+
+COMMANDS = {"run": cmd_run, "study": cmd_study, "compare": cmd_compare, "import-log": cmd_import_log, "rerun": cmd_rerun, "export": cmd_export}
 
 
 def _with_verbose(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

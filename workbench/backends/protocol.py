@@ -1,0 +1,53 @@
+"""The one event protocol between a study's driver and its backends.
+
+A backend runs trials wherever it likes and streams back `TrialEvent`s: the
+engine's own event dataclasses (StepEvent, EpochEvent, TrialResult) tagged
+with the study trial index and the attempt number, plus the worker's facts
+when a trial starts and a one-line reason when it fails or its worker is
+lost. Events of an attempt the driver has given up on are ignored by it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+STARTED = "started"      # payload: dict of worker facts (backend, node, pid, threads, device, versions)
+STEP = "step"            # payload: engine.events.StepEvent
+EPOCH = "epoch"          # payload: engine.events.EpochEvent
+END = "end"              # payload: engine.events.TrialResult (status completed or stopped)
+ERROR = "error"          # payload: (one-line error, traceback text): the trial itself failed; no retry
+LOST = "lost"            # payload: one-line reason: the worker or node died; the driver may retry
+
+
+@dataclass(frozen=True)
+class TrialTask:
+    """What a worker needs to run one trial: plain data only."""
+    index: int
+    attempt: int
+    config: dict                 # ExperimentConfig.to_dict() with trials=1 and the trial's seed
+    data_sha256: str | None = None   # the driver's checksum of the trial's data; workers check theirs
+
+
+@dataclass(frozen=True)
+class TrialEvent:
+    kind: str
+    trial: int
+    attempt: int
+    payload: object = None
+
+
+Emit = Callable[[TrialEvent], None]
+
+
+class Backend(Protocol):
+    """What the driver needs from a backend. Every backend is used from one thread (the driver's)."""
+    name: str
+
+    def start(self) -> dict: ...                  # bring workers up; returns facts for study.json
+    def free_slots(self) -> int: ...              # how many more trials it can take now
+    def submit(self, task: TrialTask) -> None: ...
+    def wait(self, timeout: float) -> None: ...   # deliver events through emit (may run a whole trial)
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+    def stop(self) -> None: ...                   # running trials end between steps with status "stopped"
+    def shutdown(self) -> None: ...               # end every worker; always called

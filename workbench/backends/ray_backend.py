@@ -1,0 +1,239 @@
+"""`ray`: long-lived Ray actors, on a local Ray started for the study or on a cluster (`--address`).
+
+Ray's actor pattern: each actor pins TensorFlow to T threads and loads it
+once, then trains the trials it is given. The training arrays go into the
+object store once (uint8 when the images are k/255, as MNIST's are) and each
+actor checks them against the study's checksum. Events come back through one
+Ray queue; a trial whose actor (or node) dies is reported LOST and a fresh
+actor takes the dead one's place. Actors are threaded (max_concurrency=2) so
+pause, resume and stop reach a trial while it trains.
+
+Ray is an optional extra: without it this module still imports, and
+`require_ray()` explains what to install.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from . import protocol as P
+
+INSTALL_HINT = "the ray backend needs Ray: pip install .[ray]"
+ROOT = Path(__file__).resolve().parent.parent.parent
+READY_TIMEOUT_S = 600.0
+
+
+def require_ray():
+    """Import Ray or raise BackendUnavailable with the one line a user needs."""
+    try:
+        import ray
+    except ImportError:
+        from ..study_driver import BackendUnavailable
+        raise BackendUnavailable(INSTALL_HINT) from None
+    return ray
+
+
+class TrialActor:
+    """Runs inside a Ray worker process; wrapped with ray.remote at start-up."""
+
+    def __init__(self, threads: int, worker_id: str):
+        from engine.events import RunControl
+        from .trial_runner import apply_threads, worker_facts
+        apply_threads(threads)
+        self.facts = worker_facts("ray", threads, worker_id)
+        self.control = RunControl()
+        self.cache: dict[str, object] = {}
+
+    def ready(self) -> dict:
+        return self.facts
+
+    def run(self, task: P.TrialTask, packed: dict, queue) -> None:
+        from .trial_runner import dataset_checksum, run_trial, unpack_dataset
+        emit = queue.put
+        if task.data_sha256 not in self.cache:
+            dataset = unpack_dataset(packed)
+            got = dataset_checksum(dataset)
+            if got != task.data_sha256:
+                emit(P.TrialEvent(P.STARTED, task.index, task.attempt, self.facts))
+                emit(P.TrialEvent(P.ERROR, task.index, task.attempt,
+                                  (f"data on {self.facts['node']} differs from the study's (sha256 {got[:12]}…)", "")))
+                return
+            self.cache = {task.data_sha256: dataset}
+        run_trial(task, self.cache[task.data_sha256], emit, self.control, dict(self.facts))
+
+    def pause(self) -> None:
+        self.control.pause()
+
+    def resume(self) -> None:
+        self.control.resume()
+
+    def stop(self) -> None:
+        self.control.stop()
+
+
+class _Slot:
+    def __init__(self, index: int, actor):
+        self.index, self.actor = index, actor
+        self.task: P.TrialTask | None = None
+        self.ref = None
+        self.facts: dict | None = None
+
+
+class RayBackend:
+    name = "ray"
+
+    def __init__(self, emit: P.Emit, datasets: dict, workers: int | None = None, threads: int = 1,
+                 address: str | None = None, init_options: dict | None = None):
+        self.ray = require_ray()
+        self.emit, self.datasets, self.threads, self.address = emit, datasets, threads, address
+        self.n = workers
+        self.init_options = dict(init_options or {})
+        self.started_ray = False
+        self.slots: list[_Slot] = []
+        self.refs: dict[str, object] = {}
+        self.queue = None
+        self.paused = self.stopped = False
+        self.startup_s: float | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> dict:
+        ray = self.ray
+        t0 = time.monotonic()
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        if not ray.is_initialized():
+            if self.address:
+                ray.init(address=self.address, runtime_env={"py_modules": [str(ROOT / "engine"),
+                                                                           str(ROOT / "workbench")]},
+                         log_to_driver=False)
+            else:
+                # Workers of a local Ray inherit this environment: let them import the workbench.
+                path = os.environ.get("PYTHONPATH", "")
+                if str(ROOT) not in path.split(os.pathsep):
+                    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), path) if p)
+                n = self.n or max(1, (os.cpu_count() or 1) // self.threads)
+                data_bytes = sum(a.nbytes for ds in self.datasets.values()
+                                 for a in (ds.x_train, ds.x_test))
+                options = {"num_cpus": max(n * self.threads, 1), "include_dashboard": False,
+                           "log_to_driver": False,
+                           "object_store_memory": max(100 * 2**20, int(data_bytes * 1.5) + 50 * 2**20)}
+                options.update(self.init_options)
+                ray.init(**options)
+            self.started_ray = True
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        if self.n is None:
+            self.n = max(1, cpus // self.threads)
+        from ray.util.queue import Queue
+        self.queue = Queue(actor_options={"num_cpus": 0})
+        for checksum, ds in self.datasets.items():
+            from .trial_runner import pack_dataset
+            self.refs[checksum] = ray.put(pack_dataset(ds))
+        self.slots = [_Slot(i, self._actor(i)) for i in range(self.n)]
+        facts = ray.get([s.actor.ready.remote() for s in self.slots], timeout=READY_TIMEOUT_S)
+        for slot, f in zip(self.slots, facts):
+            slot.facts = f
+        self.startup_s = time.monotonic() - t0
+        return {"workers": self.n, "threads_per_worker": self.threads, "ray_version": ray.__version__,
+                "address": self.address or "local (started for the study)",
+                "nodes": sorted({f["node"] for f in facts}), "device": facts[0]["device"],
+                "cluster_cpus": cpus, "startup_s": round(self.startup_s, 3)}
+
+    def _actor(self, index: int):
+        remote = self.ray.remote(TrialActor).options(max_concurrency=2, num_cpus=self.threads, max_restarts=0,
+                                                      name=None)
+        return remote.remote(self.threads, f"ray-actor-{index}")
+
+    def shutdown(self) -> None:
+        ray = self.ray
+        if not ray.is_initialized():
+            return
+        for slot in self.slots:
+            try:
+                ray.kill(slot.actor)
+            except Exception:
+                pass
+        self.slots = []
+        if self.queue is not None:
+            try:
+                self.queue.shutdown()
+            except Exception:
+                pass
+        if self.started_ray:
+            ray.shutdown()
+
+    # ------------------------------------------------------------------ trials
+    def free_slots(self) -> int:
+        return sum(1 for s in self.slots if s.task is None)
+
+    def submit(self, task: P.TrialTask) -> None:
+        slot = next(s for s in self.slots if s.task is None)
+        slot.task = task
+        slot.ref = slot.actor.run.remote(task, self.refs[task.data_sha256], self.queue)
+        if self.paused:
+            slot.actor.pause.remote()
+        if self.stopped:
+            slot.actor.stop.remote()
+
+    def wait(self, timeout: float) -> None:
+        from ray.util.queue import Empty
+        try:
+            self._handle(self.queue.get(block=True, timeout=timeout))
+        except Empty:
+            pass
+        self._drain()
+        self._check_finished()
+
+    def _drain(self) -> None:
+        size = self.queue.qsize()
+        if size:
+            for event in self.queue.get_nowait_batch(size):
+                self._handle(event)
+
+    def _handle(self, event: P.TrialEvent) -> None:
+        self.emit(event)
+        if event.kind in (P.END, P.ERROR):
+            for slot in self.slots:
+                if slot.task is not None and slot.task.index == event.trial and slot.task.attempt == event.attempt:
+                    slot.task, slot.ref = None, None
+
+    def _check_finished(self) -> None:
+        busy = [s for s in self.slots if s.ref is not None]
+        if not busy:
+            return
+        done, _ = self.ray.wait([s.ref for s in busy], num_returns=len(busy), timeout=0)
+        for slot in busy:
+            if slot.ref not in done:
+                continue
+            try:
+                self.ray.get(slot.ref)
+                reason = None
+            except self.ray.exceptions.RayActorError as exc:
+                reason = f"Ray actor {slot.index} died ({type(exc).__name__})"
+            except Exception as exc:                     # the actor method itself raised
+                reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            self._drain()                                # events it sent before it ended
+            if slot.task is None:
+                continue
+            task = slot.task
+            slot.task, slot.ref = None, None
+            if reason is None:
+                reason = "the trial ended without reporting"
+            self.slots[self.slots.index(slot)] = _Slot(slot.index, self._actor(slot.index))
+            self.emit(P.TrialEvent(P.LOST, task.index, task.attempt, reason))
+
+    # ------------------------------------------------------------------ control
+    def _each(self, method: str) -> None:
+        for slot in self.slots:
+            getattr(slot.actor, method).remote()
+
+    def pause(self) -> None:
+        self.paused = True
+        self._each("pause")
+
+    def resume(self) -> None:
+        self.paused = False
+        self._each("resume")
+
+    def stop(self) -> None:
+        self.stopped = True
+        self._each("stop")

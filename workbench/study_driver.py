@@ -1,0 +1,479 @@
+"""The study driver: the one writer of a study folder, whatever backend runs the trials.
+
+    DIR/study.json      the grid, the backend, every trial's status, folder, attempts, node and error
+    DIR/trial-<k>/      an ordinary run folder per trial (compare, export, rerun and the window open it)
+
+Backends stream `TrialEvent`s back; the driver turns them into run folders,
+study.json updates and listener calls. A trial whose worker or node dies is
+retried (its partial folder is kept as trial-<k>.attempt-<n>) up to
+`StudyOptions.max_attempts`, then marked failed with the reason; other trials
+go on. `resume_study` runs only the trials that are not completed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.events import RunControl
+
+from .backends import protocol as P
+from .config import ConfigError, ExperimentConfig
+from .run_folder import RunFolder, atomic_write, now_iso
+from .study_spec import StudyOptions, StudySpec, TrialSpec
+
+STUDY_VERSION = 1
+STUDY_FILE = "study.json"
+LOCK_FILE = ".study.lock"
+DONE = "completed"
+FINAL_TRIAL_STATES = ("completed", "failed")
+
+
+class BackendUnavailable(ConfigError):
+    """The chosen backend cannot run here (e.g. Ray is not installed); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class StudyProgress:
+    fraction: float          # of the whole study, completed trials counting 1
+    elapsed_s: float         # since this session of the study started
+    eta_s: float | None
+    completed: int
+    failed: int
+    running: int
+    total: int
+
+
+@dataclass
+class StudyOutcome:
+    status: str              # completed, stopped or failed
+    dir: Path
+    trials: list[dict] = field(default_factory=list)   # study.json's trial entries
+    error: str | None = None
+
+
+def _call(listener, name, *args):
+    fn = getattr(listener, name, None) if listener is not None else None
+    if fn is not None:
+        fn(*args)
+
+
+# ------------------------------------------------------------------------------ folder
+def _create_exclusive(path: Path) -> None:
+    """Create the study folder; an existing non-empty folder is never written into."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir()
+    except FileExistsError:
+        if not path.is_dir() or any(path.iterdir()):
+            raise ConfigError(f"{path} already exists and is not empty; choose a new --out, "
+                              f"or continue a study with `study --resume {path}`") from None
+
+
+class _Lock:
+    """DIR/.study.lock: one driver per study folder (a stale lock of a dead process is taken over)."""
+
+    def __init__(self, study_dir: Path):
+        self.path = Path(study_dir) / LOCK_FILE
+        self.held = False
+
+    def acquire(self) -> None:
+        me = f"{socket.gethostname()} {os.getpid()}"
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                host, _, pid = self.path.read_text().partition(" ")
+                if host == socket.gethostname() and pid.strip().isdigit() and not _alive(int(pid)):
+                    self.path.unlink(missing_ok=True)          # its driver died: take over
+                    continue
+                raise ConfigError(f"{self.path.parent} is being run by process {pid.strip()} on {host}; "
+                                  f"wait for it or stop it first") from None
+            with os.fdopen(fd, "w") as handle:
+                handle.write(me)
+            self.held = True
+            return
+
+    def release(self) -> None:
+        if self.held:
+            self.path.unlink(missing_ok=True)
+            self.held = False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_study(study_dir: Path) -> dict:
+    path = Path(study_dir) / STUDY_FILE
+    try:
+        data = json.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror}); is {study_dir} a study folder?") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not a study file ({exc.msg})") from None
+    if not isinstance(data, dict) or data.get("kind") != "study":
+        raise ConfigError(f"{path}: not a study file")
+    if data.get("schema_version", STUDY_VERSION) > STUDY_VERSION:
+        raise ConfigError(f"{path}: study schema {data['schema_version']} is newer than this workbench")
+    return data
+
+
+def is_study_dir(path: Path) -> bool:
+    return (Path(path) / STUDY_FILE).is_file()
+
+
+# ------------------------------------------------------------------------------ backends
+def make_backend(options: StudyOptions, emit: P.Emit, datasets: dict, control: RunControl):
+    """The backend named in `options`; `datasets` maps a data checksum to the loaded Dataset."""
+    if options.backend == "local":
+        from .backends.local import LocalBackend
+        return LocalBackend(emit, _DatasetsByTask(datasets), control, options.threads_per_worker)
+    if options.backend == "processes":
+        from .backends.processes import ProcessBackend
+        return ProcessBackend(emit, workers=options.workers, threads=options.threads_per_worker or 1)
+    if options.backend == "ray":
+        from .backends.ray_backend import RayBackend, require_ray
+        require_ray()
+        return RayBackend(emit, datasets, workers=options.workers, threads=options.threads_per_worker or 1,
+                          address=options.address)
+    raise BackendUnavailable(f"unknown backend {options.backend!r}")
+
+
+class _DatasetsByTask:
+    """Lets the local backend find a task's dataset by the checksum the task carries."""
+
+    def __init__(self, datasets: dict):
+        self.datasets = datasets
+
+    def __call__(self, task: P.TrialTask):
+        return self.datasets[task.data_sha256]
+
+
+# ------------------------------------------------------------------------------ the driver
+class StudyDriver:
+    def __init__(self, study_dir: Path, spec: StudySpec, options: StudyOptions, listener=None,
+                 control: RunControl | None = None):
+        self.dir = Path(study_dir)
+        self.spec, self.options = spec, options.validated()
+        self.listener = listener
+        self.control = control or RunControl()
+        self.trials: list[TrialSpec] = spec.trials()
+        self.state: dict = {}
+        self.folders: dict[int, RunFolder] = {}
+        self.current_attempt: dict[int, int] = {}
+        self.fractions: dict[int, float] = {}
+        self.trial_eta: dict[int, float | None] = {}
+        self.data_for: dict[int, str] = {}       # trial -> data checksum
+        self.datasets: dict[str, object] = {}
+        self.pending: deque[int] = deque()
+        self.in_flight: set[int] = set()
+        self._t0 = time.monotonic()
+        self._fraction0 = 0.0
+        self._last_progress = 0.0
+
+    # ------------------------------------------------------------------ study.json
+    def _new_state(self) -> dict:
+        return {
+            "kind": "study", "schema_version": STUDY_VERSION, "status": "running",
+            "created_at": now_iso(), "updated_at": now_iso(), "ended_at": None,
+            "description": self.spec.describe(),
+            "spec": self.spec.to_dict(), "options": self.options.to_dict(),
+            "backend": None, "data": [], "sessions": [], "error": None,
+            "trials": [{"index": t.index, "folder": t.name, "group": t.group, "arch": t.arch, "seed": t.seed,
+                        "overrides": t.overrides, "status": "pending", "attempts": 0, "error": None,
+                        "node": None, "epochs_done": 0, "final": {}, "previous_folders": []}
+                       for t in self.trials],
+        }
+
+    def write_state(self) -> None:
+        self.state["updated_at"] = now_iso()
+        atomic_write(self.dir / STUDY_FILE, json.dumps(self.state, indent=2) + "\n")
+
+    def _entry(self, k: int) -> dict:
+        return self.state["trials"][k]
+
+    def _trial_changed(self, k: int) -> None:
+        self.write_state()
+        _call(self.listener, "on_trial", k, dict(self._entry(k)))
+
+    # ------------------------------------------------------------------ running
+    def run(self, resume: bool = False) -> StudyOutcome:
+        lock = _Lock(self.dir)
+        lock.acquire()
+        backend = None
+        try:
+            if resume:
+                self.state = read_study(self.dir)
+                self.state["options"] = self.options.to_dict()
+                self.state["status"], self.state["error"], self.state["ended_at"] = "running", None, None
+            else:
+                self.state = self._new_state()
+            self.write_state()
+            todo = [t.index for t in self.trials if self._entry(t.index)["status"] != DONE]
+            self.fractions = {t.index: 1.0 if t.index not in todo else 0.0 for t in self.trials}
+            self._fraction0 = sum(self.fractions.values()) / max(1, len(self.trials))
+            _call(self.listener, "on_study_started", self.dir, self.state)
+            if not todo:
+                return self._finish("completed")
+            _call(self.listener, "on_status", "loading data")
+            self._load_data(todo)
+            _call(self.listener, "on_status", f"starting the {self.options.backend} backend")
+            backend = make_backend(self.options, self._on_event, self.datasets, self.control)
+            facts = backend.start()
+            self.state["backend"] = {"name": self.options.backend, **facts}
+            self.state["sessions"].append({"started_at": now_iso(), "backend": self.options.backend,
+                                           "trials": todo, **facts})
+            self.write_state()
+            for k in todo:
+                entry = self._entry(k)
+                entry["status"], entry["error"] = "pending", None
+                entry["attempts"] = 0
+                self.pending.append(k)
+            _call(self.listener, "on_status", "training")
+            self._loop(backend)
+            failed = [e["index"] for e in self.state["trials"] if e["status"] == "failed"]
+            if self.control.stopped and any(e["status"] != DONE for e in self.state["trials"]):
+                return self._finish("stopped")
+            if failed:
+                return self._finish("failed", f"{len(failed)} trial(s) failed: "
+                                    + ", ".join(f"trial-{k}" for k in failed))
+            return self._finish("completed")
+        except BaseException as exc:
+            from .runner import _one_line
+            message = "interrupted" if isinstance(exc, KeyboardInterrupt) else _one_line(exc)
+            for k, folder in list(self.folders.items()):
+                folder.finish("failed", f"the study ended: {message}")
+                self._entry(k)["status"], self._entry(k)["error"] = "failed", message
+            if self.state:
+                self.state["traceback"] = traceback.format_exc()
+                outcome = self._finish("failed", message)
+            else:
+                outcome = StudyOutcome("failed", self.dir, [], message)
+            if not isinstance(exc, Exception) or isinstance(exc, BackendUnavailable):
+                raise
+            return outcome
+        finally:
+            if backend is not None:
+                try:
+                    backend.shutdown()
+                except Exception:
+                    pass
+            lock.release()
+
+    def _finish(self, status: str, error: str | None = None) -> StudyOutcome:
+        self.state["status"], self.state["error"], self.state["ended_at"] = status, error, now_iso()
+        self.write_state()
+        outcome = StudyOutcome(status, self.dir, [dict(e) for e in self.state["trials"]], error)
+        _call(self.listener, "on_study_end", outcome)
+        return outcome
+
+    def _load_data(self, todo: list[int]) -> None:
+        from engine.data import load_dataset
+        from .backends.trial_runner import dataset_checksum
+        by_spec: dict[str, str] = {}
+        for k in todo:
+            d = self.trials[k].config.data
+            key = json.dumps(dataclasses.asdict(d), sort_keys=True)
+            if key not in by_spec:
+                ds = load_dataset(d.source, train_limit=d.train_limit, test_limit=d.test_limit,
+                                  train_skip=d.train_skip)
+                checksum = dataset_checksum(ds)
+                self.datasets[checksum] = ds
+                by_spec[key] = checksum
+                if not any(x["sha256"] == checksum for x in self.state["data"]):
+                    self.state["data"].append({"spec": dataclasses.asdict(d), "sha256": checksum,
+                                               "summary": ds.summary()})
+            self.data_for[k] = by_spec[key]
+
+    def _loop(self, backend) -> None:
+        paused = stopped = False
+        while self.pending or self.in_flight:
+            if self.control.stopped and not stopped:
+                stopped = True
+                backend.stop()
+            if self.control.paused != paused and not stopped:
+                paused = self.control.paused
+                backend.pause() if paused else backend.resume()
+            while self.pending and not stopped and backend.free_slots() > 0:
+                k = self.pending.popleft()
+                entry = self._entry(k)
+                entry["attempts"] += 1
+                self.current_attempt[k] = entry["attempts"]
+                self.in_flight.add(k)
+                backend.submit(P.TrialTask(k, entry["attempts"], self.trials[k].config.to_dict(),
+                                           self.data_for[k]))
+            if stopped and not self.in_flight:
+                break
+            backend.wait(0.2)
+            self._progress()
+
+    # ------------------------------------------------------------------ events
+    def _on_event(self, ev: P.TrialEvent) -> None:
+        k = ev.trial
+        if self.current_attempt.get(k) != ev.attempt or k not in self.in_flight:
+            return                                   # a late event of an attempt given up on
+        handler = {P.STARTED: self._started, P.STEP: self._step, P.EPOCH: self._epoch, P.END: self._end,
+                   P.ERROR: self._error, P.LOST: self._lost}[ev.kind]
+        handler(k, ev.payload)
+
+    def _set_aside(self, k: int) -> None:
+        """An earlier attempt's folder stays, renamed trial-<k>.attempt-<n>; nothing is deleted."""
+        path = self.dir / self.trials[k].name
+        if not path.exists():
+            return
+        n = 1
+        while (aside := self.dir / f"{self.trials[k].name}.attempt-{n}").exists():
+            n += 1
+        os.replace(path, aside)
+        self._entry(k)["previous_folders"].append(aside.name)
+
+    def _started(self, k: int, facts: dict) -> None:
+        from .runner import case_notes
+        self._set_aside(k)
+        t = self.trials[k]
+        folder = RunFolder(self.dir / t.name, t.config)
+        folder.manifest["environment"].update({key: facts[key] for key in
+                                               ("python", "tensorflow", "numpy", "platform", "cpu_count")
+                                               if key in facts})
+        folder.manifest["worker"] = facts
+        folder.manifest["study"] = {"folder": "..", "trial": k, "attempt": self.current_attempt[k],
+                                    "group": t.group, "overrides": t.overrides}
+        data = next(x for x in self.state["data"] if x["sha256"] == self.data_for[k])
+        folder.set_data({**data["summary"], "sha256": data["sha256"]})
+        folder.add_notes(case_notes(t.config))
+        folder.start_trial(0, t.seed)
+        self.folders[k] = folder
+        entry = self._entry(k)
+        entry["status"], entry["node"], entry["epochs_done"] = "running", facts.get("node"), 0
+        entry["worker"] = facts.get("worker")
+        self._trial_changed(k)
+
+    def _step(self, k: int, event) -> None:
+        self.fractions[k] = event.progress.fraction
+        self.trial_eta[k] = event.progress.eta_s
+        _call(self.listener, "on_step", k, dataclasses.replace(event, trial=k))
+
+    def _epoch(self, k: int, event) -> None:
+        folder = self.folders.get(k)
+        if folder is None:
+            return
+        folder.epoch(event)
+        self.fractions[k] = event.progress.fraction
+        self.trial_eta[k] = event.progress.eta_s
+        entry = self._entry(k)
+        entry["epochs_done"] = event.epoch + 1
+        self.write_state()
+        _call(self.listener, "on_epoch", k, dataclasses.replace(event, trial=k), folder)
+
+    def _end(self, k: int, result) -> None:
+        from .runner import _export_tensorboard
+        from .run_folder import _case_epoch_dict
+        folder = self.folders.pop(k, None)
+        self.in_flight.discard(k)
+        entry = self._entry(k)
+        if folder is not None:
+            folder.end_trial(result)
+            _export_tensorboard(folder)
+            folder.finish(result.status)
+        entry["status"] = result.status
+        entry["epochs_done"] = result.epochs_done
+        entry["final"] = {key: _case_epoch_dict(m) for key, m in result.final.items()}
+        self.fractions[k] = 1.0 if result.status == DONE else self.fractions.get(k, 0.0)
+        self._trial_changed(k)
+        _call(self.listener, "on_trial_end", k, dataclasses.replace(result, trial=k))
+
+    def _error(self, k: int, payload) -> None:
+        message, tb = payload
+        folder = self.folders.pop(k, None)
+        self.in_flight.discard(k)
+        if folder is not None:
+            folder.manifest["traceback"] = tb
+            folder.finish("failed", message)
+        entry = self._entry(k)
+        entry["status"], entry["error"] = "failed", message
+        self.fractions[k] = 1.0
+        self._trial_changed(k)
+
+    def _lost(self, k: int, reason: str) -> None:
+        folder = self.folders.pop(k, None)
+        self.in_flight.discard(k)
+        entry = self._entry(k)
+        if folder is not None:
+            folder.finish("interrupted", f"worker lost: {reason}")
+        self.fractions[k] = 0.0
+        if entry["attempts"] < self.options.max_attempts and not self.control.stopped:
+            entry["status"], entry["error"] = "pending", f"attempt {entry['attempts']} lost: {reason}; retrying"
+            self._set_aside(k)
+            self.pending.append(k)
+        else:
+            entry["status"] = "failed" if not self.control.stopped else "stopped"
+            entry["error"] = f"worker lost {entry['attempts']} time(s); last: {reason}"
+            self.fractions[k] = 1.0 if entry["status"] == "failed" else 0.0
+        self._trial_changed(k)
+
+    # ------------------------------------------------------------------ progress
+    def progress(self) -> StudyProgress:
+        n = max(1, len(self.trials))
+        fraction = sum(self.fractions.values()) / n
+        elapsed = time.monotonic() - self._t0
+        eta = None
+        gained = fraction - self._fraction0
+        if gained > 1e-6 and fraction < 1.0:
+            eta = elapsed * (1.0 - fraction) / gained
+        states = [e["status"] for e in self.state["trials"]]
+        return StudyProgress(fraction, elapsed, eta if fraction < 1.0 else 0.0, states.count(DONE),
+                             states.count("failed"), states.count("running"), len(states))
+
+    def _progress(self) -> None:
+        now = time.monotonic()
+        if now - self._last_progress >= 0.25:
+            self._last_progress = now
+            _call(self.listener, "on_progress", self.progress())
+
+
+# ------------------------------------------------------------------------------ API
+def run_study(spec: StudySpec, out_dir: Path, options: StudyOptions | None = None, listener=None,
+              control: RunControl | None = None) -> StudyOutcome:
+    """Run every trial of `spec` into a new study folder `out_dir` (created exclusively).
+
+    Raises ConfigError (incl. BackendUnavailable) before anything is written for a bad request;
+    every other ending is a StudyOutcome with a truthful status in study.json.
+    """
+    options = (options or StudyOptions()).validated()
+    spec = spec.validated()
+    if options.backend == "ray":
+        from .backends.ray_backend import require_ray
+        require_ray()
+    _create_exclusive(out_dir)
+    return StudyDriver(out_dir, spec, options, listener, control).run()
+
+
+def resume_study(study_dir: Path, options: StudyOptions | None = None, listener=None,
+                 control: RunControl | None = None) -> StudyOutcome:
+    """Run the trials of an existing study that are not completed (missing, failed, stopped, interrupted)."""
+    from .study_spec import load_study_file
+    study_dir = Path(study_dir)
+    state = read_study(study_dir)
+    spec, recorded = load_study_file(study_dir)
+    options = (options or recorded or StudyOptions()).validated()
+    if options.backend == "ray":
+        from .backends.ray_backend import require_ray
+        require_ray()
+    if len(state.get("trials", [])) != spec.size:
+        raise ConfigError(f"{study_dir / STUDY_FILE}: {len(state.get('trials', []))} trial entries for a grid "
+                          f"of {spec.size}; the file was edited")
+    return StudyDriver(study_dir, spec, options, listener, control).run(resume=True)
