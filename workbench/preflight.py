@@ -68,10 +68,12 @@ DEBIAN_PACKAGES = {
     "libwayland-egl.so.1": "libwayland-egl1",
 }
 
-# The packages the README lists: what PySide6's xcb plugin needs beyond a minimal Debian.
-README_PACKAGES = ("libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-image0",
-                   "libxcb-randr0", "libxcb-render-util0", "libxcb-shape0", "libxcb-xkb1",
-                   "libxkbcommon-x11-0", "libegl1", "libgl1", "libfontconfig1", "libdbus-1-3")
+# What the README tells a new user to install: every library of PySide6's xcb
+# plugin (and QtGui under it) that a minimal Debian/Ubuntu lacks.
+README_PACKAGES = ("libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-image0", "libxcb-randr0",
+                   "libxcb-render-util0", "libxcb-shape0", "libxcb-xfixes0", "libxcb-sync1", "libxcb-shm0",
+                   "libxcb-xkb1", "libx11-xcb1", "libxkbcommon-x11-0", "libegl1", "libgl1", "libfontconfig1",
+                   "libdbus-1-3", "libglib2.0-0")
 
 _PLUGIN_FILES = {"xcb": "libqxcb.so", "wayland": "libqwayland.so", "wayland-egl": "libqwayland.so",
                  "offscreen": "libqoffscreen.so", "minimal": "libqminimal.so", "eglfs": "libqeglfs.so",

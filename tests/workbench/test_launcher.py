@@ -195,3 +195,23 @@ def test_a_normal_cli_run_prints_no_tensorflow_chatter(tmp_path):
     verbose = _process(*argv[:-1], str(tmp_path / "run2"), "--verbose", env_drop=("TF_CPP_MIN_LOG_LEVEL",),
                        CUDA_VISIBLE_DEVICES="")
     assert verbose.returncode == 0 and "oneDNN" in verbose.stderr
+
+
+def test_the_readme_lists_every_system_package_of_the_xcb_plugin():
+    readme = (ROOT / "README.md").read_text()
+    setup = readme[:readme.index("<!-- install:end -->")]
+    listed = set(setup.replace("\\\n", " ").split())
+    assert set(preflight.README_PACKAGES) <= listed
+    # ...and the check knows the package of each of them, so it can name the one that is missing.
+    assert set(preflight.README_PACKAGES) <= set(preflight.DEBIAN_PACKAGES.values())
+
+
+def test_every_library_the_installed_xcb_plugin_links_to_has_a_known_package():
+    """On this machine: each non-Qt library under libqxcb.so is known, or part of every base system."""
+    plugin = preflight.plugin_path("xcb")
+    if plugin is None:
+        pytest.skip("PySide6 has no xcb plugin here")
+    out = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, timeout=30).stdout
+    names = {line.split()[0] for line in out.splitlines() if "=>" in line and "PySide6" not in line}
+    x_and_gl = {n for n in names if n.startswith(("libxcb", "libX", "libxkb", "libGL", "libEGL", "libfont"))}
+    assert x_and_gl <= set(preflight.DEBIAN_PACKAGES), x_and_gl - set(preflight.DEBIAN_PACKAGES)
