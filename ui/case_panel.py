@@ -14,6 +14,7 @@ import pyqtgraph as pg
 
 from engine import catalog
 from engine.cases import PUBLISHED_CASES, Case, DilationSchedule, inert_connections, parse_connections
+from engine import quirks as Q
 from engine.settings import INITS, SEMANTICS, SEMANTICS_HELP, TrainSettings
 from workbench.config import ExperimentConfig, preset_info, preset_names
 from ui.widgets import ErrorLabel, NumberField, Swatch, hint_label, mark_invalid
@@ -75,11 +76,12 @@ class CaseRow(QWidget):
             layout.addWidget(remove, 0, Qt.AlignTop)
             self.remove_button = remove
 
-    def set_architecture(self, desc, semantics: str = "corrected") -> None:
-        dead = inert_connections(self.case, desc.head_timesteps, desc.dead_targets(semantics))
+    def set_architecture(self, desc, quirks=()) -> None:
+        """`quirks`: the chosen quirk set (or a semantics name)."""
+        dead = inert_connections(self.case, desc.head_timesteps, desc.dead_targets(quirks))
         if dead:
             reasons = "; ".join(f"{c.label()}: {why}" for c, why in dead)
-            mode = " as published" if desc.dead_targets(semantics) else ""
+            mode = " with the off-by-one quirk" if desc.dead_targets(quirks) else ""
             self.warning.setText(f"On {desc.key}{mode} some connections cannot change training ({reasons}).")
         self.warning.setVisible(bool(dead))
 
@@ -138,6 +140,7 @@ class CasePanel(QWidget):
             self.dil_k.set_value(t.dilation_k)
             _set_combo(self.init, t.init)
             _set_combo(self.semantics, t.semantics)
+            self._set_quirk_boxes(t.quirks)
             self._show_choice_help()
             index = self.presets.findText(config.preset) if config.preset else 0
             self.presets.setCurrentIndex(max(index, 0))
@@ -152,7 +155,7 @@ class CasePanel(QWidget):
         train = config.train.with_(
             learning_rate=float(self.lr.value()), batch_size=int(self.batch.value()),
             epochs=int(self.epochs.value()), seed=int(self.seed.value()),
-            semantics=self.semantics.currentText(), init=self.init.currentText(),
+            quirks=self.selected_quirks(), init=self.init.currentText(),
             dilation_P=float(self.dil_P.value()), dilation_k=float(self.dil_k.value()))
         return config.with_(cases=self.selected_cases(), custom_cases=tuple(self.custom_cases),
                             train=train, trials=int(self.trials.value()))
@@ -185,7 +188,12 @@ class CasePanel(QWidget):
             except ValueError:
                 return
         for row in self.rows.values():
-            row.set_architecture(desc, self.semantics.currentText())
+            row.set_architecture(desc, self.selected_quirks())
+        for name, box in self.quirk_boxes.items():
+            q = Q.QUIRKS[name]
+            concerns = q.concerns(desc.key)
+            box.setText(q.title + ("" if concerns else "  (not this architecture)"))
+            box.setStyleSheet("" if concerns else "color: #888;")
 
     def d_curve(self) -> tuple[np.ndarray, np.ndarray]:
         """The (epochs, D) points drawn in the D plot."""
@@ -314,7 +322,8 @@ class CasePanel(QWidget):
         self.init = QComboBox()
         self.init.addItems(INITS)
         self.semantics = QComboBox()
-        self.semantics.addItems(SEMANTICS)
+        self.semantics.addItems(SEMANTICS + ("custom",))
+        self.semantics.setItemData(2, "any subset of the quirks below", Qt.ToolTipRole)
         self.init_help = hint_label("")
         self.semantics_help = hint_label("")
         self.semantics.setToolTip(SEMANTICS_HELP)
@@ -334,7 +343,47 @@ class CasePanel(QWidget):
         form.addRow("", self.init_help)
         form.addRow("Semantics", self.semantics)
         form.addRow("", self.semantics_help)
+        form.addRow("Quirks", self._build_quirks())
         return box
+
+    def _build_quirks(self) -> QWidget:
+        """One check box per quirk of the original scripts (engine/quirks.py)."""
+        host = QWidget()
+        layout = QVBoxLayout(host)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.quirk_boxes: dict[str, QCheckBox] = {}
+        for name, q in Q.QUIRKS.items():
+            box = QCheckBox(q.title)
+            box.setObjectName(f"quirk-{name}")
+            box.setToolTip(f"<b>{name}</b> ({q.section})<br>{_esc(q.effect)}<br>"
+                           f"<span style='color:#777'>architectures: {', '.join(q.architectures)}</span>")
+            box.toggled.connect(lambda on, n=name: self._on_quirk(n, on))
+            layout.addWidget(box)
+            self.quirk_boxes[name] = box
+        return host
+
+    def selected_quirks(self) -> tuple[str, ...]:
+        return tuple(n for n, box in self.quirk_boxes.items() if box.isChecked())
+
+    def _set_quirk_boxes(self, quirks) -> None:
+        for name, box in self.quirk_boxes.items():
+            box.blockSignals(True)
+            box.setChecked(name in quirks)
+            box.blockSignals(False)
+
+    def _on_quirk(self, name: str, on: bool) -> None:
+        # slot-training trains the slots stale-state keeps: keep the pair consistent
+        for other, q in Q.QUIRKS.items():
+            if on and other == name:
+                for needed in q.requires:
+                    self._set_quirk_boxes(set(self.selected_quirks()) | {needed})
+            if not on and name in q.requires and self.quirk_boxes[other].isChecked():
+                self._set_quirk_boxes(set(self.selected_quirks()) - {other})
+        _set_combo(self.semantics, Q.label(self.selected_quirks()))
+        self._show_choice_help()
+        self._refresh_rows()
+        self._emit_changed()
 
     def _build_dilation(self) -> QWidget:
         box = QGroupBox("Dilation factor D(epoch) = P / (1 + k · epoch)  — used by cases 2–6 and custom cases")
@@ -376,7 +425,7 @@ class CasePanel(QWidget):
         self.rows_layout.addWidget(row)
         self.rows[case.key] = row
         try:
-            row.set_architecture(catalog.describe(self._arch), self.semantics.currentText())
+            row.set_architecture(catalog.describe(self._arch), self.selected_quirks())
         except ValueError:
             pass
 
@@ -471,6 +520,9 @@ class CasePanel(QWidget):
         self._emit_changed()
 
     def _on_choice(self, _index: int) -> None:
+        chosen = self.semantics.currentText()
+        if chosen in Q.PRESETS:
+            self._set_quirk_boxes(Q.PRESETS[chosen])
         self._show_choice_help()
         self._refresh_rows()
         self._emit_changed()

@@ -76,11 +76,17 @@ class MainWindow(QMainWindow):
         self.centre_tabs = QTabWidget()
         self.centre_tabs.addTab(self.plots, "Live plots")
         self.centre_tabs.addTab(self.results, "Results")
+        # -- gradient flow (issue 10): one tab, fed by the controller's step/epoch signals
+        from ui.gradient_flow_panel import GradientFlowPanel
+        self.gradient_flow = GradientFlowPanel()
+        self.centre_tabs.addTab(self.gradient_flow, "Gradient flow")
         self.centre_tabs.setDocumentMode(True)
         self.centre_tabs.currentChanged.connect(self._on_centre_tab)
 
         self.run_panel = RunPanel()
         self.controller = RunController(self)
+        self.controller.step.connect(self.gradient_flow.add_step)        # gradient flow (issue 10)
+        self.controller.epoch.connect(self.gradient_flow.add_epoch)
 
         self.top_split = QSplitter(Qt.Orientation.Horizontal)
         self.top_split.addWidget(self.config_tabs)
@@ -334,6 +340,7 @@ class MainWindow(QMainWindow):
     def _begin_display(self, config: ExperimentConfig, folder: str) -> None:
         self._give_plots_room()
         self.plots.begin_run(config.case_objects(), config.trials)
+        self.gradient_flow.begin_run(config.case_objects(), config.trials)   # gradient flow (issue 10)
         self.run_panel.begin(config.train.epochs, config.trials, folder)
         self.centre_tabs.setCurrentWidget(self.plots)
         self.centre_tabs.setTabText(1, "Results")

@@ -206,3 +206,27 @@ def test_as_published_post_a_flags_connections_into_timestep_zero(qtbot):
     row = panel.rows["6"]
     assert row.warning.isVisibleTo(panel) and "timestep 0" in row.warning.text()
     assert not panel.rows["0"].warning.isVisibleTo(panel)
+
+
+def test_quirk_boxes_follow_the_presets_and_pick_any_subset(panel, qtbot):
+    from engine import quirks as Q
+    panel.semantics.setCurrentText("as-published")
+    panel.semantics.activated.emit(panel.semantics.currentIndex())
+    assert panel.selected_quirks() == Q.NAMES
+    assert panel.apply(ExperimentConfig()).train.quirks == Q.NAMES
+    panel.semantics.setCurrentText("corrected")
+    panel.semantics.activated.emit(panel.semantics.currentIndex())
+    assert panel.selected_quirks() == ()
+    with qtbot.waitSignal(panel.changed, timeout=1000):
+        panel.quirk_boxes["slot-training"].click()           # needs stale-state: both come on
+    assert panel.selected_quirks() == ("stale-state", "slot-training")
+    assert panel.semantics.currentText() == "custom"
+    panel.quirk_boxes["stale-state"].click()                  # and go off together
+    assert panel.selected_quirks() == ()
+    panel.quirk_boxes["off-by-one"].click()
+    config = panel.apply(ExperimentConfig())
+    assert config.train.quirks == ("off-by-one",) and config.train.semantics == "custom"
+    assert panel.rows["6"].warning.isVisible()               # off-by-one: in_0 terms do nothing
+    panel.load(config.with_train(quirks=("stale-state",)))
+    assert panel.selected_quirks() == ("stale-state",) and not panel.rows["6"].warning.isVisible()
+    assert "not this architecture" in panel.quirk_boxes["published-wiring"].text()
