@@ -360,7 +360,7 @@ def cmd_compare(args) -> int:
         try:
             print(study_comparison_text(args.run_dir, args.reference, args.metric))
         except (M.MetricsFileError, ValueError) as exc:
-            print(f"main.py: error: {exc}", file=sys.stderr)
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         return EXIT_OK
     try:

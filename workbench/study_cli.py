@@ -127,8 +127,9 @@ def spec_from_args(args) -> StudySpec:
 class StudyProgressPrinter:
     """One progress line for the whole study (bar, trials done, ETA), and a line per trial event."""
 
-    def __init__(self, stream=sys.stderr, quiet=False):
-        self.stream, self.quiet = stream, quiet
+    def __init__(self, stream=None, quiet=False):
+        self.stream, self.quiet = stream or sys.stderr, quiet
+        stream = self.stream
         self.tty = stream.isatty()
         self._last_line = 0.0
         self.groups: dict[int, str] = {}

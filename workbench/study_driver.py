@@ -174,6 +174,7 @@ class StudyDriver:
         self.trials: list[TrialSpec] = spec.trials()
         self.state: dict = {}
         self.folders: dict[int, RunFolder] = {}
+        self.gradient_logs: dict[int, object] = {}  # trial -> workbench.gradient_log.GradientLog
         self.current_attempt: dict[int, int] = {}
         self.fractions: dict[int, float] = {}
         self.trial_eta: dict[int, float | None] = {}
@@ -256,6 +257,7 @@ class StudyDriver:
             from .runner import _one_line
             message = "interrupted" if isinstance(exc, KeyboardInterrupt) else _one_line(exc)
             for k, folder in list(self.folders.items()):
+                self._close_gradients(k)
                 folder.finish("failed", f"the study ended: {message}")
                 self._entry(k)["status"], self._entry(k)["error"] = "failed", message
             if self.state:
@@ -342,7 +344,7 @@ class StudyDriver:
         self._entry(k)["previous_folders"].append(aside.name)
 
     def _started(self, k: int, facts: dict) -> None:
-        from .runner import case_notes
+        from .runner import case_notes, quirk_note
         self._set_aside(k)
         t = self.trials[k]
         folder = RunFolder(self.dir / t.name, t.config)
@@ -350,21 +352,29 @@ class StudyDriver:
                                                ("python", "tensorflow", "numpy", "platform", "cpu_count")
                                                if key in facts})
         folder.manifest["worker"] = facts
+        if isinstance(facts.get("device"), dict) and hasattr(folder, "set_device"):
+            folder.set_device(facts["device"])
         folder.manifest["study"] = {"folder": "..", "trial": k, "attempt": self.current_attempt[k],
                                     "group": t.group, "overrides": t.overrides}
         data = next(x for x in self.state["data"] if x["sha256"] == self.data_for[k])
         folder.set_data({**data["summary"], "sha256": data["sha256"]})
-        folder.add_notes(case_notes(t.config))
+        folder.add_notes([quirk_note(t.config)] + case_notes(t.config))
         folder.start_trial(0, t.seed)
         self.folders[k] = folder
+        if t.config.train.gradient_flow:
+            from .gradient_log import GradientLog
+            self.gradient_logs[k] = GradientLog(folder.dir)
         entry = self._entry(k)
         entry["status"], entry["node"], entry["epochs_done"] = "running", facts.get("node"), 0
-        entry["worker"] = facts.get("worker")
+        entry["worker"], entry["pid"] = facts.get("worker"), facts.get("pid")
+        entry["device"] = facts.get("device_label")
         self._trial_changed(k)
 
     def _step(self, k: int, event) -> None:
         self.fractions[k] = event.progress.fraction
         self.trial_eta[k] = event.progress.eta_s
+        if k in self.gradient_logs:
+            self.gradient_logs[k].step(event)
         _call(self.listener, "on_step", k, dataclasses.replace(event, trial=k))
 
     def _epoch(self, k: int, event) -> None:
@@ -372,6 +382,8 @@ class StudyDriver:
         if folder is None:
             return
         folder.epoch(event)
+        if k in self.gradient_logs:
+            self.gradient_logs[k].epoch(event)
         self.fractions[k] = event.progress.fraction
         self.trial_eta[k] = event.progress.eta_s
         entry = self._entry(k)
@@ -387,7 +399,7 @@ class StudyDriver:
         entry = self._entry(k)
         if folder is not None:
             folder.end_trial(result)
-            _export_tensorboard(folder)
+            _export_tensorboard(folder, self.gradient_logs.pop(k, None))
             folder.finish(result.status)
         entry["status"] = result.status
         entry["epochs_done"] = result.epochs_done
@@ -402,17 +414,24 @@ class StudyDriver:
         self.in_flight.discard(k)
         if folder is not None:
             folder.manifest["traceback"] = tb
+            self._close_gradients(k)
             folder.finish("failed", message)
         entry = self._entry(k)
         entry["status"], entry["error"] = "failed", message
         self.fractions[k] = 1.0
         self._trial_changed(k)
 
+    def _close_gradients(self, k: int) -> None:
+        log = self.gradient_logs.pop(k, None)
+        if log is not None:
+            log.close()
+
     def _lost(self, k: int, reason: str) -> None:
         folder = self.folders.pop(k, None)
         self.in_flight.discard(k)
         entry = self._entry(k)
         if folder is not None:
+            self._close_gradients(k)
             folder.finish("interrupted", f"worker lost: {reason}")
         self.fractions[k] = 0.0
         if entry["attempts"] < self.options.max_attempts and not self.control.stopped:

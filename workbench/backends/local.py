@@ -24,7 +24,7 @@ class LocalBackend:
         apply_threads(self.threads)
         self._facts = worker_facts(self.name, self.threads, "local")
         return {"workers": 1, "threads_per_worker": self._facts["intra_op_threads"],
-                "nodes": [self._facts["node"]], "device": self._facts["device"]}
+                "nodes": [self._facts["node"]], "device": self._facts["device_label"]}
 
     def free_slots(self) -> int:
         return 0 if self._queue else 1

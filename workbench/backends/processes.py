@@ -115,7 +115,7 @@ class ProcessBackend:
         self.startup_s = time.monotonic() - t0
         facts = self.workers[0].facts or {}
         return {"workers": self.n, "threads_per_worker": self.threads, "nodes": sorted({facts.get("node")}),
-                "device": facts.get("device"), "startup_s": round(self.startup_s, 3)}
+                "device": facts.get("device_label"), "startup_s": round(self.startup_s, 3)}
 
     def _spawn(self, index: int) -> _Worker:
         return _Worker(self.ctx, index, self.stop_event, self.running_event, self.threads)

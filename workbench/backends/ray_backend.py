@@ -135,7 +135,7 @@ class RayBackend:
         self.startup_s = time.monotonic() - t0
         return {"workers": self.n, "threads_per_worker": self.threads, "ray_version": ray.__version__,
                 "address": self.address or "local (started for the study)",
-                "nodes": sorted({f["node"] for f in facts}), "device": facts[0]["device"],
+                "nodes": sorted({f["node"] for f in facts}), "device": facts[0]["device_label"],
                 "cluster_cpus": cpus, "startup_s": round(self.startup_s, 3)}
 
     def _actor(self, index: int):

@@ -32,7 +32,8 @@ def apply_threads(threads: int | None) -> None:
         return
     for name in THREAD_ENV:
         os.environ[name] = str(threads)
-    import tensorflow as tf
+    from engine.tensorflow_loader import import_tensorflow
+    tf = import_tensorflow()
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
@@ -51,15 +52,10 @@ def _version(package: str) -> str | None:
 
 def worker_facts(backend: str, threads: int | None, worker_id: str | None = None) -> dict:
     """What a trial's numbers may depend on, as the worker sees it (recorded in the trial's manifest)."""
-    import tensorflow as tf
-    gpus = tf.config.list_physical_devices("GPU")
-    device = "CPU"
-    if gpus:
-        try:
-            details = tf.config.experimental.get_device_details(gpus[0])
-            device = f"GPU: {details.get('device_name', gpus[0].name)}"
-        except (ValueError, RuntimeError):
-            device = f"GPU: {gpus[0].name}"
+    from engine.device import training_device
+    from engine.tensorflow_loader import import_tensorflow
+    tf = import_tensorflow()
+    device = training_device()       # a worker uses its node's GPU when TensorFlow sees one
     intra = tf.config.threading.get_intra_op_parallelism_threads()
     inter = tf.config.threading.get_inter_op_parallelism_threads()
     ray_version = sys.modules["ray"].__version__ if "ray" in sys.modules else None
@@ -72,6 +68,7 @@ def worker_facts(backend: str, threads: int | None, worker_id: str | None = None
         "intra_op_threads": intra or os.cpu_count(),     # 0 means TensorFlow's default: every core
         "inter_op_threads": inter or os.cpu_count(),
         "device": device,
+        "device_label": device.get("label") or device.get("type"),
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
