@@ -41,9 +41,10 @@ _IDX_NAMES = {
 }
 _IDX_MAGIC_IMAGES = 2051
 _IDX_MAGIC_LABELS = 2049
-# Per-socket-operation limit while downloading: a stalled transfer fails
-# instead of hanging the run.
-_READ_TIMEOUT_S = 30.0
+# Per-socket-operation limit while downloading: a server or proxy that
+# accepts the connection and never answers (or stalls mid-transfer) fails
+# the download within this many seconds instead of hanging the run (≤ 10 s).
+_READ_TIMEOUT_S = 8.0
 _NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 
@@ -59,11 +60,13 @@ class Dataset:
     x_test: np.ndarray  # float32 [M,28,28,1]
     y_test: np.ndarray  # int32 [M]
     source: str
+    files: tuple[str, ...] = ()   # the data files read (for the run's checksums)
 
     def summary(self) -> dict:
         return {
             "name": self.name,
             "source": self.source,
+            "files": list(self.files),
             "n_train": int(len(self.y_train)),
             "n_test": int(len(self.y_test)),
             "image_shape": [int(d) for d in self.x_train.shape[1:]],
@@ -140,7 +143,30 @@ def load_dataset(
         x_test=_to_float(x_test[:test_stop]),
         y_test=y_test[:test_stop].astype(np.int32),
         source=where + ".",
+        files=tuple(str(p) for p in data_files(source)),
     )
+
+
+def data_files(source: str) -> list[pathlib.Path]:
+    """The files a source reads (the sample, the keras cache files, a local file or IDX folder)."""
+    key = str(source).strip().lower()
+    if key == "sample":
+        return [sample_path()]
+    if key == "mnist":
+        return [keras_cache_dir() / _MNIST_FILE]
+    if key == "fashion-mnist":
+        return [keras_cache_dir() / _FASHION_DIR / f"{_IDX_NAMES[r]}.gz" for r in _IDX_ROLES]
+    path = pathlib.Path(source).expanduser()
+    if path.is_file() and _idx_role(path.name):
+        path = path.parent
+    if not path.is_dir():
+        return [path]
+    found: dict[str, pathlib.Path] = {}
+    for entry in sorted(path.iterdir()):
+        role = _idx_role(entry.name)
+        if role and entry.is_file() and role not in found:
+            found[role] = entry
+    return [found[r] for r in _IDX_ROLES if r in found]
 
 
 def load_sample_images(n: int = 16) -> tuple[np.ndarray, np.ndarray]:
@@ -210,7 +236,7 @@ def _download(label: str, files: dict[str, pathlib.Path], timeout_s: float) -> N
         try:
             from keras.utils import get_file  # heavy: only when a download is really needed
 
-            socket.setdefaulttimeout(max(_READ_TIMEOUT_S, timeout_s))
+            socket.setdefaulttimeout(min(_READ_TIMEOUT_S, max(timeout_s, 1.0)))
             got = get_file(fname, origin=_ORIGIN + fname, cache_dir=scratch, cache_subdir="",
                            file_hash=_MNIST_SHA256 if fname == _MNIST_FILE else None)
             os.replace(got, target)

@@ -8,7 +8,6 @@ TensorFlow, so the window paints before the engine loads.
 """
 from __future__ import annotations
 
-import datetime
 import shutil
 from pathlib import Path
 
@@ -302,7 +301,11 @@ class MainWindow(QMainWindow):
         config = self.current_config().validated()
         self.config = config
         self.save_settings()
-        out_dir = new_run_dir(config)
+        try:
+            out_dir = new_run_dir(config)       # created here, exclusively: never an earlier run's folder
+        except ValueError as exc:
+            self.run_panel.set_problem(str(exc))
+            return None
         self._begin_display(config, str(out_dir))
         self.run_config = config
         self.run_dir = out_dir
@@ -315,14 +318,13 @@ class MainWindow(QMainWindow):
             return None
         source = Path(self.run_dir)
         try:
-            from workbench.run_folder import read_manifest
-            manifest = read_manifest(source)
-            config = ExperimentConfig.from_dict(manifest["config"])
-        except (OSError, ValueError, KeyError) as exc:
-            self.show_error("Re-run", f"cannot re-run {source}: {exc}")
+            from workbench.rerun import RerunError, plan
+            from workbench.run_folder import create_run_dir
+            config = plan(source).config
+            out_dir = create_run_dir(default_runs_dir(), f"{source.name}-rerun")
+        except (RerunError, OSError, ValueError) as exc:
+            self.show_error("Re-run", f"cannot re-run: {exc}")
             return None
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out_dir = default_runs_dir() / f"{source.name}-rerun-{stamp}"
         self._begin_display(config, str(out_dir))
         self.run_config = config
         self.run_dir = out_dir
@@ -521,7 +523,8 @@ class MainWindow(QMainWindow):
         self.results.show_run(run_dir)
         self.run_dir = run_dir
         self._show_device(run_dir)
-        self._title_detail = f"{run_dir.name} ({manifest.get('status', '?')})"
+        from workbench.run_status import status_of
+        self._title_detail = f"{run_dir.name} ({status_of(manifest, run_dir).status})"
         self._update_run_actions()
         self._update_title()
 

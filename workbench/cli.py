@@ -89,17 +89,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dilation-p", type=_number, help="D = P / (1 + k*epoch); P (default 1000)")
     run.add_argument("--dilation-k", type=_number, help="k (default 0.008)")
     run.add_argument("--log-every", type=_positive_int, help="epochs between transparency-log blocks")
-    run.add_argument("--out", type=Path, help="run folder (default runs/<time>-<arch>)")
+    run.add_argument("--out", type=Path, help="a new (or empty) run folder; default: a fresh folder "
+                                              "<time>-<arch> under $RCNN_WORKBENCH_RUNS or "
+                                              "~/.local/share/rcnn-workbench/runs")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     imp = sub.add_parser("import-log", help="convert a published transparency log into a run folder")
     imp.add_argument("file", type=Path)
-    imp.add_argument("--out", type=Path, required=True)
+    imp.add_argument("--out", type=Path, required=True, help="a new (or empty) folder")
     imp.add_argument("--case", help="post A: keep one case; post B: the case key to file it under (default 1)")
 
     again = sub.add_parser("rerun", help="re-run a run folder from its manifest and compare the numbers")
     again.add_argument("run_dir", type=Path)
-    again.add_argument("--out", type=Path, help="folder for the re-run (default: beside the original)")
+    again.add_argument("--out", type=Path, help="a new folder for the re-run (default: <run>-rerun beside it)")
     again.add_argument("--quiet", action="store_true")
 
     cmp_ = sub.add_parser("compare", help="multi-seed comparison of a run's (or a study's) cases against a reference case")
@@ -114,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="one-file exports of a run folder")
     exp.add_argument("run_dir", type=Path)
-    exp.add_argument("--csv", type=Path, help="all cases and trials in one long-format CSV")
-    exp.add_argument("--zip", type=Path, help="the whole run folder in one ZIP")
+    exp.add_argument("--csv", type=Path, help="all cases and trials in one long-format CSV (a new file)")
+    exp.add_argument("--zip", type=Path, help="the whole run folder in one ZIP (a new file)")
     return parser
 
 
@@ -137,14 +139,20 @@ def config_from_args(args) -> ExperimentConfig:
         except ValueError as exc:
             raise ConfigError(f"--case {text!r}: {exc}") from None
     changes = {"custom_cases": tuple(custom)}
-    if args.cases:
+    if args.cases is not None:
+        if not args.cases.strip():
+            raise ConfigError("--cases is empty; give case keys such as 0,1,3 or 'all'")
         keys = CASE_KEYS if args.cases.strip() == "all" else tuple(k.strip() for k in args.cases.split(","))
+        if not all(keys):
+            raise ConfigError(f"--cases {args.cases!r}: an empty case key; write e.g. 0,1,3")
         changes["cases"] = keys
     elif args.case:
         changes["cases"] = tuple(config.cases) + tuple(c.key for c in custom[len(config.custom_cases):])
     if args.trials is not None:
         changes["trials"] = args.trials
-    if args.noise:
+    if args.noise is not None:
+        if not args.noise.strip():
+            raise ConfigError("--noise is empty; give one noise per timestep, e.g. gaussian,poisson,gamma,uniform")
         from engine.noise import parse_schedule
         try:
             changes["noise"] = parse_schedule(args.noise)
@@ -180,7 +188,22 @@ def config_from_args(args) -> ExperimentConfig:
         config = config.with_(**changes).with_train(**train)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    return config.validated()
+    problem = config.problem()
+    if problem:
+        raise ConfigError(_name_option(problem))
+    return config
+
+
+_OPTION_HINTS = (("noise", "--noise"), ("connection", "--case"), ("factor", "--case"),
+                 ("learning rate", "--lr"), ("dilation P", "--dilation-p"), ("dilation k", "--dilation-k"))
+
+
+def _name_option(problem: str) -> str:
+    """Prefix a configuration problem with the option that sets it, when one does."""
+    for needle, option in _OPTION_HINTS:
+        if needle in problem and not problem.startswith("--"):
+            return f"{option}: {problem}"
+    return problem
 
 
 def _clock(seconds: float | None) -> str:
@@ -232,44 +255,76 @@ class ProgressBar:
         self._line(msg, final=True)
 
     def _line(self, text, final=False):
-        if self.tty:
-            self.stream.write("\r\x1b[2K" + text + ("\n" if final else ""))
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
+        try:
+            if self.tty:
+                self.stream.write("\r\x1b[2K" + text + ("\n" if final else ""))
+            else:
+                self.stream.write(text + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):     # the terminal went away (SIGHUP): progress is not the record
+            self.quiet = True
 
 
-def default_out(config: ExperimentConfig) -> Path:
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{stamp}-{config.arch}"
+class StopSignals:
+    """Ctrl-C, SIGTERM and SIGHUP stop the run after the current step (status "stopped").
+
+    A second signal aborts at once (KeyboardInterrupt); the run folder still
+    records "stopped" and every finished epoch.
+    """
+
+    SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+    def __init__(self, control):
+        self.control = control
+        self.previous = {}
+
+    def _handle(self, signum, frame):
+        if self.control.stopped:
+            raise KeyboardInterrupt
+        name = signal.Signals(signum).name
+        try:
+            sys.stderr.write(f"\n{name}: stopping after this step (again to abort)…\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        self.control.stop()
+
+    def __enter__(self):
+        for sig in self.SIGNALS:
+            self.previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+        return False
 
 
 def cmd_run(args) -> int:
     from engine.events import RunControl
+    from .run_folder import RunFolderError, new_run_dir
     from .runner import run_experiment
 
     config = config_from_args(args)
-    out = args.out or default_out(config)
     control = RunControl()
-
-    def interrupt(signum, frame):
-        sys.stderr.write("\nstopping after this step (Ctrl-C again to abort)…\n")
-        control.stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    previous = signal.signal(signal.SIGINT, interrupt)
     try:
-        outcome = run_experiment(config, out, ProgressBar(config, quiet=args.quiet), control)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+        out = args.out if args.out is not None else new_run_dir(config)
+        with StopSignals(control):
+            outcome = run_experiment(config, out, ProgressBar(config, quiet=args.quiet), control,
+                                     command_line=["main.py", *sys.argv[1:]] if sys.argv else None)
+    except RunFolderError as exc:
+        raise UsageError(f"--out: {exc}" if args.out is not None else str(exc)) from None
     print(summary_table(outcome), file=sys.stdout)
     if config.trials > 1 and len(outcome.results) > 1:
         from . import metrics as M
         reference = "1" if "1" in config.cases else config.cases[0]
-        print(comparison_table(M.read_metrics(outcome.folder / "metrics.csv"), reference))
+        try:
+            print(comparison_table(M.read_metrics(outcome.folder / "metrics.csv"), reference))
+        except (M.MetricsFileError, ValueError) as exc:
+            print(f"no comparison: {exc}", file=sys.stderr)
     print(f"run folder: {outcome.folder}", file=sys.stdout)
     if outcome.status == "failed":
-        print(f"error: {outcome.error}", file=sys.stderr)
+        print(f"{PROG}: error: {outcome.error}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_STOPPED if outcome.status == "stopped" else EXIT_OK
 
@@ -289,8 +344,11 @@ def summary_table(outcome) -> str:
 
 def cmd_import_log(args) -> int:
     from .published_logs import LogFormatError, import_log
+    from .run_folder import RunFolderError
     try:
         log = import_log(args.file, args.out, case=args.case)
+    except RunFolderError as exc:
+        raise UsageError(f"--out: {exc}") from None
     except (LogFormatError, OSError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -304,34 +362,41 @@ def cmd_import_log(args) -> int:
 
 def cmd_rerun(args) -> int:
     from engine.events import RunControl
-    from .config import ConfigError
-    from .rerun import rerun
-    from .run_folder import read_manifest
+    from .rerun import RerunError, plan, rerun
+    from .run_folder import RunFolderError
     try:
-        manifest = read_manifest(args.run_dir)
-        config = ExperimentConfig.from_dict(manifest["config"])
-    except (OSError, ValueError, KeyError, ConfigError) as exc:
-        print(f"{PROG}: error: {args.run_dir}: cannot re-run ({exc})", file=sys.stderr)
-        return EXIT_USAGE
+        config = plan(args.run_dir).config
+    except RerunError as exc:
+        print(f"{PROG}: error: cannot re-run: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     control = RunControl()
-    report = rerun(args.run_dir, args.out, ProgressBar(config, quiet=args.quiet), control)
+    try:
+        with StopSignals(control):
+            report = rerun(args.run_dir, args.out, ProgressBar(config, quiet=args.quiet), control)
+    except RunFolderError as exc:
+        raise UsageError(f"--out: {exc}" if args.out is not None else str(exc)) from None
+    except RerunError as exc:
+        print(f"{PROG}: error: cannot re-run: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     print(report.message)
     print(f"re-run folder: {report.rerun}")
     return EXIT_OK if report.match else EXIT_FAILED
 
 
 def cmd_export(args) -> int:
-    from .export import export_long_csv, export_zip
-    if not args.csv and not args.zip:
+    from .export import ExportError, export_long_csv, export_zip_report
+    if args.csv is None and args.zip is None:
         raise UsageError("export needs --csv FILE and/or --zip FILE")
     try:
-        if args.csv:
+        if args.csv is not None:
             n = export_long_csv(args.run_dir, args.csv)
             print(f"{n} rows -> {args.csv}")
-        if args.zip:
-            n = export_zip(args.run_dir, args.zip)
+        if args.zip is not None:
+            n, skipped = export_zip_report(args.run_dir, args.zip)
             print(f"{n} files -> {args.zip}")
-    except (OSError, ValueError) as exc:
+            if skipped:
+                print(f"  skipped {len(skipped)} symbolic link(s), never followed: {', '.join(skipped[:5])}")
+    except (ExportError, OSError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
@@ -363,10 +428,15 @@ def cmd_compare(args) -> int:
             print(f"{PROG}: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         return EXIT_OK
+    from .run_folder import read_manifest
+    from .run_status import status_of
     try:
+        status = status_of(read_manifest(args.run_dir), args.run_dir)
         rows = M.read_metrics(args.run_dir / "metrics.csv")
+        if status.status != "completed":
+            print(f"note: the run is {status}; comparing its finished epochs", file=sys.stderr)
         print(comparison_table(rows, args.reference, args.metric))
-    except (M.MetricsFileError, ValueError) as exc:
+    except (OSError, M.MetricsFileError, ValueError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK

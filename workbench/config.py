@@ -6,10 +6,13 @@ run folder always holds everything needed to repeat it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+import math
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import resources
+import numpy as np
+
 from engine import catalog
 from engine.cases import CASE_KEYS, Case, resolve_cases
 from engine.noise import NoiseSpec
@@ -63,8 +66,17 @@ class ExperimentConfig:
                 case.validate_for(desc.timesteps)
         except ValueError as exc:
             return str(exc)
+        for case in self.custom_cases:
+            for conn in case.connections:
+                if not (isinstance(conn.factor, (int, float)) and math.isfinite(conn.factor)):
+                    return (f"case {case.key}: connection {conn.target}<{conn.signal}{conn.source} has factor "
+                            f"{conn.factor!r}; a connection factor must be a finite number")
         if self.noise is not None and len(self.noise) != desc.timesteps:
             return f"{desc.title} has {desc.timesteps} timesteps but {len(self.noise)} noise settings were given"
+        for t, spec in enumerate(self.noise_schedule()):
+            problem = unsampleable(spec)
+            if problem:
+                return f"noise at timestep {t} ({spec.label()}): {problem}"
         if not isinstance(self.trials, int) or not 1 <= self.trials <= 100:
             return "trials must be a whole number between 1 and 100"
         if self.train.seed + self.trials > 2**31:
@@ -107,6 +119,7 @@ class ExperimentConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "ExperimentConfig":
+        check_types(data)
         try:
             version = data.get("schema_version", SCHEMA_VERSION)
             if version > SCHEMA_VERSION:
@@ -125,7 +138,7 @@ class ExperimentConfig:
             )
         except ConfigError:
             raise
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
             raise ConfigError(f"invalid configuration: {exc}") from None
         return config.validated()
 
@@ -136,7 +149,11 @@ class ExperimentConfig:
     def load(cls, path: Path) -> "ExperimentConfig":
         path = Path(path)
         try:
-            data = json.loads(path.read_text())
+            with open(path, "rb") as handle:
+                raw = handle.read(4 * 1024 * 1024 + 1)
+            if len(raw) > 4 * 1024 * 1024:
+                raise ConfigError(f"{path}: larger than 4 MiB; not a configuration")
+            data = json.loads(raw.decode("utf-8", errors="replace"))
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
         except json.JSONDecodeError as exc:
@@ -149,6 +166,101 @@ class ExperimentConfig:
             return cls.from_dict(data)
         except ConfigError as exc:
             raise ConfigError(f"{path}: {exc}") from None
+
+
+# ------------------------------------------------------------------ checks
+def unsampleable(spec: NoiseSpec) -> str | None:
+    """Why NumPy cannot draw this noise as finite float32 values (e.g. Poisson λ=1e300), or None."""
+    try:
+        with np.errstate(all="ignore"):
+            draw = spec.sample(np.random.default_rng(0), (64,))
+    except (ValueError, OverflowError) as exc:
+        return f"cannot be sampled ({exc})"
+    if not np.all(np.isfinite(draw)):
+        return "draws values too large for float32 (inf); use smaller parameters"
+    return None
+
+
+def _type_problem(where: str, value, expected) -> str | None:
+    """Booleans are not numbers; integers must be whole; floats must be finite."""
+    if expected is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"{where} must be a whole number, not {json.dumps(value)}"
+    elif expected is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"{where} must be a number, not {json.dumps(value)}"
+        if not math.isfinite(value):
+            return f"{where} must be a finite number, not {value}"
+    elif expected is str and not isinstance(value, str):
+        return f"{where} must be text, not {json.dumps(value)}"
+    return None
+
+
+def check_types(data) -> None:
+    """Refuse unknown keys and wrong JSON types in a configuration's file form, naming the key."""
+    if not isinstance(data, dict):
+        raise ConfigError("a configuration must be a JSON object")
+    known = set(ExperimentConfig().to_dict())
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"unknown configuration key(s): {', '.join(map(str, unknown))} "
+                          f"(known: {', '.join(sorted(known))})")
+    problems = []
+    if "schema_version" in data:
+        problems.append(_type_problem("schema_version", data["schema_version"], int))
+    if "arch" in data:
+        problems.append(_type_problem("arch", data["arch"], str))
+    if "trials" in data:
+        problems.append(_type_problem("trials", data["trials"], int))
+    if data.get("preset") is not None:
+        problems.append(_type_problem("preset", data["preset"], str))
+    if "cases" in data:
+        cases = data["cases"]
+        if not isinstance(cases, list) or not all(isinstance(k, str) and k for k in cases):
+            problems.append(f"cases must be a list of case keys (text), not {json.dumps(cases)[:60]}")
+        elif not cases:
+            problems.append("cases is empty; choose at least one case")
+    for key in ("custom_cases",):
+        if key in data and not isinstance(data[key], list):
+            problems.append(f"{key} must be a list")
+    if "noise" in data and data["noise"] is not None:
+        if not isinstance(data["noise"], list) or not all(isinstance(n, dict) for n in data["noise"]):
+            problems.append("noise must be null or a list of {kind, params} objects")
+        else:
+            for t, n in enumerate(data["noise"]):
+                params = n.get("params", {})
+                if not isinstance(params, dict):
+                    problems.append(f"noise[{t}].params must be an object")
+                    continue
+                for name, value in params.items():
+                    problems.append(_type_problem(f"noise[{t}].params.{name}", value, float))
+    if "data" in data:
+        d = data["data"]
+        if not isinstance(d, dict):
+            problems.append("data must be an object")
+        else:
+            allowed = {"source": str, "train_limit": int, "test_limit": int, "train_skip": int}
+            extra = sorted(set(d) - set(allowed))
+            if extra:
+                problems.append(f"unknown data key(s): {', '.join(map(str, extra))}")
+            for name, kind in allowed.items():
+                if name in d and not (d[name] is None and name.endswith("limit")):
+                    problems.append(_type_problem(f"data.{name}", d[name], kind))
+    if "train" in data:
+        t = data["train"]
+        if not isinstance(t, dict):
+            problems.append("train must be an object")
+        else:
+            kinds = {f.name: type(f.default) for f in fields(TrainSettings)}
+            extra = sorted(set(t) - set(kinds))
+            if extra:
+                problems.append(f"unknown train key(s): {', '.join(map(str, extra))}")
+            for name, kind in kinds.items():
+                if name in t:
+                    problems.append(_type_problem(f"train.{name}", t[name], kind))
+    problems = [p for p in problems if p]
+    if problems:
+        raise ConfigError(problems[0])
 
 
 # ------------------------------------------------------------------ presets

@@ -1,31 +1,112 @@
-"""One-file exports of a run folder: a long-format CSV and a ZIP of everything."""
+"""One-file exports of a run folder: a long-format CSV and a ZIP of everything.
+
+Exports never write into a run folder or over an existing file, and never
+leave a partial file: they are written to a temporary name beside the
+destination and linked into place only when complete. The ZIP holds only
+regular files that are inside the run folder: symbolic links (to files or
+folders) are skipped and counted, never followed.
+"""
 from __future__ import annotations
 
 import csv
-import math
+import os
+import stat
+import tempfile
 import zipfile
 from pathlib import Path
 
 from . import metrics as M
 from .run_folder import read_manifest
+from .run_lock import LOCK_NAME
 
 LONG_COLUMNS = ("run", "arch", "semantics", "trial", "seed", "case", "case_name", "epoch", "split",
                 "metric", "value", "wall_time_s")
+RECORD_KINDS = ("run", "imported-log")
+_SKIP = (".tmp", LOCK_NAME, ".space-reserve")
+
+
+class ExportError(ValueError):
+    """An export that cannot be made; one line, nothing written."""
+
+
+def _run_manifest(run_dir: Path) -> dict:
+    try:
+        manifest = read_manifest(run_dir)
+    except (OSError, ValueError) as exc:
+        raise ExportError(str(exc)) from None
+    if manifest.get("kind") not in RECORD_KINDS:
+        raise ExportError(f"{run_dir}: not a run folder (manifest kind {manifest.get('kind')!r})")
+    return manifest
+
+
+def _inside_record(path: Path) -> Path | None:
+    """The run or study folder holding `path`, if any (a folder with a manifest.json)."""
+    for parent in Path(path).resolve().parents:
+        if (parent / "manifest.json").is_file():
+            return parent
+    return None
+
+
+def _check_destination(dest: Path, run_dir: Path) -> Path:
+    if not str(dest).strip() or str(dest) == ".":
+        raise ExportError("the destination file name is empty")
+    dest = Path(dest)
+    if dest.is_symlink() or dest.exists():
+        raise ExportError(f"{dest}: already exists; an export never replaces a file (choose a new name)")
+    holder = _inside_record(dest)
+    if holder is not None:
+        raise ExportError(f"{dest}: is inside the record folder {holder}; export to a place outside it")
+    if not dest.parent.is_dir():
+        raise ExportError(f"{dest.parent}: no such folder")
+    return dest
+
+
+def _publish(dest: Path, write) -> None:
+    """Write via `write(handle)` to a temporary file beside `dest`, then link it in (no overwrite)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, dest)          # fails if dest appeared meanwhile: never replaces
+    except FileExistsError:
+        raise ExportError(f"{dest}: already exists; an export never replaces a file") from None
+    except OSError as exc:
+        raise ExportError(f"{dest}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def export_long_csv(run_dir: Path, dest: Path) -> int:
     """Every (trial, case, epoch, split, metric) of the run as one row; nothing downsampled."""
     run_dir = Path(run_dir)
-    manifest = read_manifest(run_dir)
-    rows = M.read_metrics(run_dir / "metrics.csv")
-    config = manifest.get("config", {})
-    train = config.get("train", {})
-    seeds = {t["trial"]: t.get("seed") for t in manifest.get("trials", [])}
-    names = {k: v.get("name", k) for k, v in manifest.get("cases", {}).items()}
+    manifest = _run_manifest(run_dir)
+    dest = _check_destination(dest, run_dir)
+    try:
+        rows = M.read_metrics(run_dir / "metrics.csv")
+    except M.MetricsFileError as exc:
+        raise ExportError(str(exc)) from None
+    config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
+    train = config.get("train") if isinstance(config.get("train"), dict) else {}
+    trials = manifest.get("trials") if isinstance(manifest.get("trials"), list) else []
+    seeds = {t.get("trial"): t.get("seed") for t in trials if isinstance(t, dict)}
+    cases = manifest.get("cases")
+    if isinstance(cases, dict):
+        names = {k: (v.get("name", k) if isinstance(v, dict) else k) for k, v in cases.items()}
+    else:                                   # an imported log lists its case keys
+        names = {}
     arch = config.get("arch", manifest.get("architecture", ""))
     count = 0
-    with open(dest, "w", newline="") as handle:
-        writer = csv.writer(handle)
+
+    def write(handle):
+        nonlocal count
+        import io
+        text = io.TextIOWrapper(handle, newline="", encoding="utf-8")
+        writer = csv.writer(text)
         writer.writerow(LONG_COLUMNS)
         for r in rows:
             for metric in ("cost", "accuracy"):
@@ -33,15 +114,56 @@ def export_long_csv(run_dir: Path, dest: Path) -> int:
                                  r.case, names.get(r.case, r.case), r.epoch, r.split, metric,
                                  M._fmt(getattr(r, metric)), M._fmt(r.wall_time_s)])
                 count += 1
+        text.flush()
+        text.detach()
+
+    _publish(dest, write)
     return count
+
+
+def zip_members(run_dir: Path) -> tuple[list[Path], list[str]]:
+    """(regular files inside the folder, names skipped because they are symbolic links)."""
+    run_dir = Path(run_dir)
+    files, skipped = [], []
+    for root, dirs, names in os.walk(run_dir, followlinks=False):
+        root_path = Path(root)
+        for d in list(dirs):
+            if (root_path / d).is_symlink():
+                skipped.append(str((root_path / d).relative_to(run_dir)))
+                dirs.remove(d)
+        for name in sorted(names):
+            path = root_path / name
+            st = path.lstat()
+            if stat.S_ISLNK(st.st_mode):
+                skipped.append(str(path.relative_to(run_dir)))
+            elif stat.S_ISREG(st.st_mode) and not name.endswith(_SKIP):
+                files.append(path)
+        dirs.sort()
+    return files, skipped
 
 
 def export_zip(run_dir: Path, dest: Path) -> int:
     """The whole run folder in one ZIP (paths inside start with the folder's name)."""
-    run_dir = Path(run_dir).resolve()
-    dest = Path(dest).resolve()
-    files = [p for p in sorted(run_dir.rglob("*")) if p.is_file() and p != dest and not p.name.endswith(".tmp")]
-    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in files:
-            archive.write(path, Path(run_dir.name) / path.relative_to(run_dir))
-    return len(files)
+    return export_zip_report(run_dir, dest)[0]
+
+
+def export_zip_report(run_dir: Path, dest: Path) -> tuple[int, list[str]]:
+    """(files stored, symbolic links skipped)."""
+    run_dir = Path(run_dir)
+    _run_manifest(run_dir)
+    dest = _check_destination(dest, run_dir)
+    files, skipped = zip_members(run_dir)
+
+    def write(handle):
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in files:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+                with os.fdopen(fd, "rb") as source:
+                    info = zipfile.ZipInfo.from_file(path, str(Path(run_dir.name) / path.relative_to(run_dir)))
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    with archive.open(info, "w") as target:
+                        while block := source.read(1 << 20):
+                            target.write(block)
+
+    _publish(dest, write)
+    return len(files), skipped

@@ -61,28 +61,43 @@ class MetricsFileError(ValueError):
 
 
 def read_metrics(path: Path) -> list[MetricRow]:
+    """Every row of a metrics file; a final line cut off by a killed writer (no line ending) is dropped."""
     path = Path(path)
     try:
         handle = open(path, newline="")
     except OSError as exc:
         raise MetricsFileError(f"{path}: cannot open ({exc.strerror})") from None
     with handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None or tuple(header) != COLUMNS:
-            raise MetricsFileError(f"{path}: header is not {','.join(COLUMNS)}")
-        rows = []
-        for line_no, fields in enumerate(reader, start=2):
-            if not fields:
-                continue
+        try:
+            text = handle.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise MetricsFileError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    if not text:
+        raise MetricsFileError(f"{path}: empty (no header line)")
+    cut = not text.endswith("\n")
+    lines = text.splitlines()
+    reader = csv.reader(lines)
+    header = next(reader, None)
+    if header is None or tuple(header) != COLUMNS:
+        raise MetricsFileError(f"{path}: header is not {','.join(COLUMNS)}")
+    rows = []
+    last = len(lines)
+    for line_no, fields in enumerate(reader, start=2):
+        if not fields:
+            continue
+        try:
             if len(fields) != len(COLUMNS):
-                # A run killed mid-write can leave a partial last line; earlier lines stand.
                 raise MetricsFileError(f"{path}:{line_no}: expected {len(COLUMNS)} fields, got {len(fields)}")
             try:
-                rows.append(MetricRow(int(fields[0]), fields[1], int(fields[2]), fields[3],
-                                      float(fields[4]), float(fields[5]), float(fields[6])))
+                row = MetricRow(int(fields[0]), fields[1], int(fields[2]), fields[3],
+                                float(fields[4]), float(fields[5]), float(fields[6]))
             except ValueError as exc:
                 raise MetricsFileError(f"{path}:{line_no}: {exc}") from None
             if fields[3] not in SPLITS:
                 raise MetricsFileError(f"{path}:{line_no}: split must be train or test, not {fields[3]!r}")
-        return rows
+        except MetricsFileError:
+            if cut and line_no == last:
+                break          # a write cut off mid-line: the earlier, whole lines stand
+            raise
+        rows.append(row)
+    return rows

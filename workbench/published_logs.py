@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from workbench.metrics import MetricRow, write_metrics
+from workbench.metrics import MetricRow, append_rows, write_header
 
 __all__ = [
     "LogFormatError", "ImportedLog", "detect_layout", "parse_log", "import_log",
@@ -133,11 +133,21 @@ def detect_layout(text: str) -> str:
                          "('Train Current cost: ... Current Acc: ...')")
 
 
+MAX_LOG_BYTES = 64 * 1024 * 1024     # the published logs are well under 1 MB
+
+
 def _read_text(path: Path) -> str:
+    """At most MAX_LOG_BYTES (a device such as /dev/zero, or a huge file, is refused, not read)."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_LOG_BYTES + 1)
+    except IsADirectoryError:
+        raise LogFormatError(f"{path}: is a folder, not a log file") from None
     except OSError as exc:
         raise LogFormatError(f"{path}: cannot open ({exc.strerror})") from None
+    if len(data) > MAX_LOG_BYTES:
+        raise LogFormatError(f"{path}: more than {MAX_LOG_BYTES // (1024 * 1024)} MiB; not read "
+                             f"(a published log is a few hundred kB)")
     # The logs are ASCII; a Windows console may add cp1252 bytes in paths,
     # which only ever appear in lines we skip.
     return data.decode("utf-8", errors="replace")
@@ -183,8 +193,13 @@ def import_log(path, out_dir, *, case: str | None = None) -> ImportedLog:
     """
     imported = parse_log(path, case=case)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_metrics(out_dir / "metrics.csv", imported.rows)
+    from .run_folder import atomic_write, claim_folder
+    claim_folder(out_dir)          # a new or empty folder only (RunFolderError): never over another record
+    import io
+    buffer = io.StringIO(newline="")
+    write_header(buffer)
+    append_rows(buffer, imported.rows)
+    atomic_write(out_dir / "metrics.csv", buffer.getvalue())
     manifest = {
         "kind": "imported-log",
         "layout": imported.layout,
@@ -196,9 +211,7 @@ def import_log(path, out_dir, *, case: str | None = None) -> ImportedLog:
         "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "schema_version": MANIFEST_SCHEMA_VERSION,
     }
-    tmp = out_dir / "manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(out_dir / "manifest.json")
+    atomic_write(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     return imported
 
 
@@ -258,6 +271,9 @@ class _PostAParser:
         return f"case {block.case} epoch {block.epoch}"
 
     def parse(self, text: str):
+        # The workbench's own transparency.txt interleaves the cases epoch by epoch
+        # (it is appended as epochs finish), so repeated case headers are by design there.
+        self.interleaved = text.startswith("# RCNN Workbench run")
         for line_no, line, cut in _logical_lines(text):
             if "\x00" in line:
                 self.notes.append(f"line {line_no}: NUL bytes (ignored)")
@@ -265,7 +281,7 @@ class _PostAParser:
             if match := _CASE_RE.match(line):
                 self._finish(closed=False, at_eof=False)
                 self.case = match.group(1)
-                if self.case in self.headers:
+                if self.case in self.headers and not self.interleaved:
                     self.notes.append(f"case {self.case}: header appears again at line {line_no}")
                 else:
                     self.headers.append(self.case)
@@ -375,6 +391,9 @@ class _PostBParser:
         self.epochs_seen: set[int] = set()
 
     def parse(self, text: str):
+        # The workbench's own transparency.txt interleaves the cases epoch by epoch
+        # (it is appended as epochs finish), so repeated case headers are by design there.
+        self.interleaved = text.startswith("# RCNN Workbench run")
         for line_no, line, cut in _logical_lines(text):
             if "\x00" in line:
                 self.notes.append(f"line {line_no}: NUL bytes (ignored)")

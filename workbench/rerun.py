@@ -1,20 +1,28 @@
 """Re-run a run folder from its manifest and say whether the numbers match.
 
 Costs and accuracies must be bit-identical; wall times are not compared (they
-never repeat). Identity is promised on the same machine and library versions;
-the report says when the versions differ.
+never repeat). Before training, the recorded TensorFlow thread settings and
+oneDNN switch are applied (they change the numbers); what could not be
+reproduced (library versions, CPU, data files, code) is named with its
+recorded and current values. The re-run goes into a new folder, never into
+the original.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import environment as env
 from . import metrics as M
-from .config import ExperimentConfig
-from .run_folder import environment, read_manifest
+from .config import ConfigError, ExperimentConfig
+from .run_folder import claim_folder, create_run_dir, read_manifest
+from .run_status import status_of
 from .runner import RunOutcome, run_experiment
+
+
+class RerunError(ValueError):
+    """The folder cannot be re-run; one line saying why (nothing was trained)."""
 
 
 @dataclass
@@ -26,6 +34,7 @@ class RerunReport:
     compared_rows: int = 0
     differences: list[str] = field(default_factory=list)
     outcome: RunOutcome | None = None
+    environment: list[str] = field(default_factory=list)   # what differs: "label: recorded X, current Y"
 
 
 def _same(a: float, b: float) -> bool:
@@ -51,44 +60,107 @@ def compare_metrics(original: list[M.MetricRow], rerun: list[M.MetricRow]) -> tu
     return compared, differences
 
 
-def rerun(run_dir: Path, out_dir: Path | None = None, listener=None, control=None) -> RerunReport:
+@dataclass
+class RerunPlan:
+    """What a re-run of `run_dir` will do, checked before anything is trained."""
+    run_dir: Path
+    manifest: dict
+    config: ExperimentConfig
+    original: list[M.MetricRow]
+    status: str
+
+
+def plan(run_dir: Path) -> RerunPlan:
+    """Read and check a run folder for a re-run; RerunError (one line) when it cannot be re-run."""
     run_dir = Path(run_dir)
-    manifest = read_manifest(run_dir)
+    try:
+        manifest = read_manifest(run_dir)
+    except (OSError, ValueError) as exc:
+        raise RerunError(str(exc)) from None
     if manifest.get("kind") != "run":
-        raise ValueError(f"{run_dir}: not a training run (an imported log cannot be re-run)")
-    config = ExperimentConfig.from_dict(manifest["config"])
-    original = M.read_metrics(run_dir / "metrics.csv")
-    if manifest.get("status") != "completed" and original:
+        raise RerunError(f"{run_dir}: not a training run (kind {manifest.get('kind')!r}; "
+                         f"an imported log cannot be re-run)")
+    if not isinstance(manifest.get("config"), dict):
+        raise RerunError(f"{run_dir}: the manifest has no configuration object")
+    try:
+        config = ExperimentConfig.from_dict(manifest["config"])
+    except ConfigError as exc:
+        raise RerunError(f"{run_dir}: the recorded configuration cannot run ({exc})") from None
+    try:
+        original = M.read_metrics(run_dir / "metrics.csv")
+    except M.MetricsFileError as exc:
+        raise RerunError(str(exc)) from None
+    status = status_of(manifest, run_dir).status
+    if status == "running":
+        raise RerunError(f"{run_dir}: the run is still going; re-run it when it has ended")
+    if not original:
+        raise RerunError(f"{run_dir}: nothing to re-run: the run ({status}) has no finished epoch")
+    if status != "completed":
         # Later epochs cannot change earlier ones: re-run only as far as the original got.
         config = config.with_train(epochs=max(r.epoch for r in original) + 1)
+        config = config.with_(trials=max(r.trial for r in original) + 1)
+    return RerunPlan(run_dir, manifest, config, original, status)
+
+
+def _data_differences(recorded: dict | None, current: dict | None) -> list[str]:
+    def files(summary):
+        out = {}
+        for f in (summary or {}).get("files") or ():
+            if isinstance(f, dict) and f.get("path"):
+                out[f["path"]] = f.get("sha256")
+        return out
+    then, now = files(recorded), files(current)
+    problems = []
+    for path, digest in then.items():
+        if path not in now:
+            problems.append(f"data file {path}: recorded, not used now")
+        elif digest != now[path]:
+            problems.append(f"data file {path}: recorded sha256 {str(digest)[:12]}…, "
+                            f"current {str(now[path])[:12]}…")
+    return problems
+
+
+def rerun(run_dir: Path, out_dir: Path | None = None, listener=None, control=None) -> RerunReport:
+    """Re-run `run_dir` into a new folder (default: ``<run>-rerun`` beside it) and compare."""
+    p = plan(run_dir)
+    run_dir = p.run_dir
     if out_dir is None:
-        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out_dir = run_dir.with_name(f"{run_dir.name}-rerun-{stamp}")
-    outcome = run_experiment(config, out_dir, listener, control)
+        out_dir = create_run_dir(run_dir.parent, f"{run_dir.name}-rerun")
+    else:
+        claim_folder(out_dir)          # refuses the original or any folder holding files
+    recorded_env = p.manifest.get("environment") if isinstance(p.manifest.get("environment"), dict) else {}
+    not_applied = env.apply_threads(recorded_env)
+    outcome = run_experiment(p.config, out_dir, listener, control)
     report = RerunReport(False, "", run_dir, Path(out_dir), outcome=outcome)
     if outcome.status == "failed":
         report.message = f"the re-run failed: {outcome.error}"
         return report
-    compared, differences = compare_metrics(original, M.read_metrics(Path(out_dir) / "metrics.csv"))
+    try:
+        new_manifest = read_manifest(out_dir)
+    except (OSError, ValueError):
+        new_manifest = {}
+    current_env = new_manifest.get("environment") or env.capture()
+    report.environment = not_applied + [d for d in env.differences(recorded_env, current_env)
+                                        if not any(d.split(":")[0] in n for n in not_applied)]
+    report.environment += _data_differences(p.manifest.get("data"), new_manifest.get("data"))
+    compared, differences = compare_metrics(p.original, M.read_metrics(Path(out_dir) / "metrics.csv"))
     report.compared_rows, report.differences = compared, differences
     if outcome.status == "stopped":
         differences.append("the re-run was stopped before it finished")
-    versions = ("python", "tensorflow", "numpy")
-    then, now = manifest.get("environment", {}), environment()
-    changed = [f"{v} {then.get(v)} → {now.get(v)}" for v in versions if then.get(v) != now.get(v)]
-    device_changed = _device_change(then.get("device"), outcome.device)
+    device_changed = _device_change(recorded_env.get("device"), outcome.device)
+    if device_changed:
+        report.environment.append(f"device: {device_changed}")
     if not differences:
         report.match = True
         report.message = f"match: all {compared} metric rows are identical (costs and accuracies, bit for bit)"
     else:
         report.message = (f"MISMATCH: {len(differences)} difference(s) in {compared} rows compared; "
                           f"first: {differences[0]}")
-    if changed:
-        report.message += "; library versions differ (" + ", ".join(changed) + ")"
-    if device_changed:
-        report.message += f"; the device differs ({device_changed})"
-    if manifest.get("status") != "completed":
-        report.message += f"; the original run was {manifest.get('status')}, so only its finished epochs were compared"
+    if report.environment:
+        report.message += ("; not reproduced: " if not report.match else "; differs but the numbers held: ") \
+            + "; ".join(report.environment)
+    if p.status != "completed":
+        report.message += f"; the original run was {p.status}, so only its finished epochs were compared"
     return report
 
 

@@ -14,7 +14,8 @@ from engine.cases import inert_connections
 from engine.events import EpochEvent, RunControl, StepEvent, TrialResult
 
 from .config import ExperimentConfig
-from .run_folder import RunFolder
+from . import environment as env
+from .run_folder import RunFolder, new_run_dir
 
 
 class RunListener(Protocol):
@@ -28,7 +29,7 @@ class RunListener(Protocol):
 
 @dataclass
 class RunOutcome:
-    status: str                      # "completed", "stopped" or "failed"
+    status: str                      # "completed", "stopped" or "failed" (see run_status.STATUSES)
     folder: Path
     results: list[TrialResult] = field(default_factory=list)
     error: str | None = None
@@ -85,15 +86,23 @@ class _Forward:
         _call(self.listener, "on_epoch", event, self.folder)
 
 
-def run_experiment(config: ExperimentConfig, out_dir: Path, listener=None,
-                   control: RunControl | None = None, deterministic: bool = True) -> RunOutcome:
+def run_experiment(config: ExperimentConfig, out_dir: Path | None = None, listener=None,
+                   control: RunControl | None = None, deterministic: bool = True,
+                   command_line: list[str] | None = None) -> RunOutcome:
+    """Train `config` into a new run folder (`out_dir`, or a fresh default one) and record how it ended.
+
+    The folder is refused (RunFolderError, nothing written) when it holds
+    anything. Whatever happens after it is created, it ends with a final
+    status: completed, stopped (the control's stop, Ctrl-C, a signal turned
+    into KeyboardInterrupt/SystemExit) or failed (any error, in one line).
+    """
     config = config.validated()
     control = control or RunControl()
-    folder = RunFolder(out_dir, config)
-    _call(listener, "on_started", folder)
+    folder = RunFolder(out_dir if out_dir is not None else new_run_dir(config), config, command_line)
     outcome = RunOutcome("completed", folder.dir)
     gradients = None
     try:
+        _call(listener, "on_started", folder)
         if config.train.gradient_flow:
             from .gradient_log import GradientLog
             gradients = GradientLog(folder.dir)
@@ -102,7 +111,9 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, listener=None,
         d = config.data
         dataset = load_dataset(d.source, train_limit=d.train_limit, test_limit=d.test_limit,
                                train_skip=d.train_skip)
-        folder.set_data(dataset.summary())
+        summary = dataset.summary()
+        summary["files"] = env.file_checksums(summary.get("files", ()))
+        folder.set_data(summary)
         folder.add_notes([quirk_note(config)] + case_notes(config))
 
         _call(listener, "on_status", "loading TensorFlow")
@@ -116,6 +127,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, listener=None,
         if deterministic:
             enable_determinism()
         arch = catalog.build(config.arch)
+        folder.record_environment(env.tensorflow_facts())
         cases = config.case_objects()
         for trial in range(config.trials):
             if control.stopped:
@@ -133,28 +145,40 @@ def run_experiment(config: ExperimentConfig, out_dir: Path, listener=None,
             if result.status == "stopped":
                 outcome.status = "stopped"
                 break
-    except Exception as exc:  # the run folder must say why it ended, whatever happened
+        if outcome.status == "completed" and control.stopped:
+            outcome.status = "stopped"
+    except (KeyboardInterrupt, SystemExit) as exc:   # a second Ctrl-C, a signal: stopped by the user
+        outcome.status = "stopped"
+        outcome.error = f"aborted ({type(exc).__name__})" if isinstance(exc, KeyboardInterrupt) else \
+            f"aborted (exit {exc.code})"
+    except BaseException as exc:  # the run folder must say why it ended, whatever happened
         outcome.status = "failed"
         outcome.error = _one_line(exc)
         folder.manifest["traceback"] = traceback.format_exc()
-    _export_tensorboard(folder, gradients)
-    folder.finish(outcome.status, outcome.error)
+    _finish_gradients(folder, gradients)
+    try:
+        folder.finish(outcome.status, outcome.error)
+    except OSError as exc:
+        # Not even the final manifest could be written (the folder became unwritable);
+        # readers will report the run as interrupted, and the caller gets the reason.
+        outcome.status = "failed"
+        outcome.error = (outcome.error + "; " if outcome.error else "") + \
+            f"the final status could not be written: {_one_line(exc)}"
     return outcome
 
 
-def _export_tensorboard(folder: RunFolder, gradients=None) -> None:
-    """Event files beside the CSV, so the run opens in TensorBoard; never fatal."""
-    if gradients is not None:
-        gradients.close()
-    if not folder.rows:
+def _finish_gradients(folder: RunFolder, gradients=None) -> None:
+    """Close gradients.csv and write its TensorBoard scalars; never fatal.
+
+    (The metrics' own event files are written epoch by epoch by the run folder.)
+    """
+    if gradients is None:
         return
     try:
-        from .tensorboard_export import export_tensorboard
-        export_tensorboard(folder.rows, folder.dir)
-        if gradients is not None:
-            gradients.export_tensorboard(folder.dir)
-    except Exception as exc:  # the metrics are safe in metrics.csv whatever happens here
-        folder.manifest["notes"].append(f"TensorBoard export failed: {_one_line(exc)}")
+        gradients.close()
+        gradients.export_tensorboard(folder.dir)
+    except Exception as exc:  # the gradients are safe in gradients.csv whatever happens here
+        folder.manifest["notes"].append(f"TensorBoard export of gradients failed: {_one_line(exc)}")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -162,6 +186,9 @@ def _one_line(exc: BaseException) -> str:
     # TensorFlow wraps errors raised while tracing: the cause is on the last line.
     text = lines[-1] if lines and lines[0].startswith("in user code") else (lines[0] if lines else "")
     name = type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
     if name in ("DataError", "ConfigError", "ValueError"):
         return text or name
     return f"{name}: {text}" if text else name

@@ -19,7 +19,6 @@ Only QtCore is used here; no widgets.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import sys
 import threading
@@ -33,25 +32,13 @@ from engine.events import RunControl
 
 from .config import ExperimentConfig
 
-RUNS_ENV = "RCNN_WORKBENCH_RUNS"
+from .paths import RUNS_ENV, runs_home  # noqa: E402,F401  (RUNS_ENV kept for importers)
+from .run_folder import new_run_dir  # noqa: E402,F401  (one function for the CLI and the window)
 
 
 def default_runs_dir() -> Path:
-    """Where the window puts run folders: $RCNN_WORKBENCH_RUNS or ~/rcnn-workbench-runs."""
-    env = os.environ.get(RUNS_ENV, "").strip()
-    return Path(env).expanduser() if env else Path.home() / "rcnn-workbench-runs"
-
-
-def new_run_dir(config: ExperimentConfig, base: Path | None = None) -> Path:
-    """A fresh folder name <base>/<YYYYmmdd-HHMMSS>-<arch>[-N]; not created here."""
-    base = Path(base) if base is not None else default_runs_dir()
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = base / f"{stamp}-{config.arch}"
-    n = 2
-    while path.exists():
-        path = base / f"{stamp}-{config.arch}-{n}"
-        n += 1
-    return path
+    """Where the window puts run folders: the one home of workbench.paths.runs_home()."""
+    return runs_home()
 
 
 TRAIN_NICE_ENV = "RCNN_WORKBENCH_TRAIN_NICE"

@@ -130,9 +130,9 @@ def test_new_run_dir_uses_env_and_is_unique(tmp_path, monkeypatch):
     config = ExperimentConfig()
     a = new_run_dir(config)
     assert a.parent == tmp_path and a.name.endswith("-post-a")
-    a.mkdir()
+    assert a.is_dir() and not any(a.iterdir())       # created, exclusively, and empty
     b = new_run_dir(config)
-    assert b != a and not b.exists()
+    assert b != a and b.is_dir()
 
 
 # ------------------------------------------------------------------ settings store
