@@ -192,3 +192,9 @@ def _one_line(exc: BaseException) -> str:
     if name in ("DataError", "ConfigError", "ValueError"):
         return text or name
     return f"{name}: {text}" if text else name
+
+
+def _export_tensorboard(folder: RunFolder, gradients=None) -> None:
+    """Kept for callers of the first version (the study driver): the run folder now writes the
+    metrics' event files epoch by epoch, so only the gradients' event files remain to be written."""
+    _finish_gradients(folder, gradients)
