@@ -29,6 +29,16 @@ def published_logs() -> Traversable:
     return root() / "published_logs"
 
 
+def claims() -> Traversable:
+    """The published claims and the comparison that tests each (workbench.claims)."""
+    return root() / "claims.json"
+
+
+def claim_scales() -> Traversable:
+    """The study sizes `claims --scale quick|medium|published` runs."""
+    return root() / "claim_scales.json"
+
+
 def icon(kind: str = "svg") -> Traversable:
     """The application icon, "svg" or "png"."""
     return root() / "icons" / f"rcnn-workbench.{kind}"

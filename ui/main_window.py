@@ -183,10 +183,22 @@ class MainWindow(QMainWindow):
         self.rerun_action = action(compare_menu, "Re-run this run…", self.rerun_current,
                                    tip="Train the shown run again from its manifest and check the numbers "
                                        "match bit for bit")
+        # --- claims (issue 13) ---
+        compare_menu.addSeparator()
+        self.claims_action = action(compare_menu, "Check the published claims…", self.open_claims_dialog,
+                                    tip="Run the study the posts' claims need and open a report with verdicts")
+        # --- end claims ---
 
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = action(help_menu, "About RCNN Workbench", self.show_about)
         self._update_run_actions()
+
+    # --- claims (issue 13) ---
+    def open_claims_dialog(self):
+        from .claims_dialog import open_claims_dialog
+        self.claims_dialog = open_claims_dialog(self)
+        return self.claims_dialog
+    # --- end claims ---
 
     def about_text(self) -> str:
         """Version (package metadata), where runs go, and the libraries that change the numbers."""

@@ -13,11 +13,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import resources
+
 from .config import ConfigError, DataSpec, ExperimentConfig, load_preset
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-CLAIMS_FILE = RESOURCES / "claims.json"
-SCALES_FILE = RESOURCES / "claim_scales.json"
 
 KINDS = ("difference", "spread")
 DIRECTIONS = ("greater", "less", "not-greater")
@@ -102,9 +101,9 @@ def _case_order(key: str):
     return (0, int(key)) if key.isdigit() else (1, key)
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path) -> dict:
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     except json.JSONDecodeError as exc:
@@ -148,7 +147,7 @@ def _claim(data: dict, where: str) -> Claim:
 
 
 def load_claims(path: Path | None = None) -> ClaimSet:
-    path = Path(path) if path is not None else CLAIMS_FILE
+    path = Path(path) if path is not None else resources.claims()
     data = _read_json(path)
     claims = tuple(_claim(c, str(path)) for c in data.get("claims", ()))
     ids = [c.id for c in claims]
@@ -167,7 +166,7 @@ def group_of(arch: str) -> str:
 
 
 def scale_info(scale: str, path: Path | None = None) -> dict:
-    data = _read_json(Path(path) if path is not None else SCALES_FILE)
+    data = _read_json(Path(path) if path is not None else resources.claim_scales())
     scales = data.get("scales", {})
     if scale not in scales:
         raise ConfigError(f"unknown scale {scale!r}; choose one of {', '.join(scales)}")

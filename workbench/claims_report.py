@@ -17,7 +17,9 @@ from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 
-from .claims import RESOURCES, Claim, ClaimSet, group_of, scale_info
+import resources
+
+from .claims import Claim, ClaimSet, group_of, scale_info
 from .claims_study import STUDY_DIR, ArmValues, ClaimsRequest, Trial, arm_values, read_trials
 from .comparison import band
 from .svg_plot import Interval, Series, interval_chart, line_chart
@@ -181,7 +183,7 @@ def _published_rows(arch: str, batch_size: int | None):
     from .published_logs import cost_at_batch, parse_log
     name, label = PUBLISHED_LOGS[arch]
     try:
-        log = parse_log(RESOURCES / "published_logs" / name, case=None if arch == "post-a" else "1")
+        log = parse_log(Path(str(resources.published_logs() / name)), case=None if arch == "post-a" else "1")
     except Exception:       # a missing or damaged shipped log must not stop the report
         return [], "", ""
     rows, note = cost_at_batch(log, batch_size) if batch_size else (log.rows, "")

@@ -41,13 +41,14 @@ class ClaimsRequest:
     workers: int | None = None
     threads_per_worker: int | None = None
     address: str | None = None
+    quirks: tuple[str, ...] | None = None    # a custom quirk set instead of named semantics (one label)
 
     def problem(self) -> str | None:
         if not isinstance(self.seeds, int) or not 1 <= self.seeds <= 1000:
             return "--seeds must be a whole number between 1 and 1000"
         if not self.semantics:
             return "--semantics: give corrected, as-published or both"
-        for s in self.semantics:
+        for s in self.semantics if self.quirks is None else ():
             if s not in SEMANTICS:
                 return f"--semantics: {s!r} is not one of {', '.join(SEMANTICS)}"
         if len(set(self.semantics)) != len(self.semantics):
@@ -60,8 +61,11 @@ class ClaimsRequest:
 
     def command(self, out: Path | str) -> str:
         """The command line that reproduces this request."""
-        parts = ["python", "main.py", "claims", "--scale", self.scale, "--seeds", str(self.seeds),
-                 "--semantics", ",".join(self.semantics)]
+        parts = ["python", "main.py", "claims", "--scale", self.scale, "--seeds", str(self.seeds)]
+        if self.quirks is not None:
+            parts += ["--quirks", ",".join(self.quirks) or "none"]
+        else:
+            parts += ["--semantics", ",".join(self.semantics)]
         if self.claim_ids:
             parts += ["--claims", ",".join(self.claim_ids)]
         if self.backend != "local":
@@ -78,7 +82,8 @@ class ClaimsRequest:
     def to_dict(self) -> dict:
         return {"kind": "claims-request", "schema_version": 1, "scale": self.scale, "seeds": self.seeds,
                 "semantics": list(self.semantics), "claims": list(self.claim_ids), "backend": self.backend,
-                "workers": self.workers, "threads_per_worker": self.threads_per_worker, "address": self.address}
+                "workers": self.workers, "threads_per_worker": self.threads_per_worker, "address": self.address,
+                "quirks": None if self.quirks is None else list(self.quirks)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "ClaimsRequest":
@@ -87,20 +92,27 @@ class ClaimsRequest:
                        semantics=tuple(data.get("semantics") or ("corrected",)),
                        claim_ids=tuple(data.get("claims") or ()), backend=str(data.get("backend", "local")),
                        workers=data.get("workers"), threads_per_worker=data.get("threads_per_worker"),
-                       address=data.get("address"))
+                       address=data.get("address"),
+                       quirks=None if data.get("quirks") is None else tuple(data["quirks"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"invalid claims request: {exc}") from None
 
 
-def base_configs(claims: ClaimSet, scale: str) -> tuple[ExperimentConfig, ...]:
+def base_configs(claims: ClaimSet, scale: str, quirks: tuple[str, ...] | None = None
+                 ) -> tuple[ExperimentConfig, ...]:
     """One configuration per architecture the claims touch, with the cases its claims compare."""
-    return tuple(scale_config(scale, arch, cases) for arch, cases in claims.cases_by_arch().items())
+    bases = tuple(scale_config(scale, arch, cases) for arch, cases in claims.cases_by_arch().items())
+    if quirks is not None:
+        bases = tuple(b.with_train(quirks=tuple(quirks)) for b in bases)
+    return bases
 
 
 def build_spec(claims: ClaimSet, request: ClaimsRequest):
+    """The study: every architecture the claims touch × seeds 0…K-1 × the semantics asked for."""
     from .study_spec import StudySpec
-    return StudySpec(bases=base_configs(claims, request.scale), seeds=tuple(range(request.seeds)),
-                     semantics=tuple(request.semantics), name=f"claims-{request.scale}").validated()
+    axis = () if request.quirks is not None else tuple(request.semantics)
+    return StudySpec(bases=base_configs(claims, request.scale, request.quirks), seeds=tuple(range(request.seeds)),
+                     semantics=axis, name=f"claims-{request.scale}").validated()
 
 
 def study_options(request: ClaimsRequest):

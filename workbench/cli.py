@@ -114,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_study_parser(sub, run)
     # --- end studies ---
 
+    # --- claims (issue 13) ---
+    from .claims_cli import add_claims_parser
+    add_claims_parser(sub)
+    # --- end claims ---
+
     exp = sub.add_parser("export", help="one-file exports of a run folder")
     exp.add_argument("run_dir", type=Path)
     exp.add_argument("--csv", type=Path, help="all cases and trials in one long-format CSV (a new file)")
@@ -447,7 +452,12 @@ def cmd_study(args) -> int:
     return study(args)
 
 
-COMMANDS = {"run": cmd_run, "study": cmd_study, "compare": cmd_compare, "import-log": cmd_import_log, "rerun": cmd_rerun, "export": cmd_export}
+def cmd_claims(args) -> int:
+    from .claims_cli import cmd_claims as claims
+    return claims(args)
+
+
+COMMANDS = {"run": cmd_run, "study": cmd_study, "claims": cmd_claims, "compare": cmd_compare, "import-log": cmd_import_log, "rerun": cmd_rerun, "export": cmd_export}
 
 
 def _with_verbose(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
