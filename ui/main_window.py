@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 from workbench.worker import RunController, default_runs_dir, new_run_dir
+from workbench.study_bridge import StudyController   # studies (issue 9)
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal  # noqa: E402
 from PySide6.QtGui import QAction, QKeySequence  # noqa: E402
@@ -79,11 +80,15 @@ class MainWindow(QMainWindow):
         from ui.gradient_flow_panel import GradientFlowPanel
         self.gradient_flow = GradientFlowPanel()
         self.centre_tabs.addTab(self.gradient_flow, "Gradient flow")
+        # -- studies (issue 9): the Trials field grown into a grid, a backend and a live trial table
+        from ui.study_panel import StudyPanel
+        self.study_panel = StudyPanel()
+        self.centre_tabs.addTab(self.study_panel, "Study")
         self.centre_tabs.setDocumentMode(True)
         self.centre_tabs.currentChanged.connect(self._on_centre_tab)
 
         self.run_panel = RunPanel()
-        self.controller = RunController(self)
+        self.controller = StudyController(self)      # runs, and studies on any backend (issue 9)
         self.controller.step.connect(self.gradient_flow.add_step)        # gradient flow (issue 10)
         self.controller.epoch.connect(self.gradient_flow.add_epoch)
 
@@ -132,6 +137,16 @@ class MainWindow(QMainWindow):
         c.failed.connect(self._on_failed)
         c.finished.connect(self._on_finished)
         c.rerun_done.connect(self._on_rerun_done)
+        # -- studies (issue 9)
+        c.study_started.connect(self.study_panel.begin)
+        c.trial_changed.connect(self.study_panel.update_trial)
+        c.step.connect(self.study_panel.show_step)
+        c.progress.connect(self._on_study_progress)
+        self.study_panel.run_requested.connect(self.start_study)
+        self.run_state_changed.connect(lambda state: self.study_panel.set_running(state != "idle"))
+        for panel in self.config_panels:
+            panel.changed.connect(self._study_base_changed)
+        QTimer.singleShot(0, self._study_base_changed)
 
         self.load_config(self.config)
         if self.store.last_problem:
@@ -403,6 +418,9 @@ class MainWindow(QMainWindow):
         self.show_error("The run failed", message)
 
     def _on_finished(self, outcome) -> None:
+        if hasattr(outcome, "trials"):         # a study (issue 9)
+            self._on_study_finished(outcome)
+            return
         self.last_outcome = outcome
         self._set_state("idle")
         log = Path(outcome.folder) / "transparency.txt"
@@ -653,6 +671,60 @@ class MainWindow(QMainWindow):
 
     def show_error(self, title: str, message: str) -> None:
         QMessageBox.critical(self, title, message)
+
+    # ============================================================ studies (issue 9)
+    def _study_base_changed(self) -> None:
+        if self.config_problem() is None:
+            self.study_panel.set_base(self.current_config())
+
+    def start_study(self) -> Path | None:
+        """Run the study panel's grid over the current configuration; returns the study folder."""
+        if self.controller.running:
+            return None
+        problem = self.config_problem()
+        if problem is None:
+            self.study_panel.set_base(self.current_config())
+            problem = self.study_panel.problem()
+        if problem:
+            self.run_panel.set_problem(problem)
+            return None
+        config = self.current_config().validated()
+        spec, options = self.study_panel.spec(config), self.study_panel.options()
+        self.config = config
+        self.save_settings()
+        out_dir = new_run_dir(config)
+        out_dir = out_dir.with_name(out_dir.name + "-study")
+        self.run_config = config.with_(trials=spec.size)
+        self.run_dir = out_dir
+        self._begin_display(self.run_config, str(out_dir))
+        self.centre_tabs.setCurrentWidget(self.study_panel)
+        self.controller.start_study(spec, out_dir, options)
+        return out_dir
+
+    def _on_study_progress(self, progress) -> None:
+        self.study_panel.show_progress(progress)
+        self._title_detail = f"study {progress.fraction:.0%}, {progress.completed}/{progress.total} trials"
+        self._update_title()
+
+    def _on_study_finished(self, outcome) -> None:
+        self.last_outcome = outcome
+        self._set_state("idle")
+        self.study_panel.finish(outcome)
+        self.run_panel.finish(outcome.status, outcome.error, str(outcome.dir))
+        self._title_detail = f"study {outcome.status}"
+        self._update_title()
+        self.plots.refresh_now()
+        done = [e for e in outcome.trials if e["status"] == "completed"]
+        if done:                               # the last completed trial opens like any run
+            self.run_dir = Path(outcome.dir) / done[-1]["folder"]
+            try:
+                self.results.show_run(self.run_dir)
+            except (OSError, ValueError) as exc:
+                self.statusBar().showMessage(f"Cannot show the results: {exc}", 10000)
+            self._update_run_actions()
+        self.statusBar().showMessage(f"Study {outcome.status}: {len(done)}/{len(outcome.trials)} trials "
+                                     f"completed in {outcome.dir} (compare them: main.py compare "
+                                     f"{outcome.dir})", 20000)
 
     # ============================================================ closing
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)

@@ -57,6 +57,10 @@ class StudyOutcome:
     trials: list[dict] = field(default_factory=list)   # study.json's trial entries
     error: str | None = None
 
+    @property
+    def folder(self) -> Path:
+        return self.dir
+
 
 def _call(listener, name, *args):
     fn = getattr(listener, name, None) if listener is not None else None

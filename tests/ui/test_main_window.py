@@ -72,7 +72,8 @@ def test_window_builds_with_all_panels_and_a_first_run_can_press_run(window):
     assert isinstance(w.data_panel, DataNoisePanel)
     assert isinstance(w.gallery, ArchitectureGallery)
     assert isinstance(w.case_panel, CasePanel)
-    assert w.config_tabs.count() == 3 and w.centre_tabs.count() == 3
+    assert w.config_tabs.count() == 3 and w.centre_tabs.count() == 4
+    assert w.centre_tabs.tabText(3) == "Study" and w.centre_tabs.widget(3) is w.study_panel   # issue 9
     assert w.centre_tabs.tabText(2) == "Gradient flow" and w.centre_tabs.widget(2) is w.gradient_flow
     assert len(w.plots.plots) == 4
     # first run: no settings → the quick preset on the offline sample, ready to run
