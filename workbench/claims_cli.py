@@ -103,7 +103,8 @@ def _print_projection(spec, request, stream) -> None:
     for line in lines:
         stream.write(f"  {line}\n")
     stream.write(f"projected time: {describe_duration(total)} for {spec.size} trials on {workers} worker(s) "
-                 f"of this machine ({request.backend} backend)\n")
+                 f"of this machine ({request.backend} backend; rates measured in this process, one trial at a "
+                 f"time; a GPU or a cluster divides it)\n")
     stream.flush()
 
 

@@ -229,11 +229,11 @@ def curve_plots(trials: list[Trial], claims: ClaimSet, request: ClaimsRequest) -
                     if pub:
                         series.append(Series(f"case {case} {pub_label}", colour, pub, dashed=True))
                 log_x = _wants_log(series)
-                note = f"published costs {pub_note}" if metric == "cost" and pub_note else ""
                 cap = (f"Post A ({arch}), {sem}: {ylabel} per case, mean over seeds with the min–max band; "
                        f"dashed: {pub_label or 'no published log'}")
-                plots.append((cap, line_chart(f"post A · {sem} · {ylabel}", series, "epoch", ylabel, log_x,
-                                              note=note)))
+                if metric == "cost" and pub_note:
+                    cap += f" (published costs {pub_note.replace('cost ', '')}: per-batch sums rescaled to batch {batch})"
+                plots.append((cap, line_chart(f"post A · {sem} · {ylabel}", series, "epoch", ylabel, log_x)))
         if post_b:
             for metric, ylabel in (("accuracy", "test accuracy"), ("cost", "test cost")):
                 series = []
@@ -297,7 +297,7 @@ def claim_plot(entry: dict) -> str:
 
 # ------------------------------------------------------------------ HTML
 CSS = """
-body{font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;max-width:1100px;margin:24px auto;
+body{font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;max-width:1180px;margin:24px auto;
 padding:0 20px;color:#1d1d1f;line-height:1.45}
 h1{font-size:26px;margin-bottom:4px}h2{margin-top:36px;border-bottom:1px solid #ddd;padding-bottom:4px}
 h3{margin-bottom:4px}.sub{color:#555;margin-top:0}
@@ -313,7 +313,7 @@ svg.chart{font-size:11px;background:#fff;margin:4px 8px 4px 0}svg .title{font-we
 svg .frame{fill:none;stroke:#999}svg .grid{stroke:#eee}svg .tick{fill:#555}svg .axis{fill:#333}
 svg .line{fill:none;stroke-width:1.8}svg .band{opacity:.15}svg .legend{fill:#333}svg .note{fill:#777;font-size:10px}
 svg .zero{stroke:#000;stroke-width:1}svg .ci{stroke-width:3}svg .empty{fill:#999}
-figure{display:inline-block;margin:0 8px 12px 0;vertical-align:top;max-width:560px}
+figure{display:inline-block;margin:0 12px 14px 0;vertical-align:top;max-width:550px}
 figcaption{font-size:12px;color:#555}.warn{background:#fff4d6;border:1px solid #e6c65c;padding:8px 12px;border-radius:6px}
 """
 
@@ -362,8 +362,8 @@ def render_html(built: dict, claims: ClaimSet) -> str:
         h.append(f'<tr><td><a href="#{escape(c["id"])}">{escape(c["id"])}</a><br><span class="meta">'
                  f'{escape(c["wording"])}</span></td><td>{escape(pub)}</td>')
         for r in c["results"]:
-            h.append(f"<td>{_v(r['verdict'])}<br><span class=\"meta\">{_pts(r['estimate'])}"
-                     f"{' pts' if r['estimate'] is not None else ''}, n = {r['n_seeds']} seeds</span></td>")
+            h.append(f"<td>{_v(r['verdict'])}<br><span class=\"meta\">{_estimate_words(c, r)}"
+                     f"{r['n_seeds']} seed(s)</span></td>")
         h.append("</tr>")
     h.append("</table>")
     # per claim
@@ -417,6 +417,15 @@ def render_html(built: dict, claims: ClaimSet) -> str:
     return "\n".join(h)
 
 
+def _estimate_words(c: dict, r: dict) -> str:
+    """'Δ −0.2 pts, ' for a difference, 'gap 4.6 pts, ' for a spread, '' when nothing was estimated."""
+    if r["estimate"] is None:
+        return ""
+    if c["kind"] == "spread":
+        return f"gap {r['estimate'] * 100:.1f} pts, "
+    return f"Δ {_pts(r['estimate'])} pts, "
+
+
 def _pub_summary(c: dict, t: dict) -> str:
     name = t["trial"].split(" (")[0]
     vals = " vs ".join(_acc(v) for v in t["values"])
@@ -441,12 +450,16 @@ def _claim_html(entry: dict, c: dict) -> str:
     for r in c["results"]:
         cells = []
         for a in r["arms"]:
-            sd = f"{a['sd']:.4f}" if a["sd"] is not None else "n/a"
+            sd = f"{a['sd']:.4f}" if a["sd"] is not None else "—"
             extra = f", {a['n_diverged']} diverged" if a["n_diverged"] else ""
             extra += f", {len(a['missing_seeds'])} missing" if a["missing_seeds"] else ""
             cells.append(f"<td class=num>{_acc(a['mean'])} ± {sd} ({a['n']}{extra})</td>")
-        est = ("—" if r["estimate"] is None else
-               f"{_pts(r['estimate'])} pts [{_pts(r['ci_low'])}, {_pts(r['ci_high'])}]")
+        if r["estimate"] is None:
+            est = "—"
+        elif claim.kind == "spread":
+            est = f"gap {r['estimate'] * 100:.1f} pts [{r['ci_low'] * 100:.1f}, {r['ci_high'] * 100:.1f}]"
+        else:
+            est = f"{_pts(r['estimate'])} pts [{_pts(r['ci_low'])}, {_pts(r['ci_high'])}]"
         epochs = sorted({e for a in r["arms"] for e in a["epochs"].values()})
         behind = (f"{r['n_seeds']} seed(s), {', '.join(map(str, epochs)) or '0'} epoch(s)"
                   f"{'; ' + r['method'] if r['method'] else ''}")
@@ -479,7 +492,7 @@ def verdict_table(data: dict) -> str:
         pub = "; ".join(_pub_summary(c, t) for t in c["published"])
         cells = []
         for r in c["results"]:
-            est = "" if r["estimate"] is None else f" ({_pts(r['estimate'])} pts, n={r['n_seeds']})"
+            est = f" ({_estimate_words(c, r)}{r['n_seeds']} seeds)"
             cells.append(f"{r['verdict']}{est}")
         lines.append(f"| {c['id']} | {pub} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

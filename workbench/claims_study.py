@@ -217,8 +217,8 @@ def measure_throughput(config: ExperimentConfig, workdir: Path) -> float:
     """
     from .runner import run_experiment
     batch = config.train.batch_size
-    train_n = min(4000, max(2 * batch, 200))
-    test_n = min(1000, max(batch, 100))
+    train_n = min(4000, max(4 * batch, 1000))      # enough steps for a stable rate, within the sample
+    test_n = min(1000, max(batch, 500))
     probe = config.with_(data=DataSpec("sample", train_n, test_n, 0), trials=1).with_train(
         epochs=2, log_every=1, points_per_epoch=1)
     outcome = run_experiment(probe, workdir)

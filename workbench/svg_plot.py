@@ -52,7 +52,7 @@ def _fmt(v: float) -> str:
 
 
 def line_chart(title: str, series: list[Series], x_label: str, y_label: str, log_x: bool = False,
-               width: int = 560, height: int = 320, note: str = "") -> str:
+               width: int = 550, height: int = 320, note: str = "") -> str:
     left, right, top, bottom = 64, 170, 34, 46
     pw, ph = width - left - right, height - top - bottom
     xs = [p[0] for s in series for p in s.points] + [b[0] for s in series for b in s.band]
