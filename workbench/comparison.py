@@ -13,7 +13,9 @@ deviations (ddof=1), degrees of freedom from the
 Welch-Satterthwaite formula. The verdict is "better" or "worse" only when the
 whole interval lies above or below zero; otherwise the difference is "within
 seed noise", and with fewer than two trials on either side there is "not
-enough trials". Trials whose final value is NaN or infinite (diverged) are
+enough trials". An interval of zero width (the same difference in every
+trial) measures no seed noise, so it gets no better/worse verdict either
+("identical in every trial" at zero, else ``CONSTANT``). Trials whose final value is NaN or infinite (diverged) are
 left out of the statistics and counted in ``n_diverged``.
 
 Pure Python/numpy: the Student-t quantile is computed here (regularised
@@ -32,13 +34,14 @@ from workbench.metrics import MetricRow
 
 __all__ = [
     "CaseSummary", "Comparison", "final_values", "final_epochs", "summarize", "compare", "band",
-    "t_quantile", "t_cdf", "BETTER", "WORSE", "WITHIN_NOISE", "NOT_ENOUGH",
+    "t_quantile", "t_cdf", "BETTER", "WORSE", "WITHIN_NOISE", "NOT_ENOUGH", "CONSTANT",
 ]
 
 BETTER = "better"
 WORSE = "worse"
 WITHIN_NOISE = "within seed noise"
 NOT_ENOUGH = "not enough trials"
+CONSTANT = "same difference in every trial (no seed noise to judge)"
 
 _METRICS = ("cost", "accuracy")
 
@@ -156,7 +159,12 @@ def _paired(case: str, reference: str, diffs: list[float], confidence: float) ->
     sd = math.sqrt(math.fsum((d - mean) ** 2 for d in diffs) / (n - 1))
     half = t_quantile(0.5 + confidence / 2.0, n - 1) * sd / math.sqrt(n)
     low, high = mean - half, mean + half
-    verdict = "identical in every trial" if sd == 0.0 and mean == 0.0 else _verdict(low, high)
+    if sd == 0.0:
+        # Every trial differs by the same amount: a zero-width interval measures no seed noise,
+        # so it cannot call the difference better or worse.
+        verdict = "identical in every trial" if mean == 0.0 else CONSTANT
+    else:
+        verdict = _verdict(low, high)
     return Comparison(case, reference, mean, low, high, verdict, "paired")
 
 
@@ -167,9 +175,10 @@ def _compare(case: CaseSummary, ref: CaseSummary, confidence: float) -> Comparis
     var_a, var_b = case.sd ** 2 / case.n, ref.sd ** 2 / ref.n
     se = math.sqrt(var_a + var_b)
     if se == 0.0:
-        # Both sides identical across seeds (e.g. deterministic re-runs):
-        # the interval collapses to the difference itself.
-        low = high = diff
+        # Both sides identical across seeds (e.g. deterministic re-runs): the interval collapses
+        # to the difference itself and says nothing about seed noise.
+        return Comparison(case.case, ref.case, diff, diff, diff, CONSTANT if diff != 0.0 else
+                          "identical in every trial")
     else:
         df = (var_a + var_b) ** 2 / (var_a ** 2 / (case.n - 1) + var_b ** 2 / (ref.n - 1))
         half = t_quantile(0.5 + confidence / 2.0, df) * se

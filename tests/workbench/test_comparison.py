@@ -150,9 +150,11 @@ def test_diverged_trials_are_excluded_and_counted():
         compare(rows_for(FINALS), reference="9")
 
 
-def test_identical_trials_give_a_point_interval():
+def test_identical_trials_give_a_point_interval_and_no_verdict():
+    # A zero-width interval measures no seed noise: not "better" (issue 13).
+    from workbench.comparison import CONSTANT
     result = compare(rows_for({"1": [0.9, 0.9, 0.9], "5": [0.95, 0.95]}))[0]
-    assert result.ci_low == result.ci_high == pytest.approx(0.05) and result.verdict == "better"
+    assert result.ci_low == result.ci_high == pytest.approx(0.05) and result.verdict == CONSTANT
 
 
 def test_band_minmax_and_sd():
@@ -190,3 +192,17 @@ def test_paired_interval_uses_per_trial_differences():
     # Unpaired, the same numbers are within seed noise: the pairing is what makes the difference visible.
     welch = {c.case: c for c in compare(rows_for(finals), reference="1", method="welch")}
     assert welch["5"].verdict == "within seed noise" and welch["5"].method == "welch"
+
+
+def test_a_constant_difference_in_every_trial_is_not_called_better_or_worse():
+    """A zero-width interval measures no seed noise (issue 13): neither paired nor Welch says better/worse."""
+    from workbench.comparison import CONSTANT
+    rows = []
+    for trial, ref in enumerate((0.75, 0.875, 0.5)):
+        for case, value in (("1", ref), ("5", ref + 0.0625)):      # exactly +0.0625 in every trial
+            rows.append(MetricRow(trial, case, 0, "test", 1.0, value, 0.0))
+    paired = {c.case: c for c in compare(rows, reference="1")}["5"]
+    assert paired.verdict == CONSTANT and paired.diff == 0.0625
+    flat = [MetricRow(t, c, 0, "test", 1.0, 0.5 if c == "1" else 0.625, 0.0) for t in range(3) for c in ("1", "5")]
+    welch = {c.case: c for c in compare(flat, reference="1", method="welch")}["5"]
+    assert welch.verdict == CONSTANT
