@@ -215,3 +215,16 @@ def test_every_library_the_installed_xcb_plugin_links_to_has_a_known_package():
     names = {line.split()[0] for line in out.splitlines() if "=>" in line and "PySide6" not in line}
     x_and_gl = {n for n in names if n.startswith(("libxcb", "libX", "libxkb", "libGL", "libEGL", "libfont"))}
     assert x_and_gl <= set(preflight.DEBIAN_PACKAGES), x_and_gl - set(preflight.DEBIAN_PACKAGES)
+
+
+def test_every_shipped_resource_is_package_data():
+    """A file added under resources/ must reach the wheel (pyproject's package-data globs)."""
+    import tomllib
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["resources"]
+    folder = ROOT / "resources"
+    shipped = {p for pattern in globs for p in folder.glob(pattern)}
+    tracked = subprocess.run(["git", "ls-files", "resources"], cwd=ROOT, capture_output=True, text=True).stdout
+    files = {ROOT / line for line in tracked.split() if not line.endswith(".py")}
+    if not files:
+        pytest.skip("not a git checkout")
+    assert files <= shipped, sorted(str(p.relative_to(ROOT)) for p in files - shipped)
