@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import socket
 import time
 import traceback
 from collections import deque
@@ -30,7 +29,6 @@ from .study_spec import StudyOptions, StudySpec, TrialSpec
 
 STUDY_VERSION = 1
 STUDY_FILE = "study.json"
-LOCK_FILE = ".study.lock"
 DONE = "completed"
 FINAL_TRIAL_STATES = ("completed", "failed")
 
@@ -71,54 +69,31 @@ def _call(listener, name, *args):
 # ------------------------------------------------------------------------------ folder
 def _create_exclusive(path: Path) -> None:
     """Create the study folder; an existing non-empty folder is never written into."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from .run_folder import RunFolderError, claim_folder
     try:
-        path.mkdir()
-    except FileExistsError:
-        if not path.is_dir() or any(path.iterdir()):
-            raise ConfigError(f"{path} already exists and is not empty; choose a new --out, "
-                              f"or continue a study with `study --resume {path}`") from None
+        claim_folder(path)
+    except RunFolderError as exc:
+        hint = (f"; continue a study with `study --resume {path}`" if is_study_dir(path) else "")
+        raise ConfigError(f"{exc}{hint}") from None
 
 
 class _Lock:
-    """DIR/.study.lock: one driver per study folder (a stale lock of a dead process is taken over)."""
+    """One driver per study folder: the records' folder lock (flock, with a heartbeat)."""
 
     def __init__(self, study_dir: Path):
-        self.path = Path(study_dir) / LOCK_FILE
-        self.held = False
+        from .run_lock import FolderLock
+        self.lock = FolderLock(study_dir)
 
     def acquire(self) -> None:
-        me = f"{socket.gethostname()} {os.getpid()}"
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
-                host, _, pid = self.path.read_text().partition(" ")
-                if host == socket.gethostname() and pid.strip().isdigit() and not _alive(int(pid)):
-                    self.path.unlink(missing_ok=True)          # its driver died: take over
-                    continue
-                raise ConfigError(f"{self.path.parent} is being run by process {pid.strip()} on {host}; "
-                                  f"wait for it or stop it first") from None
-            with os.fdopen(fd, "w") as handle:
-                handle.write(me)
-            self.held = True
-            return
+        from .run_lock import FolderBusyError
+        try:
+            self.lock.acquire()
+        except FolderBusyError as exc:
+            raise ConfigError(f"{exc}; wait for it or stop it first") from None
+        self.lock.start_heartbeat()
 
     def release(self) -> None:
-        if self.held:
-            self.path.unlink(missing_ok=True)
-            self.held = False
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        self.lock.release()
 
 
 def read_study(study_dir: Path) -> dict:
@@ -352,12 +327,11 @@ class StudyDriver:
         self._set_aside(k)
         t = self.trials[k]
         folder = RunFolder(self.dir / t.name, t.config)
-        folder.manifest["environment"].update({key: facts[key] for key in
-                                               ("python", "tensorflow", "numpy", "platform", "cpu_count")
-                                               if key in facts})
-        folder.manifest["worker"] = facts
-        if isinstance(facts.get("device"), dict) and hasattr(folder, "set_device"):
-            folder.set_device(facts["device"])
+        folder.manifest["worker"] = {key: v for key, v in facts.items() if key != "environment"}
+        folder.record_environment({**facts.get("environment", {}), "device": facts.get("device"),
+                                   "backend": facts.get("backend"), "node": facts.get("node"),
+                                   "worker": facts.get("worker"), "ray": facts.get("ray"),
+                                   "threads_per_worker": facts.get("threads_per_worker")})
         folder.manifest["study"] = {"folder": "..", "trial": k, "attempt": self.current_attempt[k],
                                     "group": t.group, "overrides": t.overrides}
         data = next(x for x in self.state["data"] if x["sha256"] == self.data_for[k])

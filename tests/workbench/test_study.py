@@ -20,6 +20,7 @@ import pytest
 from engine.events import RunControl
 from workbench.cli import main
 from workbench.config import ConfigError, DataSpec, load_preset
+from workbench.run_lock import is_held
 from workbench.study_driver import read_study, resume_study, run_study
 from workbench.study_spec import StudyOptions, StudySpec, load_study_file, parse_seeds
 
@@ -100,7 +101,7 @@ def test_an_existing_study_folder_is_never_written_into(tmp_path, capsys):
     (out / "notes.txt").write_text("mine")
     assert main(["study", *TINY, "--seeds", "0", "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "already exists" in err and "--resume" in err and err.count("\n") == 1
+    assert "never overwritten" in err and err.count("\n") == 1
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
 
 
@@ -139,7 +140,7 @@ def test_resume_runs_only_the_trials_that_are_not_completed(tmp_path):
     state = read_study(tmp_path / "s")
     assert [s["trials"] for s in state["sessions"]] == [[0, 1, 2], [1, 2]]
     assert all(t["status"] == "completed" for t in state["trials"])
-    assert not (tmp_path / "s" / ".study.lock").exists()
+    assert not is_held(tmp_path / "s")                 # the driver let go of the study folder
 
 
 # --------------------------------------------------------------------------------- backends

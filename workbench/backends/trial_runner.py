@@ -19,28 +19,21 @@ import numpy as np
 
 from . import protocol as P
 
-THREAD_ENV = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
-
-
 def apply_threads(threads: int | None) -> None:
     """Pin TensorFlow (and OpenMP) to `threads` threads; must run before TensorFlow starts its pools.
 
     None leaves TensorFlow's defaults. Raises RuntimeError when TensorFlow is
-    already running with other settings (they can no longer change).
+    already running here with other settings (they can no longer change).
     """
     if threads is None:
         return
-    for name in THREAD_ENV:
-        os.environ[name] = str(threads)
+    from .. import environment as env
+    os.environ["OMP_NUM_THREADS"] = str(threads)
     from engine.tensorflow_loader import import_tensorflow
-    tf = import_tensorflow()
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-    except RuntimeError:
-        if (tf.config.threading.get_intra_op_parallelism_threads() != threads):
-            raise RuntimeError(f"TensorFlow is already running here with other thread settings; "
-                               f"cannot pin it to {threads} thread(s)") from None
+    import_tensorflow()
+    problems = env.apply_threads({"threads": {"intra_op": threads, "inter_op": threads}})
+    if problems:
+        raise RuntimeError(f"cannot pin TensorFlow to {threads} thread(s): {problems[0]}")
 
 
 def _version(package: str) -> str | None:
@@ -58,8 +51,10 @@ def worker_facts(backend: str, threads: int | None, worker_id: str | None = None
     device = training_device()       # a worker uses its node's GPU when TensorFlow sees one
     intra = tf.config.threading.get_intra_op_parallelism_threads()
     inter = tf.config.threading.get_inter_op_parallelism_threads()
+    from .. import environment as env
     ray_version = sys.modules["ray"].__version__ if "ray" in sys.modules else None
     return {
+        "environment": {**env.capture(), **env.tensorflow_facts()},   # this process's record (records API)
         "backend": backend,
         "node": socket.gethostname(),
         "pid": os.getpid(),
