@@ -31,10 +31,15 @@ def arch_quirks(arch: Architecture) -> tuple[str, ...]:
     return tuple(n for n, q in QUIRKS.items() if q.concerns(arch.description.key))
 
 
-def _flow_record(norms: dict) -> dict[str, dict[tuple[str, str], float]]:
-    """{"case|signal|label": tensor} -> {case: {(signal, label): float}}."""
+def _norm(x):
+    """‖x‖ in one fused pass (L2Loss = Σx²/2): the weight norms read a 7M-weight layer."""
+    return tf.sqrt(2.0 * tf.nn.l2_loss(x))
+
+
+def _flow_record(names: list[str], norms) -> dict[str, dict[tuple[str, str], float]]:
+    """["case|signal|label", ...] and their norms -> {case: {(signal, label): float}}."""
     out: dict[str, dict[tuple[str, str], float]] = {}
-    for key, value in norms.items():
+    for key, value in zip(names, np.asarray(norms).tolist()):
         case, signal, label = key.split("|")
         out.setdefault(case, {})[(signal, label)] = float(value)
     return out
@@ -99,6 +104,7 @@ class LockstepTrainer:
         self.active = [c.key for c in self.cases]
         self._by_key = {c.key: c for c in self.cases}
         self._compiled: dict[tuple, tuple] = {}
+        self._flow_keys: dict[tuple, list[str]] = {}
 
     # ------------------------------------------------------------------ compiled steps
     def _update(self, key, groups, gradient):
@@ -131,7 +137,10 @@ class LockstepTrainer:
             adam_update(self.slots[key][n], self.m[key][name], self.v[key][name], grad,
                         lr=s.learning_rate, beta1=s.beta1, beta2=s.beta2, epsilon=s.epsilon, step=step)
 
-    def _case_step(self, key, xs, y_onehot, D, flow=False):
+    def _case_step(self, key, xs, y_onehot, D, flow=None):
+        """One case's training step. flow: None; "timesteps" (also the norms of g_t, p_t, the dilated
+        addition and in_t: small tensors, cheap); "full" (also every weight's gradient and update
+        norm, which read every weight: post A's 7M-weight layer makes them the costly part)."""
         case, arch = self._by_key[key], self.arch
         w = self.weights[key]
         batch = tf.shape(xs)[1]
@@ -169,24 +178,26 @@ class LockstepTrainer:
         norms = {}
         if flow:
             for (signal, t), tensor in signals.items():
-                norms[f"{signal}|{t}"] = tf.norm(tensor)
+                norms[f"{signal}|{t}"] = _norm(tensor)
+        full = flow == "full"
+        if full:
             total = {}
             for group in groups:
                 for name, grad in group.items():
                     total[name] = grad if name not in total else total[name] + grad
             for name, grad in total.items():
-                norms[f"grad|{name}"] = tf.norm(grad)
+                norms[f"grad|{name}"] = _norm(grad)
             for n, grad in slot_grads.items():
-                norms[f"grad|{SLOT_PREFIX}{n}"] = tf.norm(grad)
+                norms[f"grad|{SLOT_PREFIX}{n}"] = _norm(grad)
             before = {name: tf.identity(w[name]) for name in total}
         if state is not None:
             self._write_slots(key, fwd, state, batch)
         self._update(key, groups, case.gradient)
         if slot_grads:
             self._train_slots(key, slot_grads)
-        if flow:
+        if full:
             for name, value in before.items():
-                norms[f"update|{name}"] = tf.norm(w[name] - value)
+                norms[f"update|{name}"] = _norm(w[name] - value)
         return tf.reduce_sum(costs), correct, norms
 
     def _functions(self):
@@ -200,8 +211,12 @@ class LockstepTrainer:
                 def train_step(xs, y, D):
                     y1 = tf.one_hot(y, 10)
                     out = [self._case_step(k, xs, y1, D, flow) for k in signature]
-                    norms = {f"{k}|{name}": v for k, o in zip(signature, out) for name, v in o[2].items()}
+                    names = [f"{k}|{name}" for k, o in zip(signature, out) for name in o[2]]
+                    self._flow_keys[(signature, flow)] = names      # recorded while tracing
+                    values = [v for o in out for v in o[2].values()]
+                    norms = tf.stack(values) if values else tf.zeros([0])
                     return tf.stack([o[0] for o in out]), tf.stack([o[1] for o in out]), norms
+                train_step.flow_key = (signature, flow)
                 return train_step
 
             @tf.function(input_signature=spec)
@@ -219,7 +234,8 @@ class LockstepTrainer:
                     preds.append(pred)
                 return tf.stack(costs), tf.stack(correct), tf.stack(preds)
 
-            self._compiled = {signature: (make_train_step(False), eval_step, make_train_step(True))}
+            plain = make_train_step("timesteps" if self.settings.gradient_flow else None)
+            self._compiled = {signature: (plain, eval_step, make_train_step("full"))}
         return self._compiled[signature]
 
     # ------------------------------------------------------------------------ loop
@@ -267,7 +283,7 @@ class LockstepTrainer:
             diverged_now: list[str] = []
             epoch_cases = list(self.active)
             flow_sum: dict[str, dict] = {}
-            flow_count: dict[str, int] = {}
+            flow_count: dict[str, dict] = {}
             for b in range(train_batches):
                 control.wait_while_paused()
                 if control.stopped:
@@ -277,18 +293,19 @@ class LockstepTrainer:
                 xs = self.train_noise(data.x_train[idx])
                 step_start = time.perf_counter()
                 reporting = (b + 1) % report_every == 0 or b + 1 == train_batches
-                train_step, _, flow_step = self._functions()
+                train_step, _, full_step = self._functions()
                 sampled = None
+                # Timestep norms ride on every step (cheap); the weight norms are taken on the
+                # last step of the epoch only (they read every weight).
+                step_fn = full_step if flow_on and b + 1 == train_batches else train_step
+                costs, hits, norms = step_fn(xs, data.y_train[idx], D)
                 if flow_on and reporting:
-                    costs, hits, norms = flow_step(xs, data.y_train[idx], D)
-                    sampled = _flow_record(norms)
+                    sampled = _flow_record(self._flow_keys[step_fn.flow_key], norms)
                     for key, record in sampled.items():
-                        acc = flow_sum.setdefault(key, {})
+                        acc, count = flow_sum.setdefault(key, {}), flow_count.setdefault(key, {})
                         for name, value in record.items():
                             acc[name] = acc.get(name, 0.0) + value
-                        flow_count[key] = flow_count.get(key, 0) + 1
-                else:
-                    costs, hits, _ = train_step(xs, data.y_train[idx], D)
+                            count[name] = count.get(name, 0) + 1
                 costs, hits = costs.numpy(), hits.numpy()
                 spent = (time.perf_counter() - step_start) / len(self.active)
                 for key, c, h in zip(list(self.active), costs, hits):
@@ -346,7 +363,7 @@ class LockstepTrainer:
                 if key not in diverged_now:
                     final[key] = metrics[key]
             epochs_done = epoch + 1
-            epoch_flow = {k: {name: v / flow_count[k] for name, v in acc.items()}
+            epoch_flow = {k: {name: v / flow_count[k][name] for name, v in acc.items()}
                           for k, acc in flow_sum.items()} if flow_sum else None
             if listener:
                 listener.on_epoch(EpochEvent(self.trial, epoch, metrics, tuple(diverged_now), progress(),

@@ -78,8 +78,9 @@ def test_trainer_weight_norms_equal_the_gradient_and_the_weight_change(arch_key,
             fwd = arch.forward(w, tf.constant(xs), state=state)
             groups = arch.manual_gradients(w, fwd, tf.constant(xs), tf.one_hot(y, 10), (), 0.0)
             expected_grad[key] = {n: sum(g[n] for g in groups if n in g) for n in w}
-    _, _, norms = trainer._functions()[2](xs, y, tf.constant(0.0))
-    norms = {k: float(v) for k, v in norms.items()}
+    full = trainer._functions()[2]
+    _, _, values = full(xs, y, tf.constant(0.0))
+    norms = dict(zip(trainer._flow_keys[full.flow_key], values.numpy().tolist()))
     for key in trainer.weights:
         for name, var in trainer.weights[key].items():
             change = np.linalg.norm((var.numpy() - before[key][name]).astype(np.float64))
@@ -90,3 +91,28 @@ def test_trainer_weight_norms_equal_the_gradient_and_the_weight_change(arch_key,
             assert norms[f"{key}|grad|{name}"] == pytest.approx(float(tf.norm(grad)), rel=1e-4), (key, name)
     if trainer.slot_training:
         assert norms["0|grad|slot:z"] > 0 and norms["1|grad|slot:z"] == pytest.approx(norms["0|grad|slot:z"])
+
+
+def test_the_record_never_changes_the_numbers():
+    data = load_dataset("sample", train_limit=40, test_limit=20)
+    out = []
+    for flow in (True, False):
+        s = TrainSettings(epochs=2, batch_size=10, seed=5, gradient_flow=flow, points_per_epoch=2)
+        trainer = LockstepTrainer(ARCH, resolve_cases(["0", "1", "6"]), s, data, catalog.describe("post-a").default_noise)
+        epochs = []
+
+        class L:
+            def on_step(self, e):
+                assert (e.gradients is not None) == flow
+
+            def on_epoch(self, e):
+                epochs.append((e.metrics, e.gradients))
+
+        trainer.run(L())
+        out.append(([m for m, _ in epochs], {k: [v.numpy() for v in ws.values()] for k, ws in trainer.weights.items()}))
+        if flow:
+            grads = epochs[-1][1]
+            assert ("grad", "W2") in grads["1"] and ("in", "0") in grads["6"] and ("dilated", "1") in grads["6"]
+    assert out[0][0] == out[1][0]
+    for key in out[0][1]:
+        assert all(np.array_equal(a, b) for a, b in zip(out[0][1][key], out[1][1][key]))
