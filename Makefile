@@ -46,12 +46,12 @@ install-desktop: $(STAMP)
 	sed 's|^Exec=.*|Exec=$(CURDIR)/$(VENV)/bin/rcnn-workbench-gui|' resources/rcnn-workbench.desktop > $(DESKTOP_FILE)
 	cp resources/icons/rcnn-workbench.svg $(ICON_SVG)
 	cp resources/icons/rcnn-workbench.png $(ICON_PNG)
-	-command -v update-desktop-database >/dev/null && update-desktop-database -q $(dir $(DESKTOP_FILE))
+	@if command -v update-desktop-database >/dev/null; then update-desktop-database -q $(dir $(DESKTOP_FILE)); fi
 	@echo "installed $(DESKTOP_FILE)"
 
 uninstall-desktop:
 	rm -f $(DESKTOP_FILE) $(ICON_SVG) $(ICON_PNG)
-	-command -v update-desktop-database >/dev/null && update-desktop-database -q $(dir $(DESKTOP_FILE))
+	@if command -v update-desktop-database >/dev/null; then update-desktop-database -q $(dir $(DESKTOP_FILE)); fi
 	@echo "removed $(DESKTOP_FILE) and its icons"
 
 wheel: $(STAMP)

@@ -316,7 +316,7 @@ def cmd_run(args) -> int:
         out = args.out if args.out is not None else new_run_dir(config)
         with StopSignals(control):
             outcome = run_experiment(config, out, ProgressBar(config, quiet=args.quiet), control,
-                                     command_line=["main.py", *sys.argv[1:]] if sys.argv else None)
+                                     command_line=[PROG, *sys.argv[1:]] if sys.argv else None)
     except RunFolderError as exc:
         raise UsageError(f"--out: {exc}" if args.out is not None else str(exc)) from None
     print(summary_table(outcome), file=sys.stdout)

@@ -228,3 +228,19 @@ def test_every_shipped_resource_is_package_data():
     if not files:
         pytest.skip("not a git checkout")
     assert files <= shipped, sorted(str(p.relative_to(ROOT)) for p in files - shipped)
+
+
+def test_make_installs_and_removes_the_desktop_entry_for_this_user(tmp_path):
+    import shutil
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    make = ["make", "-s", "-C", str(ROOT), f"DATA_HOME={tmp_path}", "STAMP="]   # STAMP=: no venv set-up here
+    subprocess.run([*make, "install-desktop"], check=True, capture_output=True, timeout=60)
+    entry = (tmp_path / "applications" / "rcnn-workbench.desktop").read_text()
+    assert f"Exec={ROOT}/.venv/bin/rcnn-workbench-gui" in entry.splitlines()
+    assert "Icon=rcnn-workbench" in entry and "Type=Application" in entry
+    icons = [tmp_path / "icons/hicolor/scalable/apps/rcnn-workbench.svg",
+             tmp_path / "icons/hicolor/256x256/apps/rcnn-workbench.png"]
+    assert all(icon.is_file() for icon in icons)
+    subprocess.run([*make, "uninstall-desktop"], check=True, capture_output=True, timeout=60)
+    assert not any(tmp_path.rglob("rcnn-workbench*"))
