@@ -7,8 +7,11 @@ GPU models), so a re-run compares devices before it compares numbers.
 """
 from __future__ import annotations
 
+import logging
 import platform
 from pathlib import Path
+
+_LOG = logging.getLogger(__name__)
 
 
 def _cpu_model() -> str:
@@ -30,6 +33,7 @@ def training_device() -> dict:
     from .tensorflow_loader import import_tensorflow
     tf = import_tensorflow()
     gpus = tf.config.list_physical_devices("GPU")
+    _LOG.debug("TensorFlow %s sees %d GPU(s): %s", tf.__version__, len(gpus), [g.name for g in gpus])
     if gpus:
         try:
             details = tf.config.experimental.get_device_details(gpus[0])

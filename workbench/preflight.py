@@ -16,6 +16,7 @@ launcher decides what to do (install when root, else print the command).
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import re
 import shutil
@@ -78,6 +79,7 @@ README_PACKAGES = ("libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb
 _PLUGIN_FILES = {"xcb": "libqxcb.so", "wayland": "libqwayland.so", "wayland-egl": "libqwayland.so",
                  "offscreen": "libqoffscreen.so", "minimal": "libqminimal.so", "eglfs": "libqeglfs.so",
                  "vnc": "libqvnc.so", "linuxfb": "libqlinuxfb.so"}
+_LOG = logging.getLogger(__name__)
 _NOT_FOUND = re.compile(r"^\s*(\S+)\s*=>\s*not found", re.MULTILINE)
 
 
@@ -173,8 +175,11 @@ def check(prog: str = "rcnn-workbench", env=None, find_missing=missing_libraries
                                               f"(is the X server running?); {headless_hint(prog)}.")
     path = plugin(name)
     if path is None:
+        _LOG.debug("window pre-flight: platform %s, no plugin file to check", name)
         return None
     missing = find_missing(path)
+    _LOG.debug("window pre-flight: platform %s, plugin %s, missing libraries: %s", name, path,
+               ", ".join(missing) or "none")
     if not missing:
         return None
     packages = tuple(dict.fromkeys(DEBIAN_PACKAGES[lib] for lib in missing if lib in DEBIAN_PACKAGES))
