@@ -6,7 +6,8 @@ case; "over epochs" draws, for one timestep (or weight), a curve over the
 epochs. Both on a log scale (a dilated case's gradient is hundreds of times
 case 0's), in the case colours. While a run trains, the per-timestep view of
 the current epoch shows the latest step sample; finished epochs show the mean
-of their samples. Curves are created once per case and updated with setData,
+of their samples (weights: their last step, where the weight norms are
+taken). Curves are created once per case and updated with setData,
 coalesced by a short timer. No TensorFlow.
 """
 from __future__ import annotations
@@ -181,12 +182,12 @@ class GradientFlowPanel(QWidget):
         """The record the per-timestep view draws: the chosen epoch's mean, or the latest data."""
         text = self.epoch.currentText()
         if text and text != LATEST:
-            return self.epoch_means.get(int(text), {}), f"epoch {text} (mean of its samples)"
+            return self.epoch_means.get(int(text), {}), f"epoch {text}"
         if self.live and (self.live_epoch not in self.epoch_means):
             return self.live, f"epoch {self.live_epoch}, latest step"
         if self.epoch_means:
             last = max(self.epoch_means)
-            return self.epoch_means[last], f"epoch {last} (mean of its samples)"
+            return self.epoch_means[last], f"epoch {last}"
         return {}, ""
 
     def redraw(self) -> None:
@@ -218,8 +219,9 @@ class GradientFlowPanel(QWidget):
                 ys = [_positive(self.epoch_means[e][key][(signal, label)]) for e in xs]
                 curve.setData(xs, ys, connect="finite")
                 drawn = drawn or any(math.isfinite(y) for y in ys)
-            target = f"weight {label}" if by_weight else f"timestep {label}"
-            self.plot.setTitle(f"{self.quantity.currentText()} · {target}, epoch means")
+            target = (f"weight {label}, last step of each epoch" if by_weight
+                      else f"timestep {label}, mean of each epoch's samples")
+            self.plot.setTitle(f"{self.quantity.currentText()} · {target}")
         self.empty.setVisible(not drawn)
 
     def curve_data(self, key: str):
