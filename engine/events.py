@@ -6,6 +6,7 @@ signals, the CLI prints them, tests record them.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -23,7 +24,7 @@ class CaseEpoch:
 class Progress:
     done_steps: int      # training and test batches done in this trial
     total_steps: int
-    elapsed_s: float
+    elapsed_s: float     # training time so far in this trial, paused time excluded
     eta_s: float | None  # None until there is a rate to extrapolate from
 
     @property
@@ -105,6 +106,15 @@ class RunControl:
     def paused(self) -> bool:
         return not self._running.is_set()
 
-    def wait_while_paused(self) -> None:
+    def wait_while_paused(self) -> float:
+        """Block while paused; returns the seconds spent waiting (0.0 when not paused).
+
+        The trainer subtracts them from elapsed time, the ETA and wall_time_s, so a
+        pause never counts as training time.
+        """
+        if self._running.is_set():
+            return 0.0
+        t0 = time.perf_counter()
         while not self._running.wait(0.1):
             pass
+        return time.perf_counter() - t0

@@ -257,6 +257,8 @@ class LockstepTrainer:
         flow_on = s.gradient_flow
 
         done, start = 0, time.perf_counter()
+        paused = 0.0                 # seconds spent paused: never training time
+        paused_at_first_step = 0.0
         first_step_end = None
         diverged_at: dict[str, int] = {}
         final: dict[str, CaseEpoch] = {}
@@ -264,13 +266,15 @@ class LockstepTrainer:
         predictions: dict[str, list[int]] = {}
         status, epochs_done = "completed", 0
 
+        def elapsed() -> float:
+            return time.perf_counter() - start - paused
+
         def progress() -> Progress:
-            elapsed = time.perf_counter() - start
             eta = None
             if first_step_end is not None and done > 1:
-                rate = (time.perf_counter() - first_step_end) / (done - 1)
+                rate = (time.perf_counter() - first_step_end - (paused - paused_at_first_step)) / (done - 1)
                 eta = rate * (total - done)
-            return Progress(done, total, elapsed, eta)
+            return Progress(done, total, elapsed(), eta)
 
         for epoch in range(s.epochs):
             if not self.active:
@@ -285,7 +289,7 @@ class LockstepTrainer:
             flow_sum: dict[str, dict] = {}
             flow_count: dict[str, dict] = {}
             for b in range(train_batches):
-                control.wait_while_paused()
+                paused += control.wait_while_paused()
                 if control.stopped:
                     status = "stopped"
                     break
@@ -320,6 +324,7 @@ class LockstepTrainer:
                 done += 1
                 if first_step_end is None:
                     first_step_end = time.perf_counter()
+                    paused_at_first_step = paused
                 if listener and reporting:
                     listener.on_step(StepEvent(
                         self.trial, epoch, b + 1, train_batches,
@@ -337,7 +342,7 @@ class LockstepTrainer:
                 t_hit = {k: 0.0 for k in self.active}
                 preds = {k: [] for k in self.active}
                 for b in range(test_batches):
-                    control.wait_while_paused()
+                    paused += control.wait_while_paused()
                     if control.stopped:
                         status = "stopped"
                         break
@@ -367,7 +372,7 @@ class LockstepTrainer:
                           for k, acc in flow_sum.items()} if flow_sum else None
             if listener:
                 listener.on_epoch(EpochEvent(self.trial, epoch, metrics, tuple(diverged_now), progress(),
-                                             time.perf_counter() - start, gradients=epoch_flow))
+                                             elapsed(), gradients=epoch_flow))
 
         return TrialResult(self.trial, self.seed, status, epochs_done, final, diverged_at, train_seconds,
                            predictions, data.y_test.astype(int).tolist())

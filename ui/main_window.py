@@ -14,10 +14,10 @@ from pathlib import Path
 from workbench.worker import RunController, default_runs_dir, new_run_dir
 from workbench.study_bridge import StudyController   # studies (issue 9)
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal  # noqa: E402
-from PySide6.QtGui import QAction, QKeySequence  # noqa: E402
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal  # noqa: E402
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence  # noqa: E402
 from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QLabel, QMainWindow,  # noqa: E402
-                               QMessageBox, QScrollArea, QSplitter, QTabWidget, QWidget)
+                               QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from engine.cases import PUBLISHED_CASES, Case  # noqa: E402
 from workbench.config import ConfigError, ExperimentConfig, load_preset  # noqa: E402
@@ -25,9 +25,12 @@ from workbench.settings_store import SettingsStore  # noqa: E402
 
 from .plots_panel import PlotsPanel  # noqa: E402
 from .results_panel import ResultsPanel  # noqa: E402
-from .run_panel import RunPanel  # noqa: E402
+from .run_panel import LogView, RunPanel  # noqa: E402
 
 APP_TITLE = "RCNN Workbench"
+PREFERRED_SIZE = (1680, 1020)        # on screens large enough; smaller screens get what they have
+README_URL = "https://github.com/rcnn-workbench/rcnn-workbench#readme"
+SHORTCUTS = {"run": ("F5", "Ctrl+R"), "pause": ("Space", "Ctrl+P"), "stop": ("Esc", "Ctrl+.")}
 
 
 def _panels():
@@ -52,6 +55,8 @@ class MainWindow(QMainWindow):
         self._loading = False
         self._state = "idle"
         self._title_detail = ""
+        self._stepped = False               # the current run has trained a step
+        self.confirm_close = True           # ask before closing mid-run (tests and benchmarks turn it off)
 
         DataNoisePanel, ArchitectureGallery, CasePanel = _panels()
         self.data_panel = DataNoisePanel(arch=self.config.arch)
@@ -62,20 +67,17 @@ class MainWindow(QMainWindow):
         self.config_tabs = QTabWidget()
         for panel, title in ((self.data_panel, "1 · Data && noise"), (self.gallery, "2 · Architecture"),
                              (self.case_panel, "3 · Cases && training")):
-            # The panels are wide; a scroll area lets the plots have the room during a run.
-            scroll = QScrollArea()
-            scroll.setWidget(panel)
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QFrame.Shape.NoFrame)
-            self.config_tabs.addTab(scroll, title)
+            self.add_config_tab(panel, title)
         self.config_tabs.setDocumentMode(True)
-        self.config_tabs.setMinimumWidth(420)
+        self.config_tabs.setMinimumWidth(360)
 
         self.plots = PlotsPanel()
         self.results = ResultsPanel()
+        self.log_view = LogView()
         self.centre_tabs = QTabWidget()
         self.centre_tabs.addTab(self.plots, "Live plots")
         self.centre_tabs.addTab(self.results, "Results")
+        self.centre_tabs.addTab(self.log_view, "Log")
         # -- gradient flow (issue 10): one tab, fed by the controller's step/epoch signals
         from ui.gradient_flow_panel import GradientFlowPanel
         self.gradient_flow = GradientFlowPanel()
@@ -91,23 +93,23 @@ class MainWindow(QMainWindow):
         self.controller = StudyController(self)      # runs, and studies on any backend (issue 9)
         self.controller.step.connect(self.gradient_flow.add_step)        # gradient flow (issue 10)
         self.controller.epoch.connect(self.gradient_flow.add_epoch)
+        self.run_list = self._build_run_list()
 
+        # The settings pane keeps whatever width the user drags it to (nothing resizes it on Run).
         self.top_split = QSplitter(Qt.Orientation.Horizontal)
         self.top_split.addWidget(self.config_tabs)
         self.top_split.addWidget(self.centre_tabs)
         self.top_split.setStretchFactor(0, 0)
         self.top_split.setStretchFactor(1, 1)
         self.top_split.setChildrenCollapsible(False)
-        self.main_split = QSplitter(Qt.Orientation.Vertical)
-        self.main_split.addWidget(self.top_split)
-        self.main_split.addWidget(self.run_panel)
-        self.main_split.setStretchFactor(0, 1)
-        self.main_split.setStretchFactor(1, 0)
-        self.main_split.setChildrenCollapsible(False)
-        self.setCentralWidget(self.main_split)
-        self.resize(1680, 1020)
-        self.top_split.setSizes([1040, 640])
-        self.main_split.setSizes([880, 140])     # plots first; the console can be dragged taller
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.top_split, 1)
+        column.addWidget(self.run_panel, 0)
+        self.setCentralWidget(central)
+        self.fit_to_screen()
 
         self.state_label = QLabel()
         self.statusBar().addPermanentWidget(self.state_label)
@@ -133,7 +135,8 @@ class MainWindow(QMainWindow):
         c.status.connect(self._on_status)
         c.step.connect(self._on_step)
         c.epoch.connect(self._on_epoch)
-        c.log.connect(self.run_panel.set_log)
+        c.log.connect(self.log_view.set_text)
+        c.log_append.connect(self.log_view.append)
         c.failed.connect(self._on_failed)
         c.finished.connect(self._on_finished)
         c.rerun_done.connect(self._on_rerun_done)
@@ -156,15 +159,56 @@ class MainWindow(QMainWindow):
                                          f"(runs are saved under {default_runs_dir()}).", 15000)
         self._set_state("idle")
 
+    # ============================================================== layout
+    def add_config_tab(self, panel: QWidget, title: str) -> QScrollArea:
+        """A tab in the left pane (scrolls, so a tall panel never pushes the window off the screen)."""
+        scroll = QScrollArea()
+        scroll.setWidget(panel)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.config_tabs.addTab(scroll, title)
+        return scroll
+
+    def add_centre_tab(self, widget: QWidget, title: str) -> int:
+        """A tab beside Live plots / Results / Log (for panels other issues add)."""
+        return self.centre_tabs.addTab(widget, title)
+
+    def _build_run_list(self):
+        from .run_list_panel import RunListPanel
+        panel = RunListPanel()
+        self.add_config_tab(panel, "4 · Runs")
+        panel.overlay_changed.connect(self._on_overlay_changed)
+        panel.open_requested.connect(self._open_run_from_list)
+        return panel
+
+    def fit_to_screen(self) -> None:
+        """Open at the preferred size, or at what the screen has free (a 1366×768 laptop gets it all)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        width, height = PREFERRED_SIZE
+        if screen is not None:
+            free = screen.availableGeometry()
+            frame = 32                      # title bar and borders the window manager adds
+            width, height = min(width, free.width()), min(height, free.height() - frame)
+            self.resize(width, height)
+            self.move(free.left() + (free.width() - self.width()) // 2,
+                      free.top() + max(0, (free.height() - frame - self.height()) // 2))
+        else:
+            self.resize(width, height)
+        left = max(360, min(640, int(0.42 * width)))
+        self.top_split.setSizes([left, max(1, width - left)])
+
     # =============================================================== menus
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
 
         def action(menu, text, slot, shortcut=None, tip=""):
             a = QAction(text, self)
-            if shortcut:
+            if isinstance(shortcut, tuple):
+                a.setShortcuts([QKeySequence(k) for k in shortcut])
+            elif shortcut:
                 a.setShortcut(QKeySequence(shortcut))
             a.setStatusTip(tip)
+            a.setToolTip(tip or text)
             a.triggered.connect(slot)
             menu.addAction(a)
             return a
@@ -189,9 +233,22 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
 
+        run_menu = self.menuBar().addMenu("&Run")
+        self.run_menu = run_menu
+        self.run_action = action(run_menu, "Run", self.start_run, SHORTCUTS["run"],
+                                 "Train the selected cases with the current configuration")
+        self.pause_action = action(run_menu, "Pause / Resume", self.toggle_pause, SHORTCUTS["pause"],
+                                   "Pause between two steps (also while the engine starts); again to resume")
+        self.stop_action = action(run_menu, "Stop", self.stop_run, SHORTCUTS["stop"],
+                                  "Stop after the current step; finished epochs stay in the run folder")
+        for a in (self.run_action, self.pause_action, self.stop_action):
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+
         compare_menu = self.menuBar().addMenu("&Compare")
-        self.compare_action = action(compare_menu, "Compare with published log…", self._ask_compare_log,
-                                     tip="Draw a published 2018 log as dashed curves beside your run")
+        self.compare_menu = compare_menu
+        self.compare_action = action(compare_menu, "Add a published log…", self._ask_compare_log,
+                                     tip="Draw a published 2018 log as dashed curves beside your run "
+                                         "(as many logs as you like, each labelled)")
         self.clear_reference_action = action(compare_menu, "Remove published curves",
                                              self.plots.clear_reference)
         compare_menu.addSeparator()
@@ -205,8 +262,17 @@ class MainWindow(QMainWindow):
         # --- end claims ---
 
         help_menu = self.menuBar().addMenu("&Help")
+        self.help_menu = help_menu
+        self.readme_action = action(help_menu, "README", self.open_readme,
+                                    tip="The workbench's README (how to run, what each panel does)")
+        self.shortcuts_action = action(help_menu, "Keyboard shortcuts", self.show_shortcuts)
         self.about_action = action(help_menu, "About RCNN Workbench", self.show_about)
         self._update_run_actions()
+
+    @staticmethod
+    def version() -> str:
+        from workbench.version import app_version
+        return app_version()
 
     # --- claims (issue 13) ---
     def open_claims_dialog(self):
@@ -235,6 +301,20 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About RCNN Workbench", self.about_text())
+
+    def shortcuts_text(self) -> str:
+        return "\n".join(f"{name.capitalize()}: {' or '.join(keys)}" for name, keys in SHORTCUTS.items())
+
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", self.shortcuts_text())
+
+    def readme_path(self) -> Path | None:
+        path = Path(__file__).resolve().parent.parent / "README.md"
+        return path if path.exists() else None
+
+    def open_readme(self) -> None:
+        path = self.readme_path()
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)) if path else QUrl(README_URL))
 
     # ======================================================= configuration
     def load_config(self, config: ExperimentConfig) -> None:
@@ -274,6 +354,8 @@ class MainWindow(QMainWindow):
             self.config = self.current_config()
             self._save_timer.start()
         self.run_panel.set_problem(problem)
+        if hasattr(self, "run_action"):
+            self._update_run_actions()
         self._update_title()
 
     def _on_architecture(self, key: str) -> None:
@@ -339,11 +421,20 @@ class MainWindow(QMainWindow):
         self.controller.start(config, out_dir)
         return out_dir
 
-    def rerun_current(self) -> Path | None:
-        """Re-run the run shown (its manifest) into a new folder; the report arrives at the end."""
+    def confirm(self, title: str, text: str) -> bool:
+        """Yes/No question (tests replace this)."""
+        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes |
+                                      QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def rerun_current(self, ask: bool = True) -> Path | None:
+        """Re-run the run shown (its manifest) into a new folder, after asking; the report arrives at the end."""
         if self.controller.running or self.run_dir is None:
             return None
         source = Path(self.run_dir)
+        if ask and not self.confirm("Re-run", f"Train run {source.name} again from its manifest, into a new "
+                                              "folder, and check that the numbers match bit for bit?"):
+            return None
         try:
             from workbench.rerun import RerunError, plan
             from workbench.run_folder import create_run_dir
@@ -359,32 +450,34 @@ class MainWindow(QMainWindow):
         self.controller.start(config, out_dir, rerun_of=source)
         return out_dir
 
-    def _give_plots_room(self) -> None:
-        """The configuration is locked during a run: let the plots have most of the width."""
-        left, right = self.top_split.sizes()
-        total = left + right
-        if total > 0 and right < 0.6 * total:
-            self.top_split.setSizes([int(0.36 * total), total - int(0.36 * total)])
-
     def _begin_display(self, config: ExperimentConfig, folder: str) -> None:
-        self._give_plots_room()
-        self.plots.begin_run(config.case_objects(), config.trials)
+        self.plots.begin_run(config.case_objects(), config.trials, arch=config.arch)
+        self.plots.run_caption = self._caption(config, Path(folder).name)
         self.gradient_flow.begin_run(config.case_objects(), config.trials)   # gradient flow (issue 10)
         self.run_panel.begin(config.train.epochs, config.trials, folder)
+        self.log_view.clear()
+        self._stepped = False
         self.centre_tabs.setCurrentWidget(self.plots)
         self.centre_tabs.setTabText(1, "Results")
         self._title_detail = ""
         self._set_state("starting")
 
     def pause_run(self) -> None:
-        if self.controller.running:
+        """Pause (honoured while the engine is still starting: it waits before its first step)."""
+        if self.controller.running and self._state in ("starting", "running"):
             self.controller.pause()
             self._set_state("paused")
 
     def resume_run(self) -> None:
-        if self.controller.running:
+        if self.controller.running and self._state == "paused":
             self.controller.resume()
-            self._set_state("running")
+            self._set_state("running" if self._stepped else "starting")
+
+    def toggle_pause(self) -> None:
+        if self._state == "paused":
+            self.resume_run()
+        else:
+            self.pause_run()
 
     def stop_run(self) -> None:
         if self.controller.running:
@@ -403,6 +496,7 @@ class MainWindow(QMainWindow):
             self._set_state("running")
 
     def _on_step(self, event) -> None:
+        self._stepped = True
         if self._state == "starting":
             self._set_state("running")
         self.plots.add_step(event)
@@ -423,14 +517,10 @@ class MainWindow(QMainWindow):
             return
         self.last_outcome = outcome
         self._set_state("idle")
-        log = Path(outcome.folder) / "transparency.txt"
-        if log.exists():            # the final text, whose header has the run's end status
-            try:
-                self.run_panel.set_log(log.read_text())
-            except OSError:
-                pass
+        self.plots.end_run()        # nothing past the epochs the run folder keeps
         self.run_panel.finish(outcome.status, outcome.error, str(outcome.folder))
         self._title_detail = outcome.status
+        self.plots.run_caption = self._caption(self.run_config, Path(outcome.folder).name, outcome.status)
         self._update_title()
         if outcome.status != "failed" or (Path(outcome.folder) / "manifest.json").exists():
             try:
@@ -441,6 +531,7 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"Cannot show the results: {exc}", 10000)
         self.plots.refresh_now()
         self._show_device(outcome.folder)
+        self.run_list.refresh()
         on = f" on {self.device_label.text()}" if self.device_label.text() else ""
         self.statusBar().showMessage(f"Run {outcome.status}{on}: {outcome.folder}", 15000)
 
@@ -451,6 +542,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ state
     def _set_state(self, state: str) -> None:
+        if state == "running":
+            self._stepped = True         # training has begun: Resume goes back to "running"
         self._state = state
         self.run_panel.set_state(state)
         for panel in self.config_panels:
@@ -485,6 +578,11 @@ class MainWindow(QMainWindow):
 
     def _update_run_actions(self) -> None:
         busy = self._state != "idle"
+        active = self._state in ("starting", "running", "paused")
+        self.run_action.setEnabled(not busy and self.run_panel.problem is None)
+        self.pause_action.setEnabled(active)
+        self.pause_action.setText("Resume" if self._state == "paused" else "Pause")
+        self.stop_action.setEnabled(active)
         has_run = self.run_dir is not None and (Path(self.run_dir) / "manifest.json").exists()
         for a in (self.open_config_action, self.open_run_action):
             a.setEnabled(not busy)
@@ -549,14 +647,71 @@ class MainWindow(QMainWindow):
             else:
                 cases.append(Case(key, info.get("name", key), info.get("colour", "#808080")))
         trials = max(1, len(manifest.get("trials", [])))
-        self.plots.load_rows(rows, cases, trials)
+        self.plots.load_rows(rows, cases, trials, arch=manifest.get("config", {}).get("arch"))
         self.results.show_run(run_dir)
         self.run_dir = run_dir
         self._show_device(run_dir)
+        self.run_config = None
         from workbench.run_status import status_of
-        self._title_detail = f"{run_dir.name} ({status_of(manifest, run_dir).status})"
+        status = status_of(manifest, run_dir).status
+        try:
+            opened = ExperimentConfig.from_dict(manifest["config"])
+        except (KeyError, TypeError, ValueError, ConfigError):
+            opened = None
+        self.plots.run_caption = self._caption(opened, run_dir.name, status)
+        self._on_overlay_changed()
+        epochs_done = len({r.epoch for r in rows if r.split == "test"})
+        self.run_panel.show_opened(str(run_dir), status, epochs_done, trials)
+        try:
+            self.log_view.set_text((run_dir / "transparency.txt").read_text())
+        except OSError:
+            self.log_view.set_text("")
+        self._title_detail = f"{run_dir.name} ({status})"
         self._update_run_actions()
         self._update_title()
+        self.statusBar().showMessage(f"Opened run {run_dir.name} ({status}).", 10000)
+
+    def _open_run_from_list(self, path: str) -> None:
+        if self._state != "idle":
+            self.statusBar().showMessage("A run is in progress: open the other run when it ends.", 8000)
+            return
+        try:
+            self.open_run(Path(path))
+        except (OSError, ValueError) as exc:
+            self.show_error("Open run folder", str(exc))
+
+    def _on_overlay_changed(self) -> None:
+        """The runs ticked in the run list, drawn over the shown run (each run its own dash style)."""
+        from workbench.metrics import read_metrics
+        shown = self.shown_arch()
+        runs, problems = [], []
+        for entry in self.run_list.overlays():
+            if self.run_dir is not None and Path(entry.path) == Path(self.run_dir):
+                continue            # the shown run itself
+            try:
+                rows = read_metrics(Path(entry.path) / "metrics.csv")
+            except (OSError, ValueError) as exc:
+                problems.append(f"{entry.name}: {exc}")
+                continue
+            warning = (f"architecture {entry.arch}, the shown run is {shown}"
+                       if shown and entry.arch != shown else "")
+            runs.append((entry.name, rows, entry.trials, warning))
+        self.plots.set_run_overlays(runs)
+        if problems:
+            self.statusBar().showMessage("Cannot overlay " + "; ".join(problems), 15000)
+
+    def shown_arch(self) -> str | None:
+        """The architecture of the run on the plots (opened, last run, else the configured one)."""
+        return self.plots.arch or (self.run_config.arch if self.run_config else None)
+
+    def _caption(self, config: ExperimentConfig | None, name: str, status: str = "") -> str:
+        if config is None:
+            return f"Run {name}."
+        seeds = f"seed {config.train.seed}" if config.trials == 1 else \
+            f"seeds {config.train.seed}–{config.train.seed + config.trials - 1}"
+        return (f"Run {name}{' (' + status + ')' if status else ''}: architecture {config.arch}, "
+                f"{config.train.semantics} maths, cases {', '.join(config.cases)}, {config.train.epochs} epochs, "
+                f"batch {config.train.batch_size}, {seeds}.")
 
     def _show_device(self, run_dir) -> None:
         from workbench.device_record import device_text, device_tooltip, recorded_device
@@ -579,18 +734,32 @@ class MainWindow(QMainWindow):
         log = parse_log(Path(path))
         rows, scaled = cost_at_batch(log, self._shown_batch_size())
         label = f"published ({Path(path).name}{', ' + scaled if scaled else ''})"
-        self.plots.set_reference(rows, label)
+        shown = self.shown_arch()
+        warning = ""
+        if shown and log.architecture != shown:
+            warning = (f"a {log.architecture} log, the shown run is {shown}: not comparable "
+                       "(y-axis fitted to the run)")
+        self.plots.add_reference(rows, label, warning)
         message = (f"Published log {Path(path).name}: {log.layout} layout, cases {', '.join(log.cases)}, "
                    f"{len({r.epoch for r in log.rows})} epochs.")
         if log.notes:
             message += f" {len(log.notes)} damaged place(s) skipped, e.g. {log.notes[0]}"
+        if warning:
+            message = f"⚠ {log.architecture} log over a {shown} run. " + message
         self.statusBar().showMessage(message, 20000)
         self.centre_tabs.setCurrentWidget(self.plots)
         return log
 
     # ---------------------------------------------------------- dialogs
+    def _dialog_dir(self) -> Path:
+        """File dialogs open in the shown run's folder, else the runs folder, else home."""
+        for candidate in (self.run_dir, default_runs_dir()):
+            if candidate is not None and Path(candidate).is_dir():
+                return Path(candidate)
+        return Path.home()
+
     def _ask_open_configuration(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open configuration", str(Path.home()),
+        path, _ = QFileDialog.getOpenFileName(self, "Open configuration", str(self._dialog_dir()),
                                               "Configuration or manifest (*.json);;All files (*)")
         if path:
             try:
@@ -599,7 +768,7 @@ class MainWindow(QMainWindow):
                 self.show_error("Open configuration", str(exc))
 
     def _ask_save_configuration(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save configuration", str(Path.home() / "rcnn-config.json"),
+        path, _ = QFileDialog.getSaveFileName(self, "Save configuration", str(self._dialog_dir() / "rcnn-config.json"),
                                               "Configuration (*.json)")
         if path:
             try:
@@ -608,7 +777,7 @@ class MainWindow(QMainWindow):
                 self.show_error("Save configuration", str(exc))
 
     def _ask_save_plots(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(self, "Save plots", str(Path.home() / "rcnn-plots.png"),
+        path, chosen = QFileDialog.getSaveFileName(self, "Save plots", str(self._dialog_dir() / "plots.png"),
                                                    "PNG image (*.png);;SVG vector image (*.svg)")
         if not path:
             return
@@ -661,7 +830,7 @@ class MainWindow(QMainWindow):
     def _ask_compare_log(self) -> None:
         import resources
         start = str(resources.published_logs())        # the shipped 2018 logs (package data)
-        path, _ = QFileDialog.getOpenFileName(self, "Compare with published log", start,
+        path, _ = QFileDialog.getOpenFileName(self, "Add a published log", start,
                                               "Published logs (*.txt);;All files (*)")
         if path:
             try:
@@ -728,6 +897,12 @@ class MainWindow(QMainWindow):
 
     # ============================================================ closing
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if self.controller.running and self.confirm_close:
+            name = Path(self.run_dir).name if self.run_dir else "the run"
+            if not self.confirm("Quit during a run", f"Run {name} is still training. Stop it (finished epochs "
+                                                      "are kept in its folder) and close the window?"):
+                event.ignore()
+                return
         if self.controller.running:
             self.statusBar().showMessage("Stopping the run…")
             self.run_panel.set_state("stopping")

@@ -1,20 +1,25 @@
 """Live plots: training cost, training accuracy, test cost, test accuracy against epochs.
 
-One curve per selected case in its published colour (engine.cases, the one
-colour map), on a light background. Curve items are created once per case
-and updated with setData from a QTimer (15 Hz), never from the worker's
-signals directly, so a burst of events costs one redraw.
+What the curves say, and why:
 
-x is the epoch position: epoch e's values sit at x = e + 1 (the end of that
-epoch); the training plots also get the running means sent within an epoch
-(x = e + step / steps), so the curves move before the first epoch ends.
+* x is the position in epochs, never rescaled: training values of epoch e
+  cover [e, e+1], so the epoch mean is a dot at e + 0.5; a test value is taken
+  after epoch e, at x = e + 1. Test values carry markers, so one epoch shows.
+* During a run the training curve is the mean of the batches between two
+  reports (x = the middle of those batches), derived from the engine's
+  within-epoch running means: it never restarts at an epoch boundary. A run
+  opened from disk (epoch means only) draws the epoch means.
+* Nothing is drawn past the epochs the run folder keeps (`end_run`).
+* Several trials: each trial a thin line in its case colour; the mean (thick)
+  and its band (outlined in the case colour) only at epochs every trial reached.
+* A case whose curve coincides exactly with an earlier case's is drawn dashed
+  and named as coinciding in the legend and the hover tip.
+* Axes are fitted to the data (unless the user zooms; the "A" button refits).
 
-The legend (one row above the plots, part of the exported image) hides and
-shows a case in all four plots at once when clicked. Smoothing is a debiased
-exponential moving average (as TensorBoard's) with an explicit "off"; when
-on, the raw curve stays faint behind. With several trials, each case shows
-its mean with a band (min–max or ±1 sd). A published log can be laid over
-the run as dashed curves.
+Curve items are created once per case and updated with setData from a QTimer
+(15 Hz), never from the worker's signals directly. Overlays (other runs from
+the run list, published logs) are drawn in the case colours, each overlay its
+own dash pattern, each labelled in the legend.
 """
 from __future__ import annotations
 
@@ -23,164 +28,52 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pyqtgraph as pg  # noqa: E402
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.cases import PUBLISHED_CASES, Case
-from workbench.comparison import band as comparison_band
 from workbench.metrics import MetricRow
+
+from .plot_hover import HoverTip
+from .plot_items import (COINCIDE_DASH, OVERLAY_DASHES, CaseItems, LegendEntry, Series, dashed_pen,
+                         ema_debiased, finite_xy)
 
 METRICS = (("train", "cost", "Training cost"), ("train", "accuracy", "Training accuracy"),
            ("test", "cost", "Test cost"), ("test", "accuracy", "Test accuracy"))
 SMOOTHING_CHOICES = (("Smoothing: off", 0.0), ("Smoothing: 0.6", 0.6), ("Smoothing: 0.8", 0.8),
                      ("Smoothing: 0.9", 0.9), ("Smoothing: 0.95", 0.95), ("Smoothing: 0.99", 0.99))
 BAND_CHOICES = (("Band: min–max", "minmax"), ("Band: ±1 sd", "sd"))
+Y_CHOICES = (("y: linear", "linear"), ("y: log (costs)", "log"), ("y: clip overlays", "clip"))
 REFRESH_HZ = 15
-HOVER_PIXELS = 24
 LEGEND_COLUMNS = 4
+BAND_TEXT = {"minmax": "min–max over trials", "sd": "mean ± 1 sd over trials"}
+
+__all__ = ["METRICS", "PlotsPanel", "ema_debiased", "epoch_x"]
 
 
-def ema_debiased(values: np.ndarray, weight: float) -> np.ndarray:
-    """TensorBoard's smoothing: s_i = w·s_(i-1) + (1-w)·x_i, divided by 1 - w^(n_i).
-
-    n_i counts the finite values seen so far; a non-finite value is passed
-    through and does not disturb the average.
-    """
-    values = np.asarray(values, dtype=float)
-    if weight <= 0.0 or values.size == 0:
-        return values.copy()
-    out = np.empty_like(values)
-    s, n = 0.0, 0
-    for i, v in enumerate(values):
-        if math.isfinite(v):
-            s = weight * s + (1.0 - weight) * v
-            n += 1
-            out[i] = s / (1.0 - weight ** n)
-        else:
-            out[i] = v
-    return out
+def epoch_x(split: str, epoch: int) -> float:
+    """Where epoch `epoch`'s value sits: training values cover the epoch (its middle), test values follow it."""
+    return epoch + (0.5 if split == "train" else 1.0)
 
 
 @dataclass
-class _Series:
-    xs: list = field(default_factory=list)
-    ys: list = field(default_factory=list)
-
-    def put(self, x: float, y: float) -> None:
-        """Append, or replace the last point when x is the same (epoch end = last step)."""
-        if self.xs and abs(self.xs[-1] - x) < 1e-9:
-            self.ys[-1] = y
-        elif self.xs and x < self.xs[-1]:
-            # out of order (should not happen): keep x sorted
-            i = int(np.searchsorted(self.xs, x))
-            self.xs.insert(i, x)
-            self.ys.insert(i, y)
-        else:
-            self.xs.append(x)
-            self.ys.append(y)
-
-
-def _colour(hex_colour: str, alpha: int = 255) -> QColor:
-    c = QColor(hex_colour)
-    c.setAlpha(alpha)
-    return c
-
-
-def _finite_xy(x, y):
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    keep = np.isfinite(y)
-    return x[keep], y[keep]
-
-
-class _LegendEntry(pg.GraphicsWidget):
-    """A clickable legend entry (line sample + text), drawn with QPainter so exports keep it."""
-
-    LINE = 26
-
-    def __init__(self, panel: "PlotsPanel", key: str, text: str, colour: str, dashed: bool = False):
-        super().__init__()
-        self.panel, self.key, self.text, self.colour, self.dashed = panel, key, text, colour, dashed
-        self.shown = True
-        self.font = QFont()
-        self.font.setPointSizeF(9.0)
-        metrics = QFontMetricsF(self.font)
-        self._width = self.LINE + 8 + metrics.horizontalAdvance(text) + 16
-        self._height = metrics.height() + 6
-        self.setMinimumSize(self._width, self._height)
-        self.setMaximumHeight(self._height)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self.setToolTip("click to hide or show this case in all four plots")
-        self.setAcceptHoverEvents(True)
-
-    def render(self) -> None:
-        self.update()
-
-    def paint(self, painter, *args):
-        colour = QColor(self.colour if self.shown else "#c8c8c8")
-        pen = QPen(colour, 3.0)
-        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-        if self.dashed:
-            pen.setWidthF(2.0)
-            pen.setStyle(Qt.PenStyle.DashLine)
-        painter.setPen(pen)
-        y = self._height / 2
-        painter.drawLine(QPointF(4, y), QPointF(4 + self.LINE, y))
-        painter.setFont(self.font)
-        painter.setPen(QColor("#202020" if self.shown else "#a0a0a0"))
-        text_rect = QRectF(self.LINE + 10, 0, self._width - self.LINE - 10, self._height)
-        painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), self.text)
-        if not self.shown:
-            painter.drawLine(QPointF(self.LINE + 10, y), QPointF(self._width - 16, y))
-
-    def mouseClickEvent(self, ev):
-        if ev.button() == Qt.MouseButton.LeftButton:
-            ev.accept()
-            self.panel.set_case_visible(self.key, not self.shown)
-
-
-class _CaseItems:
-    """Everything drawn for one case in one plot; created once, re-used across runs."""
-
-    def __init__(self, plot: pg.PlotItem, case: Case):
-        colour = case.colour
-        self.main = pg.PlotDataItem(pen=pg.mkPen(colour, width=2), name=case.key)
-        self.faint = pg.PlotDataItem(pen=pg.mkPen(_colour(colour, 70), width=1))
-        self.lo = pg.PlotDataItem(pen=pg.mkPen(None))
-        self.hi = pg.PlotDataItem(pen=pg.mkPen(None))
-        self.band = pg.FillBetweenItem(self.lo, self.hi, brush=pg.mkBrush(_colour(colour, 45)))
-        self.marker = pg.PlotDataItem(pen=None, symbol="x", symbolSize=14, symbolPen=pg.mkPen(colour, width=2),
-                                      symbolBrush=pg.mkBrush(colour))
-        self.note = pg.TextItem("", color=colour, anchor=(1.0, 1.0), fill=pg.mkBrush(255, 255, 255, 200))
-        self.ref = pg.PlotDataItem(pen=pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine))
-        for item in (self.ref, self.band, self.lo, self.hi, self.faint, self.main, self.marker):
-            plot.addItem(item)
-            item.setVisible(False)
-        # A TextItem keeps its pixel size, so its bounds in data units grow as the view zooms in:
-        # counted in the auto-range it makes the view shrink without end.
-        plot.addItem(self.note, ignoreBounds=True)
-        self.note.setVisible(False)
-        for item in (self.main, self.faint, self.ref):
-            item.setClipToView(True)
-            item.setDownsampling(auto=True, method="peak")
-        self.in_run = False
-        self.has_ref = False
-        self.faint_has_data = False
-        self.marker_shown = False
-
-    def clear(self) -> None:
-        for item in (self.main, self.faint, self.lo, self.hi):
-            item.setData([], [])
-        self.marker.setData([], [])
-        self.note.setText("")
-        self.faint_has_data = False
-        self.marker_shown = False
+class Overlay:
+    """Another run, or a published log, drawn over the shown run."""
+    kind: str                      # "run" or "published"
+    label: str
+    rows: list[MetricRow]
+    trials: int = 1
+    warning: str = ""              # e.g. a different architecture than the shown run's
+    hidden: bool = False
+    dash: tuple = (6, 3)
+    items: dict = field(default_factory=dict)     # (plot, case) -> PlotDataItem
 
 
 class PlotsPanel(QWidget):
-    """Four live plots with a shared legend, smoothing, bands and a hover readout."""
+    """Four live plots with a shared legend, smoothing, bands, overlays and a hover tooltip."""
 
     hovered = Signal(str)
 
@@ -189,21 +82,31 @@ class PlotsPanel(QWidget):
         self._cases: dict[str, Case] = dict(PUBLISHED_CASES)
         self._order: list[str] = []
         self._trials = 1
-        self._live: dict[tuple[int, str, int], _Series] = {}   # (trial, case, metric) -> series
+        self.arch: str | None = None            # the shown run's architecture, when known
+        self._live: dict[tuple[int, str, int], Series] = {}     # (trial, case, plot) -> interval means
+        self._epochs: dict[tuple[int, str, int], Series] = {}   # (trial, case, plot) -> epoch values
+        self._step_prev: dict[int, tuple[int, int, dict]] = {}  # trial -> (epoch, step, running means)
         self._rows: list[MetricRow] = []
         self._diverged: dict[tuple[int, str], int] = {}         # (trial, case) -> epoch
         self._hidden: set[str] = set()
-        self._ref_rows: list[MetricRow] = []
-        self._ref_label = ""
-        self._ref_hidden = False
+        self._overlays: list[Overlay] = []
+        self._coincide: dict[str, str] = {}                     # case -> earlier case it coincides with
         self._smoothing = 0.0
         self._band_kind = "minmax"
-        self._dirty = False                     # every curve must be redrawn
-        self._dirty_curves: set[tuple[int, str]] = set()   # (plot, case) with new data
+        self._y_mode = "linear"
+        self._log_x = False
+        self._auto_log = False
+        self._manual = [False] * len(METRICS)                   # the user zoomed or panned this plot
+        self._fitted: list = [None] * len(METRICS)
+        self._dirty = False
+        self._dirty_curves: set[tuple[int, str]] = set()
         self._visibility_dirty = False
         self._displayed: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
-        self.refresh_count = 0                  # redraws that pushed new data
-        self.tick_count = 0                     # timer ticks (redraw opportunities)
+        self._hover_points: list[tuple[float, float]] = []
+        self._overlay_warning = ""
+        self.run_caption = ""                   # the run's description, set by the window (for exports)
+        self.refresh_count = 0
+        self.tick_count = 0
         self.refresh_seconds: list[float] = []
 
         # ---- controls
@@ -217,17 +120,21 @@ class PlotsPanel(QWidget):
         self.band_box = QComboBox()
         for text, kind in BAND_CHOICES:
             self.band_box.addItem(text, kind)
-        self.band_box.setToolTip("With several trials per case: the curve is the mean over trials, "
-                                 "the shaded band their spread")
+        self.band_box.setToolTip("With several trials per case: thin lines are the trials, the thick curve "
+                                 "their mean and the outlined band their spread, at epochs every trial reached")
         self.band_box.currentIndexChanged.connect(lambda i: self.set_band_kind(self.band_box.itemData(i)))
         self.band_box.setEnabled(False)
+        self.y_box = QComboBox()
+        for text, mode in Y_CHOICES:
+            self.y_box.addItem(text, mode)
+        self.y_box.setToolTip("For outliers (e.g. a published log on another cost scale): a logarithmic cost "
+                              "axis, or the y-axis fitted to the shown run with overlays clipped")
+        self.y_box.currentIndexChanged.connect(lambda i: self.set_y_mode(self.y_box.itemData(i)))
         self.log_box = QCheckBox("log epochs")
         self.log_box.setToolTip("Logarithmic epoch axis: a short run and a long published log side by side")
         self.log_box.toggled.connect(self.set_log_epochs)
-        self._log_x = False
-        self._auto_log = False
-        self.readout_label = QLabel("Hover over a curve to read its values.")
-        self.readout_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hint_label = QLabel("Hover a plot to read every case at that epoch.")
+        self.hint_label.setStyleSheet("color: #606060;")
         self.note_label = QLabel("")
         self.note_label.setWordWrap(True)
         self.note_label.setStyleSheet("color: #a02020;")
@@ -242,7 +149,7 @@ class PlotsPanel(QWidget):
         self.legend_row.setSpacing(0)
         self.legend_row.setMaximumHeight(24)
         self.plots: list[pg.PlotItem] = []
-        for i, (_split, metric, title) in enumerate(METRICS):
+        for i, (split, metric, title) in enumerate(METRICS):
             plot = self.view.addPlot(row=1 + i // 2, col=i % 2)
             plot.setTitle(f"<span style='color:#202020; font-size:10pt'>{title}</span>")
             plot.showGrid(x=True, y=True, alpha=0.25)
@@ -252,11 +159,10 @@ class PlotsPanel(QWidget):
                 ax = plot.getAxis(axis)
                 ax.setPen(pg.mkPen("#606060"))
                 ax.setTextPen(pg.mkPen("#303030"))
-            if metric == "accuracy":
-                plot.setLimits(yMin=-0.05, yMax=1.05)
-                plot.getAxis("left").enableAutoSIPrefix(False)
-            plot.setLimits(xMin=-0.5)
+                ax.enableAutoSIPrefix(False)       # epochs are epochs: never "epoch (x0.001)"
             plot.setMenuEnabled(True)
+            plot.vb.sigRangeChangedManually.connect(lambda *_a, p=i: self._on_manual_range(p))
+            plot.autoBtn.clicked.connect(lambda *_a, p=i: self.fit_view(p))
             self.plots.append(plot)
         self.hover_dot = []
         for plot in self.plots:
@@ -265,20 +171,18 @@ class PlotsPanel(QWidget):
             dot.setZValue(50)
             plot.addItem(dot, ignoreBounds=True)
             self.hover_dot.append(dot)
-        self._items: dict[tuple[int, str], _CaseItems] = {}
-        self._legend: dict[str, _LegendEntry] = {}
-        self._ref_entry: _LegendEntry | None = None
-        self._placeholder = pg.LabelItem("<span style='color:#606060'>Press Run: the selected cases "
-                                         "appear here, one colour each.</span>", size="9pt")
-        self.legend_row.addItem(self._placeholder)
+        self._items: dict[tuple[int, str], CaseItems] = {}
+        self._legend: dict[str, LegendEntry] = {}
+        self._overlay_entries: dict[int, LegendEntry] = {}
+        self._rebuild_legend()
+        self.tip = HoverTip(self.view)
         self._mouse = pg.SignalProxy(self.view.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
 
         controls = QHBoxLayout()
-        controls.addWidget(self.smoothing_box)
-        controls.addWidget(self.band_box)
-        controls.addWidget(self.log_box)
+        for w in (self.smoothing_box, self.band_box, self.y_box, self.log_box):
+            controls.addWidget(w)
         controls.addStretch(1)
-        controls.addWidget(self.readout_label)
+        controls.addWidget(self.hint_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
@@ -291,13 +195,14 @@ class PlotsPanel(QWidget):
         self.timer.start()
 
     # ------------------------------------------------------------------ run data
-    def begin_run(self, cases: list[Case], trials: int = 1) -> None:
+    def begin_run(self, cases: list[Case], trials: int = 1, arch: str | None = None) -> None:
         """Forget the previous run's data and show `cases` (in this order)."""
         self._trials = max(1, int(trials))
-        self._live.clear()
+        self.arch = arch
+        for store in (self._live, self._epochs, self._step_prev, self._diverged, self._displayed,
+                      self._coincide):
+            store.clear()
         self._rows.clear()
-        self._diverged.clear()
-        self._displayed.clear()
         self._order = [c.key for c in cases]
         for c in cases:
             self._cases[c.key] = c
@@ -307,98 +212,158 @@ class PlotsPanel(QWidget):
         for c in cases:
             for p in range(len(self.plots)):
                 self._case_items(p, c.key).in_run = True
+        self._manual = [False] * len(METRICS)
+        self._fitted = [None] * len(METRICS)
         self.band_box.setEnabled(self._trials > 1)
         self.note_label.hide()
         self.note_label.setText("")
-        for dot in self.hover_dot:
-            dot.setData([], [])
+        self.clear_hover()
         self._rebuild_legend()
         self._apply_visibility()
         self._dirty = True
 
     def add_step(self, event) -> None:
-        x = event.epoch_position
+        """Running means within an epoch → the mean of the batches since the previous report."""
+        prev_epoch, prev_step, prev = self._step_prev.get(event.trial, (event.epoch, 0, {}))
+        if prev_epoch != event.epoch or prev_step >= event.step:
+            prev_step, prev = 0, {}
+        span = event.step - prev_step
+        x = event.epoch + (prev_step + event.step) / (2.0 * event.steps_per_epoch)
         for key, (cost, acc) in event.running.items():
-            self._series(event.trial, key, 0).put(x, cost)
-            self._series(event.trial, key, 1).put(x, acc)
+            before = prev.get(key)
+            if before is None or prev_step == 0:
+                window_cost, window_acc = cost, acc
+            else:
+                window_cost = (cost * event.step - before[0] * prev_step) / span
+                window_acc = (acc * event.step - before[1] * prev_step) / span
+            self._live_series(event.trial, key, 0).put(x, window_cost)
+            self._live_series(event.trial, key, 1).put(x, window_acc)
             self._dirty_curves.update(((0, key), (1, key)))
+        self._step_prev[event.trial] = (event.epoch, event.step, dict(event.running))
 
     def add_epoch(self, event) -> None:
-        x = event.epoch + 1
+        wall = getattr(event, "wall_time_s", math.nan)
         for key, m in event.metrics.items():
-            values = (m.train_cost, m.train_accuracy, m.test_cost, m.test_accuracy)
-            for i, v in enumerate(values):
-                self._series(event.trial, key, i).put(x, v)
-            wall = getattr(event, "wall_time_s", math.nan)
-            self._rows.append(MetricRow(event.trial, key, event.epoch, "train", m.train_cost,
-                                        m.train_accuracy, wall))
-            self._rows.append(MetricRow(event.trial, key, event.epoch, "test", m.test_cost,
-                                        m.test_accuracy, wall))
+            rows = (MetricRow(event.trial, key, event.epoch, "train", m.train_cost, m.train_accuracy, wall),
+                    MetricRow(event.trial, key, event.epoch, "test", m.test_cost, m.test_accuracy, wall))
+            for r in rows:
+                self._add_row(r)
             self._dirty_curves.update((p, key) for p in range(len(METRICS)))
         for key in event.diverged_now:
             self._diverged[(event.trial, key)] = event.epoch
         if event.diverged_now:
             self._update_notes()
 
-    def load_rows(self, rows: list[MetricRow], cases: list[Case], trials: int | None = None) -> None:
+    def end_run(self) -> None:
+        """The run ended: forget training points past the last finished epoch of each trial (after Stop the
+        run folder keeps whole epochs only, and so do the plots)."""
+        kept: dict[int, int] = {}
+        for r in self._rows:
+            kept[r.trial] = max(kept.get(r.trial, 0), r.epoch + 1)
+        for (trial, _key, _p), series in self._live.items():
+            series.keep_until(kept.get(trial, 0))
+        self._dirty = True
+
+    def load_rows(self, rows: list[MetricRow], cases: list[Case], trials: int | None = None,
+                  arch: str | None = None) -> None:
         """Show a finished run's metrics table (e.g. a run folder opened from disk)."""
         trials = trials or (max((r.trial for r in rows), default=0) + 1)
-        self.begin_run(cases, trials)
+        self.begin_run(cases, trials, arch)
         for r in rows:
-            first, second = (0, 1) if r.split == "train" else (2, 3)
-            self._series(r.trial, r.case, first).put(r.epoch + 1, r.cost)
-            self._series(r.trial, r.case, second).put(r.epoch + 1, r.accuracy)
-            self._rows.append(r)
+            self._add_row(r)
             if not (math.isfinite(r.cost) and math.isfinite(r.accuracy)):
                 self._diverged.setdefault((r.trial, r.case), r.epoch)
         self._update_notes()
         self._dirty = True
         self.refresh()
 
-    # ------------------------------------------------------------- reference log
-    def set_reference(self, rows: list[MetricRow], label: str = "published") -> None:
-        """Lay a published log over the plots: dashed curves per case, in the case's colour."""
-        self._ref_rows = [r for r in rows if r.trial == 0]
-        self._ref_label = label
-        self._ref_hidden = False
-        for items in self._items.values():
-            items.has_ref = False
-        by: dict[tuple[str, int], _Series] = {}
-        for r in self._ref_rows:
-            first, second = (0, 1) if r.split == "train" else (2, 3)
-            by.setdefault((r.case, first), _Series()).put(r.epoch + 1, r.cost)
-            by.setdefault((r.case, second), _Series()).put(r.epoch + 1, r.accuracy)
-        for (key, p), s in by.items():
-            if key not in self._cases:
-                self._cases[key] = Case(key, f"case {key}", "#808080")
-            items = self._case_items(p, key)
-            x, y = _finite_xy(s.xs, s.ys)
-            items.ref.setData(x, y)
-            items.has_ref = True
-        self._rebuild_legend()
-        self._apply_visibility()
-        run_end = max((x for (t, k, m), s in self._live.items() for x in s.xs[-1:]), default=0.0)
-        ref_end = max((r.epoch + 1 for r in self._ref_rows), default=0)
+    def kept_epochs(self) -> int:
+        """Epochs with a test value (what the run folder keeps), over all trials."""
+        return max((r.epoch + 1 for r in self._rows if r.split == "test"), default=0)
+
+    # ------------------------------------------------------------------- overlays
+    def set_reference(self, rows: list[MetricRow], label: str = "published", warning: str = "") -> None:
+        """Only this published log over the plots (see add_reference for several)."""
+        self.clear_reference(refit=False)
+        self.add_reference(rows, label, warning)
+
+    def add_reference(self, rows: list[MetricRow], label: str = "published", warning: str = "") -> None:
+        """Lay a published log over the plots: its own dash pattern, the case colours, labelled.
+
+        `warning` (e.g. another architecture than the shown run's) is shown in the legend and below
+        the plots, and the y-axis then fits the shown run so the log cannot flatten it.
+        """
+        self._add_overlay(Overlay("published", label, [r for r in rows if r.trial == 0], 1, warning))
+        if warning and self._y_mode == "linear":
+            self.set_y_mode("clip")
+        run_end = max((s.xs[-1] for s in [*self._live.values(), *self._epochs.values()] if s.xs), default=0.0)
+        ref_end = max((r.epoch + 1 for o in self._overlays for r in o.rows), default=0)
         if run_end and ref_end > 10 * run_end and not self._log_x:
             self.set_log_epochs(True)       # otherwise the run is a sliver at the left edge
             self._auto_log = True
-        for plot in self.plots:
-            plot.enableAutoRange()
 
-    def clear_reference(self) -> None:
-        self._ref_rows = []
-        if self._auto_log:                  # undo only what set_reference switched on
+    def set_run_overlays(self, runs: list[tuple[str, list[MetricRow], int, str]]) -> None:
+        """Other runs over the shown one: (label, rows, trials, warning) each; replaces the previous ones."""
+        for o in [o for o in self._overlays if o.kind == "run"]:
+            self._remove_overlay(o)
+        for label, rows, trials, warning in runs:
+            self._add_overlay(Overlay("run", label, list(rows), max(1, trials), warning))
+        self._after_overlays()
+
+    def clear_reference(self, refit: bool = True) -> None:
+        """Remove every published log."""
+        for o in [o for o in self._overlays if o.kind == "published"]:
+            self._remove_overlay(o)
+        if self._auto_log:                  # undo only what add_reference switched on
             self._auto_log = False
             self.set_log_epochs(False)
-        for items in self._items.values():
-            items.has_ref = False
-            items.ref.setData([], [])
-        self._rebuild_legend()
-        self._apply_visibility()
+        self._after_overlays()
 
     @property
     def reference_cases(self) -> list[str]:
-        return sorted({r.case for r in self._ref_rows})
+        return sorted({r.case for o in self._overlays if o.kind == "published" for r in o.rows})
+
+    @property
+    def overlays(self) -> list[Overlay]:
+        return list(self._overlays)
+
+    def _add_overlay(self, overlay: Overlay) -> None:
+        self._overlays.append(overlay)
+        self._draw_overlay(overlay)
+        self._after_overlays()
+
+    def _remove_overlay(self, overlay: Overlay) -> None:
+        for (p, _key), item in overlay.items.items():
+            self.plots[p].removeItem(item)
+        self._overlays.remove(overlay)
+
+    def _after_overlays(self) -> None:
+        warnings = [f"{o.label}: {o.warning}" for o in self._overlays if o.warning]
+        self._overlay_warning = "; ".join(warnings)
+        self._update_notes()
+        self._rebuild_legend()
+        self._apply_visibility()
+        self._fitted = [None] * len(METRICS)
+        self._dirty = True
+        self.refresh()
+
+    def _draw_overlay(self, overlay: Overlay) -> None:
+        dash = OVERLAY_DASHES[self._overlays.index(overlay) % len(OVERLAY_DASHES)]
+        by: dict[tuple[str, int], list[tuple[float, int, float]]] = {}
+        for r in overlay.rows:
+            first = 0 if r.split == "train" else 2
+            by.setdefault((r.case, first), []).append((epoch_x(r.split, r.epoch), r.trial, r.cost))
+            by.setdefault((r.case, first + 1), []).append((epoch_x(r.split, r.epoch), r.trial, r.accuracy))
+        for (key, p), points in by.items():
+            if key not in self._cases:
+                self._cases[key] = Case(key, f"case {key}", "#808080")
+            x, y = _mean_where_all(points, overlay.trials)
+            x, y = finite_xy(x, y)
+            item = pg.PlotDataItem(x, y, pen=dashed_pen(self._cases[key].colour, 1.5, dash))
+            item.setZValue(-2)
+            self.plots[p].addItem(item)
+            overlay.items[(p, key)] = item
+        overlay.dash = dash
 
     # ----------------------------------------------------------------- options
     def set_smoothing(self, weight: float) -> None:
@@ -410,7 +375,7 @@ class PlotsPanel(QWidget):
         if index is not None and index != self.smoothing_box.currentIndex():
             self.smoothing_box.setCurrentIndex(index)
         self._dirty = True
-        self._visibility_dirty = True        # the faint raw curves appear or go
+        self._visibility_dirty = True
         self.refresh()
 
     @property
@@ -425,15 +390,34 @@ class PlotsPanel(QWidget):
         if self.log_box.isChecked() != on:
             self.log_box.setChecked(on)
         for plot in self.plots:
-            plot.setLogMode(x=on, y=False)
-            plot.setLimits(xMin=-3.0 if on else -0.5)   # log10 units when on
-            plot.enableAutoRange()
+            plot.setLogMode(x=on, y=self._y_mode == "log" and METRICS[self.plots.index(plot)][1] == "cost")
+        self._manual = [False] * len(METRICS)
+        self._fitted = [None] * len(METRICS)
         self._dirty = True
         self.refresh()
 
     @property
     def log_epochs(self) -> bool:
         return self._log_x
+
+    def set_y_mode(self, mode: str) -> None:
+        """"linear", "log" (logarithmic cost axes) or "clip" (fit the shown run; overlays may leave the view)."""
+        if mode not in [m for _t, m in Y_CHOICES]:
+            raise ValueError(f"y mode must be one of {[m for _t, m in Y_CHOICES]}")
+        self._y_mode = mode
+        index = [m for _t, m in Y_CHOICES].index(mode)
+        if index != self.y_box.currentIndex():
+            self.y_box.setCurrentIndex(index)
+        for p, (_split, metric, _title) in enumerate(METRICS):
+            self.plots[p].setLogMode(x=self._log_x, y=mode == "log" and metric == "cost")
+        self._manual = [False] * len(METRICS)
+        self._fitted = [None] * len(METRICS)
+        self._dirty = True
+        self.refresh()
+
+    @property
+    def y_mode(self) -> str:
+        return self._y_mode
 
     def set_band_kind(self, kind: str) -> None:
         if kind not in ("minmax", "sd"):
@@ -446,18 +430,23 @@ class PlotsPanel(QWidget):
         self.refresh()
 
     def set_case_visible(self, key: str, visible: bool) -> None:
-        """Hide or show a case (or "published", the reference) in all four plots."""
-        if key == "published":
-            self._ref_hidden = not visible
-            if self._ref_entry is not None:
-                self._ref_entry.shown = visible
-                self._ref_entry.render()
+        """Hide or show a case, or an overlay ("overlay:<n>"; "published" = every published log)."""
+        if key == "published" or key.startswith("overlay:"):
+            for i, o in enumerate(self._overlays):
+                if key == f"overlay:{i}" or (key == "published" and o.kind == "published"):
+                    o.hidden = not visible
+                    entry = self._overlay_entries.get(i)
+                    if entry is not None:
+                        entry.shown = visible
+                        entry.render()
         else:
             (self._hidden.discard if visible else self._hidden.add)(key)
             if key in self._legend:
                 self._legend[key].shown = visible
                 self._legend[key].render()
         self._apply_visibility()
+        self._fitted = [None] * len(METRICS)
+        self._fit_all()
 
     def case_visible(self, key: str) -> bool:
         return key not in self._hidden
@@ -471,8 +460,7 @@ class PlotsPanel(QWidget):
         """Push new data to the curve items (called by the timer; nothing to do when nothing changed).
 
         Only the curves whose data changed are touched, and visibility only when it can have
-        changed: every Qt call from Python may wait for the GIL while the worker trains, so
-        fewer calls mean shorter stalls of the GUI thread.
+        changed: every Qt call from Python may wait for the GIL while the worker trains.
         """
         if not (self._dirty or self._dirty_curves or self._visibility_dirty):
             return
@@ -483,137 +471,396 @@ class PlotsPanel(QWidget):
             todo = sorted(self._dirty_curves)
         self._dirty = False
         self._dirty_curves = set()
-        multi = self._trials > 1
-        smoothing = self._smoothing > 0
         for p, key in todo:
-            if key not in self._order:
-                continue
-            split, metric, _title = METRICS[p]
-            items = self._case_items(p, key)
-            trial = self._current_trial(key)
-            live = self._live.get((trial, key, p), _Series())
-            lx, ly = np.asarray(live.xs, float), np.asarray(live.ys, float)
-            if multi:
-                epochs, mean, lo, hi = comparison_band(self._rows, key, metric, split, self._band_kind)
-                x = epochs.astype(float) + 1.0
-                y = mean
-                bx, blo, bhi = _finite_band(x, lo, hi)
-                items.lo.setData(bx, blo)
-                items.hi.setData(bx, bhi)
-                faint = _finite_xy(lx, ly)
-            else:
-                x, y = lx, ly
-                faint = _finite_xy(x, y) if smoothing else None
-            shown_y = ema_debiased(y, self._smoothing) if smoothing else y
-            fx, fy = _finite_xy(x, shown_y)
-            items.main.setData(fx, fy)
-            if faint is not None:
-                items.faint.setData(*faint)
-                items.faint_has_data = True
-            elif items.faint_has_data:
-                items.faint.setData([], [])
-                items.faint_has_data = False
-            self._displayed[(p, key)] = (fx, fy)
-            diverged = [e for (t, k), e in self._diverged.items() if k == key]
-            if diverged and len(fx):
-                items.marker.setData([fx[-1]], [fy[-1]])
-                text = f"case {key} diverged (epoch {min(diverged) + 1})"
-                if items.note.textItem.toPlainText() != text:
-                    items.note.setText(text)
-                    self._visibility_dirty = True
-                items.note.setPos(math.log10(fx[-1]) if self._log_x and fx[-1] > 0 else fx[-1], fy[-1])
-                items.marker_shown = True
-            elif items.marker_shown:
-                items.marker.setData([], [])
-                items.note.setText("")
-                items.marker_shown = False
-                self._visibility_dirty = True
+            if key in self._order:
+                self._draw_case(p, key)
+        self._find_coinciding({p for p, _k in todo})
         if self._visibility_dirty:
             self._apply_visibility()
+        self._fit_all()
         self.refresh_count += 1
         self.refresh_seconds.append(time.perf_counter() - t0)
         if len(self.refresh_seconds) > 10_000:
             del self.refresh_seconds[:5_000]
 
+    def _draw_case(self, p: int, key: str) -> None:
+        split, _metric, _title = METRICS[p]
+        items = self._case_items(p, key)
+        smoothing = self._smoothing > 0
+        if self._trials > 1:
+            if len(items.trials) < self._trials:
+                self._visibility_dirty = True      # new thin lines start hidden
+            for t in range(self._trials):
+                tx, ty = finite_xy(*self._trial_curve(t, key, p))
+                item = items.trial_item(t)
+                item.setData(tx, ty)
+            x, y, lo, hi = self._mean_over_trials(key, p)
+            keep = np.isfinite(lo) & np.isfinite(hi)
+            items.lo.setData(x[keep], lo[keep])
+            items.hi.setData(x[keep], hi[keep])
+            px, py = finite_xy(x, y)
+            faint = finite_xy(x, y) if smoothing else None
+        else:
+            x, y = self._trial_curve(0, key, p)
+            px, py = finite_xy(*self._epoch_curve(0, key, p))
+            faint = finite_xy(x, y) if smoothing else None
+        shown = ema_debiased(y, self._smoothing) if smoothing else y
+        fx, fy = finite_xy(x, shown)
+        items.main.setData(fx, fy)
+        items.points.setData(px, py)
+        if faint is not None:
+            items.faint.setData(*faint)
+            items.faint_has_data = True
+        elif items.faint_has_data:
+            items.faint.setData([], [])
+            items.faint_has_data = False
+        self._displayed[(p, key)] = (fx, fy)
+        diverged = [e for (t, k), e in self._diverged.items() if k == key]
+        if diverged and len(fx):
+            items.marker.setData([fx[-1]], [fy[-1]])
+            text = f"case {key} diverged (epoch {min(diverged)})"
+            if items.note.textItem.toPlainText() != text:
+                items.note.setText(text)
+                self._visibility_dirty = True
+            items.note.setPos(math.log10(fx[-1]) if self._log_x and fx[-1] > 0 else fx[-1], fy[-1])
+            items.marker_shown = True
+        elif items.marker_shown:
+            items.marker.setData([], [])
+            items.note.setText("")
+            items.marker_shown = False
+            self._visibility_dirty = True
+
+    def _trial_curve(self, trial: int, key: str, p: int) -> tuple[np.ndarray, np.ndarray]:
+        """One trial's curve: interval means while it trains (training plots), else its epoch values."""
+        live = self._live.get((trial, key, p))
+        if live is not None and live.xs:
+            return np.asarray(live.xs, float), np.asarray(live.ys, float)
+        return self._epoch_curve(trial, key, p)
+
+    def _epoch_curve(self, trial: int, key: str, p: int) -> tuple[np.ndarray, np.ndarray]:
+        s = self._epochs.get((trial, key, p))
+        if s is None:
+            return np.empty(0), np.empty(0)
+        return np.asarray(s.xs, float), np.asarray(s.ys, float)
+
+    def _mean_over_trials(self, key: str, p: int):
+        """(x, mean, low, high) at the epochs every trial has reached; the band as chosen."""
+        per_x: dict[float, list[float]] = {}
+        for t in range(self._trials):
+            s = self._epochs.get((t, key, p))
+            if s is not None:
+                for x, y in zip(s.xs, s.ys):
+                    per_x.setdefault(x, []).append(y)
+        xs = sorted(x for x, values in per_x.items() if len(values) >= self._trials)
+        mean, lo, hi = (np.full(len(xs), np.nan) for _ in range(3))
+        for i, x in enumerate(xs):
+            values = np.array([v for v in per_x[x] if math.isfinite(v)])
+            if values.size == 0:
+                continue
+            mean[i] = values.mean()
+            if self._band_kind == "minmax":
+                lo[i], hi[i] = values.min(), values.max()
+            else:
+                sd = values.std(ddof=1) if values.size >= 2 else 0.0
+                lo[i], hi[i] = mean[i] - sd, mean[i] + sd
+        return np.asarray(xs, float), mean, lo, hi
+
+    def _find_coinciding(self, plots: set[int]) -> None:
+        """A case whose curve equals an earlier case's in every plot coincides with it: drawn dashed, and said."""
+        if not plots:
+            return
+        found: dict[str, str] = {}
+        for i, key in enumerate(self._order):
+            for other in self._order[:i]:
+                if other in found:
+                    continue
+                same, any_data = True, False
+                for p in range(len(METRICS)):
+                    a, b = self._displayed.get((p, key)), self._displayed.get((p, other))
+                    if a is None or b is None or not len(a[0]):
+                        continue
+                    any_data = True
+                    if not (np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])):
+                        same = False
+                        break
+                if same and any_data:
+                    found[key] = other
+                    break
+        if found != self._coincide:
+            self._coincide = found
+            for (p, key), items in self._items.items():
+                items.set_dash(COINCIDE_DASH if key in found else None)
+            self._rebuild_legend()
+
+    @property
+    def coinciding(self) -> dict[str, str]:
+        """case -> the earlier case its curves coincide with exactly."""
+        return dict(self._coincide)
+
     def curve_points(self, plot_index: int, key: str) -> tuple[np.ndarray, np.ndarray]:
         """What the main curve of `key` shows in plot `plot_index` (after the last refresh)."""
         return self._displayed.get((plot_index, key), (np.empty(0), np.empty(0)))
 
-    # ---------------------------------------------------------------- hover
-    def readout(self, plot_index: int, x: float, y: float, max_pixels: float = HOVER_PIXELS) -> str | None:
-        """The nearest visible point to view position (x, y) in a plot, as text; None if far."""
-        plot = self.plots[plot_index]
-        px, py = plot.vb.viewPixelSize()
-        px, py = px or 1.0, py or 1.0
-        best = None
+    def epoch_points(self, plot_index: int, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """The epoch values (dots) of `key` in a plot: one trial's, or the mean over trials."""
+        x, y = self._case_items(plot_index, key).points.getData()
+        return (np.asarray(x if x is not None else [], float), np.asarray(y if y is not None else [], float))
+
+    def trial_points(self, plot_index: int, key: str, trial: int) -> tuple[np.ndarray, np.ndarray]:
+        items = self._case_items(plot_index, key)
+        if trial >= len(items.trials):
+            return np.empty(0), np.empty(0)
+        x, y = items.trials[trial].getData()
+        return (np.asarray(x if x is not None else [], float), np.asarray(y if y is not None else [], float))
+
+    # ------------------------------------------------------------ view ranges
+    def _on_manual_range(self, p: int) -> None:
+        self._manual[p] = True
+
+    def fit_view(self, p: int) -> None:
+        """Fit plot `p` to its data again (after the user zoomed)."""
+        self._manual[p] = False
+        self._fitted[p] = None
+        self._fit(p)
+
+    def _fit_all(self) -> None:
+        for p in range(len(self.plots)):
+            if not self._manual[p]:
+                self._fit(p)
+
+    def _fit(self, p: int) -> None:
+        """x from 0 to the last point, y over what is shown, with a margin; never a degenerate range."""
+        split, metric, _title = METRICS[p]
+        xs, ys, oxs, oys = [], [], [], []
         for key in self._order:
             if key in self._hidden:
                 continue
-            fx, fy = self.curve_points(plot_index, key)
-            if not len(fx):
+            items = self._items.get((p, key))
+            if items is None:
                 continue
-            vx = np.log10(np.maximum(fx, 1e-12)) if self._log_x else fx
-            d = np.hypot((vx - x) / px, (fy - y) / py)
-            i = int(np.argmin(d))
-            if best is None or d[i] < best[0]:
-                best = (d[i], key, fx[i], fy[i])
-        if best is None or best[0] > max_pixels:
-            self.hover_dot[plot_index].setData([], [])
-            return None
-        _, key, bx, by = best
-        self.hover_dot[plot_index].setData([bx], [by])
+            parts = [items.main, items.points, items.faint] + (items.trials if self._trials > 1 else [])
+            for item in parts:
+                x, y = item.getData()
+                if x is not None and len(x):
+                    xs.append(np.asarray(x, float))
+                    ys.append(np.asarray(y, float))
+        for o in self._overlays:
+            if o.hidden:
+                continue
+            for (pp, key), item in o.items.items():
+                if pp == p and key not in self._hidden:
+                    x, y = item.getData()
+                    if x is not None and len(x):
+                        oxs.append(np.asarray(x, float))
+                        oys.append(np.asarray(y, float))
+        all_x = np.concatenate(xs + oxs) if xs or oxs else np.array([1.0])
+        y_parts = ys if (self._y_mode == "clip" and ys) else ys + oys
+        all_y = np.concatenate(y_parts) if y_parts else np.array([0.0, 1.0] if metric == "accuracy" else [0.0, 1.0])
+        all_y = all_y[np.isfinite(all_y)]
+        if not all_y.size:
+            all_y = np.array([0.0, 1.0])
+        log_y = self._y_mode == "log" and metric == "cost"
+        if log_y:
+            all_y = all_y[all_y > 0]
+            all_y = np.log10(all_y) if all_y.size else np.array([0.0, 1.0])
+        y0, y1 = float(all_y.min()), float(all_y.max())
+        span = y1 - y0
+        floor = 0.02 if metric == "accuracy" and not log_y else max(abs(y1) * 0.02, 1e-6)
+        pad = max(0.06 * span, floor)
+        y0, y1 = y0 - pad, y1 + pad
+        if metric == "accuracy" and not log_y:
+            y0, y1 = max(y0, -0.02), min(y1, 1.02)
+        x_max = float(np.nanmax(all_x)) if all_x.size else 1.0
+        if self._log_x:
+            positive = all_x[all_x > 0]
+            lo = math.log10(float(positive.min())) if positive.size else -1.0
+            x0, x1 = lo - 0.05, math.log10(max(x_max, 1e-3)) + 0.05
+            if x1 - x0 < 0.2:
+                x0, x1 = x0 - 0.1, x1 + 0.1
+        else:
+            x0, x1 = 0.0, max(x_max, 1e-9) * 1.03
+        wanted = (round(x0, 9), round(x1, 9), round(y0, 9), round(y1, 9))
+        if wanted != self._fitted[p]:
+            self._fitted[p] = wanted
+            self.plots[p].vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    # ---------------------------------------------------------------- hover
+    def hover_lines(self, plot_index: int, x_view: float) -> tuple[str, list[tuple[str, str]]] | None:
+        """Tooltip text for the epoch nearest to view x in a plot: every visible case (and overlay) there."""
         split, metric, title = METRICS[plot_index]
-        case = self._cases.get(key)
-        name = f" ({case.name})" if case else ""
-        mean = " mean over trials" if self._trials > 1 else ""
-        smooth = ", smoothed" if self._smoothing > 0 else ""
-        value = f"{by:.4f}" if metric == "accuracy" else f"{by:.4g}"
-        return f"case {key}{name} · epoch {bx:.2f} · {title.lower()}{mean}{smooth}: {value}"
+        x = 10 ** x_view if self._log_x else x_view
+        epoch = int(math.floor(x)) if split == "train" else int(round(x - 1.0))
+        if epoch < 0:
+            return None
+        fmt = (lambda v: f"{v:.4f}") if metric == "accuracy" else (lambda v: f"{v:.4g}")
+        lines: list[tuple[str, str]] = []
+        self._hover_points = []
+        for key in self._order:
+            if key in self._hidden:
+                continue
+            values = [r for r in self._rows if r.case == key and r.split == split and r.epoch == epoch]
+            if not values:
+                continue
+            case = self._cases[key]
+            ys = [getattr(r, metric) for r in values]
+            finite = [v for v in ys if math.isfinite(v)]
+            value = fmt(sum(finite) / len(finite)) if finite else "diverged"
+            if finite:
+                self._hover_points.append((epoch_x(split, epoch), sum(finite) / len(finite)))
+            if self._trials > 1:
+                count = f"mean of {len(values)} trials" if len(values) > 1 else "1 trial"
+                if len(values) < self._trials:
+                    count += f" of {self._trials} so far"
+                value = f"{value} ({count})"
+            same = self._coincide.get(key)
+            if same:
+                value += f" — coincides with case {same}"
+            lines.append((case.colour, f"case {key} {case.name}: {value}"))
+        for o in self._overlays:
+            if o.hidden:
+                continue
+            nearest: dict[str, MetricRow] = {}
+            for r in o.rows:          # each overlay at its own epoch nearest the cursor (logs skip epochs)
+                if r.split == split and r.trial == 0 and r.case not in self._hidden:
+                    best = nearest.get(r.case)
+                    if best is None or abs(epoch_x(split, r.epoch) - x) < abs(epoch_x(split, best.epoch) - x):
+                        nearest[r.case] = r
+            for case_key, r in nearest.items():
+                rx = epoch_x(split, r.epoch)
+                far = (abs(math.log10(rx) - x_view) > 0.1) if self._log_x else abs(rx - x) > 0.6
+                if far:
+                    continue
+                at = f" (epoch {r.epoch})" if r.epoch != epoch else ""
+                lines.append((self._cases.get(case_key, Case(case_key, case_key, "#808080")).colour,
+                              f"{o.label} · case {case_key}{at}: {fmt(getattr(r, metric))}"))
+        if not lines:
+            return None
+        where = "trained in" if split == "train" else "after"
+        smooth = ", curves smoothed" if self._smoothing > 0 else ""
+        return f"{title} · {where} epoch {epoch}{smooth}", lines
+
+    @property
+    def hover_text(self) -> str:
+        """The tooltip as plain text ('' when hidden)."""
+        return self.tip.plain if self.tip.isVisible() else ""
+
+    def clear_hover(self) -> None:
+        self.tip.clear()
+        for dot in self.hover_dot:
+            dot.setData([], [])
+
+    def hover_at(self, scene_pos) -> str:
+        """Show the tooltip for a scene position (as the mouse does); returns its text."""
+        for i, plot in enumerate(self.plots):
+            if plot.vb.sceneBoundingRect().contains(scene_pos):
+                point = plot.vb.mapSceneToView(scene_pos)
+                found = self.hover_lines(i, point.x())
+                if found is None:
+                    break
+                title, lines = found
+                at = self.view.mapFromScene(scene_pos)
+                self.tip.show_lines(title, lines, QPoint(int(at.x()), int(at.y())))
+                self._mark_epoch(i, title)
+                self.hovered.emit(self.tip.plain)
+                return self.tip.plain
+        self.clear_hover()
+        return ""
+
+    def _mark_epoch(self, plot_index: int, _title: str) -> None:
+        """Rings on the values the tooltip lists (in the hovered plot only)."""
+        for i, dot in enumerate(self.hover_dot):
+            if i != plot_index or not self._hover_points:
+                dot.setData([], [])
+            else:
+                xs, ys = zip(*self._hover_points)
+                dot.setData(list(xs), list(ys))
 
     def _on_mouse(self, args) -> None:
-        pos = args[0]
-        for i, plot in enumerate(self.plots):
-            if plot.vb.sceneBoundingRect().contains(pos):
-                point = plot.vb.mapSceneToView(pos)
-                text = self.readout(i, point.x(), point.y())
-                self.readout_label.setText(text or "Hover over a curve to read its values.")
-                if text:
-                    self.hovered.emit(text)
-            else:
-                self.hover_dot[i].setData([], [])
+        self.hover_at(args[0])
 
     # ---------------------------------------------------------------- export
+    def caption_text(self) -> str:
+        """What an exported figure says about itself: the run, then how to read the curves."""
+        parts = [self.run_caption] if self.run_caption else []
+        parts.append("Training: mean of the batches between reports (x in epochs), dots = epoch means at "
+                     "the epoch's middle; test: after each epoch (x = e + 1).")
+        if self._trials > 1:
+            parts.append(f"{self._trials} trials: thin lines = trials; thick = mean over the trials at "
+                         f"epochs all reached; band = {BAND_TEXT[self._band_kind]}.")
+        if self._smoothing > 0:
+            parts.append(f"Smoothed (debiased EMA {self._smoothing:g}); raw curve faint.")
+        if self._coincide:
+            parts.append("Coinciding exactly (drawn dashed): " +
+                         ", ".join(f"case {k} = case {v}" for k, v in self._coincide.items()) + ".")
+        for o in self._overlays:
+            if not o.hidden:
+                parts.append(f"{'Published log' if o.kind == 'published' else 'Run'} {o.label} "
+                             f"(its own dash){': ' + o.warning if o.warning else ''}.")
+        return " ".join(parts)
+
+    def _figure_size(self, width: int) -> tuple[QRectF, float, float, str]:
+        rect = self.view.ci.sceneBoundingRect()
+        scale = width / max(1.0, rect.width())
+        caption = self.caption_text()
+        font = self._caption_font()
+        metrics = QFontMetricsF(font)
+        text_rect = metrics.boundingRect(QRectF(0, 0, rect.width() - 16, 10_000),
+                                         int(Qt.TextFlag.TextWordWrap), caption)
+        return rect, scale, text_rect.height() + 12, caption
+
+    @staticmethod
+    def _caption_font() -> QFont:
+        font = QFont()
+        font.setPointSizeF(8.5)
+        return font
+
+    def _paint_figure(self, painter: QPainter, rect: QRectF, caption_h: float, caption: str) -> None:
+        painter.fillRect(QRectF(0, 0, rect.width(), rect.height() + caption_h), QColor("white"))
+        self.view.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        painter.setPen(QColor("#303030"))
+        painter.setFont(self._caption_font())
+        painter.drawText(QRectF(8, rect.height() + 4, rect.width() - 16, caption_h - 6),
+                         int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),
+                         caption)
+
     def export_png(self, path: Path, width: int = 1600) -> Path:
-        from pyqtgraph.exporters import ImageExporter
+        """The four plots, the legend and the caption as a PNG `width` pixels wide."""
+        from PySide6.QtGui import QImage
         self.refresh_now()
-        exporter = ImageExporter(self.view.ci)
-        exporter.parameters()["width"] = int(width)
-        exporter.parameters()["antialias"] = True
-        exporter.export(str(path))
+        self.clear_hover()
+        rect, scale, caption_h, caption = self._figure_size(width)
+        image = QImage(int(rect.width() * scale), int((rect.height() + caption_h) * scale),
+                       QImage.Format.Format_ARGB32)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        painter.scale(scale, scale)
+        try:
+            self._paint_figure(painter, rect, caption_h, caption)
+        finally:
+            painter.end()
+        if not image.save(str(path), "PNG"):
+            raise OSError(f"{path}: cannot write the PNG file")
         return Path(path)
 
     def export_svg(self, path: Path) -> Path:
-        """The four plots and the legend as vector graphics.
-
-        Rendered with Qt's own SVG generator: pyqtgraph 0.14's SVGExporter
-        cannot parse the closed paths Qt 6.12 writes ('... Z').
-        """
-        from PySide6.QtCore import QRectF, QSize
-        from PySide6.QtGui import QPainter
+        """The four plots, the legend and the caption as vector graphics (Qt's SVG generator)."""
         from PySide6.QtSvg import QSvgGenerator
         self.refresh_now()
-        rect = self.view.ci.sceneBoundingRect()
+        self.clear_hover()
+        rect, _scale, caption_h, caption = self._figure_size(int(self.view.ci.sceneBoundingRect().width()))
         generator = QSvgGenerator()
         generator.setFileName(str(path))
-        generator.setSize(QSize(int(rect.width()), int(rect.height())))
-        generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+        generator.setSize(QSize(int(rect.width()), int(rect.height() + caption_h)))
+        generator.setViewBox(QRectF(0, 0, rect.width(), rect.height() + caption_h))
         generator.setTitle("RCNN Workbench plots")
+        generator.setDescription(caption)
         painter = QPainter()
         if not painter.begin(generator):
             raise OSError(f"{path}: cannot write the SVG file")
         try:
-            painter.fillRect(QRectF(0, 0, rect.width(), rect.height()), QColor("white"))
-            self.view.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+            self._paint_figure(painter, rect, caption_h, caption)
         finally:
             painter.end()
         if not Path(path).exists():
@@ -625,21 +872,24 @@ class PlotsPanel(QWidget):
         self.refresh()
 
     # -------------------------------------------------------------- internals
-    def _series(self, trial: int, key: str, metric: int) -> _Series:
-        s = self._live.get((trial, key, metric))
-        if s is None:
-            s = self._live[(trial, key, metric)] = _Series()
-        return s
+    def _add_row(self, r: MetricRow) -> None:
+        self._rows.append(r)
+        first = 0 if r.split == "train" else 2
+        x = epoch_x(r.split, r.epoch)
+        self._epoch_series(r.trial, r.case, first).put(x, r.cost)
+        self._epoch_series(r.trial, r.case, first + 1).put(x, r.accuracy)
 
-    def _current_trial(self, key: str) -> int:
-        trials = [t for (t, k, _m) in self._live if k == key]
-        return max(trials) if trials else 0
+    def _live_series(self, trial: int, key: str, p: int) -> Series:
+        return self._live.setdefault((trial, key, p), Series())
 
-    def _case_items(self, plot_index: int, key: str) -> _CaseItems:
+    def _epoch_series(self, trial: int, key: str, p: int) -> Series:
+        return self._epochs.setdefault((trial, key, p), Series())
+
+    def _case_items(self, plot_index: int, key: str) -> CaseItems:
         items = self._items.get((plot_index, key))
         if items is None:
             case = self._cases.get(key) or Case(key, f"case {key}", "#808080")
-            items = self._items[(plot_index, key)] = _CaseItems(self.plots[plot_index], case)
+            items = self._items[(plot_index, key)] = CaseItems(self.plots[plot_index], case)
         return items
 
     def _rebuild_legend(self) -> None:
@@ -650,32 +900,37 @@ class PlotsPanel(QWidget):
             if item.scene() is not None:
                 item.scene().removeItem(item)
         self._legend.clear()
-        self._ref_entry = None
-        keys = list(self._order)
-        if not keys and not self._ref_rows:
+        self._overlay_entries.clear()
+        if not self._order and not self._overlays:
             row.setMaximumHeight(24)
-            self._placeholder = pg.LabelItem("<span style='color:#606060'>Press Run: the selected cases "
-                                             "appear here, one colour each.</span>", size="9pt")
-            row.addItem(self._placeholder)
+            row.addItem(pg.LabelItem("<span style='color:#606060'>Press Run (F5): the selected cases appear "
+                                     "here, one colour each.</span>", size="9pt"))
             return
         entries = []
-        for key in keys:
+        for key in self._order:
             case = self._cases[key]
-            entry = _LegendEntry(self, key, f"{key} {case.name}", case.colour)
+            text = f"{key} {case.name}"
+            same = self._coincide.get(key)
+            if same:
+                text += f" (= case {same}, coincides)"
+            entry = LegendEntry(self, key, text, case.colour, dash=COINCIDE_DASH if same else None,
+                                tip=f"case {key}'s curves are exactly case {same}'s: drawn dashed over them"
+                                if same else "")
             entry.shown = key not in self._hidden
             entry.render()
             self._legend[key] = entry
             entries.append(entry)
-        if self._ref_rows:
-            entry = _LegendEntry(self, "published", self._ref_label, "#404040", dashed=True)
-            entry.shown = not self._ref_hidden
+        for i, o in enumerate(self._overlays):
+            text = ("⚠ " if o.warning else "") + o.label
+            entry = LegendEntry(self, f"overlay:{i}", text, "#404040", dash=getattr(o, "dash", (6, 3)),
+                                tip=o.warning or "click to hide or show this overlay")
+            entry.shown = not o.hidden
             entry.render()
-            self._ref_entry = entry
+            self._overlay_entries[i] = entry
             entries.append(entry)
-        per_row = LEGEND_COLUMNS
         for i, entry in enumerate(entries):
-            row.addItem(entry, row=i // per_row, col=i % per_row)
-        rows = (len(entries) + per_row - 1) // per_row
+            row.addItem(entry, row=i // LEGEND_COLUMNS, col=i % LEGEND_COLUMNS)
+        rows = (len(entries) + LEGEND_COLUMNS - 1) // LEGEND_COLUMNS
         row.setMaximumHeight(24 * rows + 2)
 
     def _apply_visibility(self) -> None:
@@ -685,27 +940,44 @@ class PlotsPanel(QWidget):
         for (p, key), items in self._items.items():
             shown = items.in_run and key not in self._hidden
             items.main.setVisible(shown)
-            items.faint.setVisible(shown and (smoothing or multi))
-            items.band.setVisible(shown and multi)
+            items.points.setVisible(shown)
+            items.faint.setVisible(shown and smoothing)
+            for t, item in enumerate(items.trials):
+                item.setVisible(shown and multi and t < self._trials)
+            for item in (items.band, items.lo, items.hi):
+                item.setVisible(shown and multi)
             items.marker.setVisible(shown)
             items.note.setVisible(shown and bool(items.note.textItem.toPlainText()))
-            items.ref.setVisible(items.has_ref and not self._ref_hidden and key not in self._hidden)
+        for o in self._overlays:
+            for (_p, key), item in o.items.items():
+                item.setVisible(not o.hidden and key not in self._hidden)
 
     def _update_notes(self) -> None:
-        if not self._diverged:
-            self.note_label.hide()
-            return
         parts = []
         for (trial, key), epoch in sorted(self._diverged.items()):
-            where = f" in trial {trial + 1}" if self._trials > 1 else ""
-            parts.append(f"case {key} diverged at epoch {epoch + 1}{where}")
-        self.note_label.setText("⚠ " + "; ".join(parts) + ". Its curve ends at the last finite value (×).")
-        self.note_label.show()
+            where = f" in trial {trial}" if self._trials > 1 else ""
+            parts.append(f"case {key} diverged at epoch {epoch}{where}")
+        text = ("⚠ " + "; ".join(parts) + ". Its curve ends at the last finite value (×).") if parts else ""
+        warning = getattr(self, "_overlay_warning", "")
+        if warning:
+            text = (text + "  " if text else "") + "⚠ " + warning
+        self.note_label.setText(text)
+        self.note_label.setVisible(bool(text))
 
-    def legend_entry(self, key: str) -> _LegendEntry | None:
-        return self._ref_entry if key == "published" else self._legend.get(key)
+    def legend_entry(self, key: str) -> LegendEntry | None:
+        if key == "published":
+            return next((self._overlay_entries[i] for i, o in enumerate(self._overlays)
+                         if o.kind == "published" and i in self._overlay_entries), None)
+        if key.startswith("overlay:"):
+            return self._overlay_entries.get(int(key.split(":")[1]))
+        return self._legend.get(key)
 
 
-def _finite_band(x, lo, hi):
-    keep = np.isfinite(lo) & np.isfinite(hi)
-    return x[keep], lo[keep], hi[keep]
+def _mean_where_all(points: list[tuple[float, int, float]], trials: int) -> tuple[np.ndarray, np.ndarray]:
+    """(x, mean over trials) at the x every trial reached; `points` are (x, trial, value)."""
+    per_x: dict[float, list[float]] = {}
+    for x, _trial, value in points:
+        per_x.setdefault(x, []).append(value)
+    xs = sorted(x for x, v in per_x.items() if len(v) >= trials)
+    ys = [float(np.mean(per_x[x])) if all(math.isfinite(v) for v in per_x[x]) else math.nan for x in xs]
+    return np.asarray(xs, float), np.asarray(ys, float)

@@ -1,18 +1,22 @@
-"""Run control: Run, Pause/Resume, Stop; progress with epoch, step, elapsed and ETA; status; console.
+"""Run control: Run, Pause/Resume, Stop; progress with epoch, step, elapsed and ETA; status.
 
 The panel only shows state and asks for actions (signals); the main window
-owns the worker. The console shows the run's transparency log (the same
-text as transparency.txt in the run folder) as it grows, one block per case
-in the layout of the published post-A log.
+owns the worker. Elapsed time and ETA cover the whole run (every trial);
+the engine already leaves paused time out. Epochs and trials are numbered
+from 0, as in metrics.csv, transparency.txt and the console.
+
+The run's log has its own tab (`LogView`): one appended block per finished
+epoch while the run goes, then the run folder's transparency.txt.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QTextCursor
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase, QTextCursor
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
 
 STATES = ("idle", "starting", "running", "paused", "stopping")
+RUN_TIP = "Train the selected cases side by side (F5)"
 
 
 def clock(seconds: float | None) -> str:
@@ -38,17 +42,19 @@ class RunPanel(QWidget):
         self._epochs = 1
         self._trials = 1
         self._last_epoch_done = 0
+        self._trial_seconds: dict[int, float] = {}     # trial -> its elapsed (paused time excluded)
 
         self.run_button = QPushButton("▶  Run")
-        self.run_button.setToolTip("Train the selected cases side by side (Ctrl+R)")
-        self.run_button.setShortcut("Ctrl+R")
+        self.run_button.setToolTip(RUN_TIP)
         self.run_button.setMinimumWidth(110)
         self.run_button.setStyleSheet("QPushButton:enabled { font-weight: bold; }")
         self.pause_button = QPushButton("❚❚  Pause")
-        self.pause_button.setToolTip("Pause between two training steps; Resume continues exactly there")
+        self.pause_button.setToolTip("Pause between two training steps; Resume continues exactly there "
+                                     "(Space or Ctrl+P). Paused time is not counted as training time.")
         self.pause_button.setMinimumWidth(110)
         self.stop_button = QPushButton("■  Stop")
-        self.stop_button.setToolTip("Stop after the current step; finished epochs stay in the run folder")
+        self.stop_button.setToolTip("Stop after the current step; finished epochs stay in the run folder "
+                                    "(Esc or Ctrl+.)")
         self.stop_button.setMinimumWidth(90)
         self.run_button.clicked.connect(self.run_requested)
         self.pause_button.clicked.connect(self._on_pause)
@@ -72,22 +78,6 @@ class RunPanel(QWidget):
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.folder_label.setStyleSheet("color: #505050;")
 
-        self.console = QPlainTextEdit()
-        self.console.setReadOnly(True)
-        self.console.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setPointSizeF(max(8.0, font.pointSizeF() - 1))
-        self.console.setFont(font)
-        self.console.setPlaceholderText("The transparency log appears here as the run goes: every case's "
-                                        "average training and test cost and accuracy per epoch, in the "
-                                        "published log's layout (also saved as transparency.txt).")
-        self.console.setMaximumBlockCount(200_000)
-        self._pending_log: str | None = None
-        self._log_timer = QTimer(self)
-        self._log_timer.setInterval(1000)
-        self._log_timer.setSingleShot(True)
-        self._log_timer.timeout.connect(self._flush_log)
-
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.pause_button)
@@ -101,31 +91,34 @@ class RunPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.problem_label)
         layout.addLayout(status)
-        layout.addWidget(self.console, 1)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.set_state("idle")
 
     # ----------------------------------------------------------------- state
     def set_state(self, state: str) -> None:
         if state not in STATES:
             raise ValueError(f"state must be one of {STATES}")
-        self.state = state
+        resumed = self.state == "paused" and state == "running"
         busy = state != "idle"
         self.run_button.setEnabled(not busy and self._problem is None)
-        self.pause_button.setEnabled(state in ("running", "paused"))
+        self.pause_button.setEnabled(state in ("starting", "running", "paused"))
         self.pause_button.setText("▶  Resume" if state == "paused" else "❚❚  Pause")
         self.stop_button.setEnabled(state in ("starting", "running", "paused"))
         if state == "paused":
-            self.status_label.setText("Paused between two steps. Resume continues from there.")
+            self.status_label.setText("Paused between two steps. Resume continues from there; "
+                                      "paused time is not training time.")
+        elif resumed:
+            self.status_label.setText("Training…")
         elif state == "stopping":
             self.status_label.setText("Stopping after the current step…")
+        self.state = state
 
     def set_problem(self, problem: str | None) -> None:
         """A reason the configuration cannot run (disables Run), or None."""
         self._problem = problem
         self.problem_label.setText(f"Cannot run: {problem}" if problem else "")
         self.problem_label.setVisible(bool(problem))
-        self.run_button.setToolTip(f"Cannot run: {problem}" if problem else
-                                   "Train the selected cases side by side (Ctrl+R)")
+        self.run_button.setToolTip(f"Cannot run: {problem}" if problem else RUN_TIP)
         self.set_state(self.state)
 
     @property
@@ -136,11 +129,9 @@ class RunPanel(QWidget):
     def begin(self, epochs: int, trials: int = 1, folder: str = "") -> None:
         self._epochs, self._trials = max(1, epochs), max(1, trials)
         self._last_epoch_done = 0
+        self._trial_seconds = {}
         self.progress.setValue(0)
         self.progress.setFormat("starting…")
-        self._log_timer.stop()
-        self._pending_log = None
-        self.console.clear()
         self.folder_label.setText(folder)
         self.set_state("starting")
 
@@ -161,47 +152,38 @@ class RunPanel(QWidget):
         p = event.progress
         self._show_progress(event.trial, event.epoch, None, None, p)
 
+    def run_times(self, trial: int, p) -> tuple[float, float | None]:
+        """(elapsed, ETA) for the whole run from a trial's progress: earlier trials' time is added,
+        and each trial still to come is expected to take as long as this one in total."""
+        self._trial_seconds[trial] = p.elapsed_s
+        elapsed = sum(self._trial_seconds.values())
+        if p.eta_s is None:
+            return elapsed, None
+        later = self._trials - trial - 1
+        return elapsed, p.eta_s + later * (p.elapsed_s + p.eta_s)
+
     def _show_progress(self, trial, epoch, step, steps, p) -> None:
         overall = (trial + p.fraction) / self._trials
         self.progress.setValue(int(round(1000 * min(1.0, overall))))
+        elapsed, eta = self.run_times(trial, p)
         parts = []
         if self._trials > 1:
-            parts.append(f"trial {trial + 1}/{self._trials}")
-        parts.append(f"epoch {epoch + 1}/{self._epochs}")
+            parts.append(f"trial {trial} of 0–{self._trials - 1}")
+        parts.append(f"epoch {epoch} of 0–{self._epochs - 1}")
         if step is not None:
             parts.append(f"step {step}/{steps}")
         else:
             parts.append("epoch done")
-        parts.append(f"{clock(p.elapsed_s)} elapsed")
-        parts.append(f"ETA {clock(p.eta_s)}")
+        parts.append(f"{clock(elapsed)} elapsed")
+        parts.append(f"run ETA {clock(eta)}")
         self.progress.setFormat("  ·  ".join(parts) + f"  ({100 * overall:.0f}%)")
-
-    def set_log(self, text: str) -> None:
-        """Show the transparency log: at once if the console has been quiet for a second, else
-        the latest text when that second is over (a long log is not re-laid-out every epoch)."""
-        self._pending_log = text
-        if not self._log_timer.isActive():
-            self._flush_log()
-            self._log_timer.start()
-
-    def _flush_log(self) -> None:
-        text, self._pending_log = self._pending_log, None
-        if text is None:
-            return
-        bar = self.console.verticalScrollBar()
-        at_end = bar.value() >= bar.maximum() - 4
-        old_value = bar.value()
-        self.console.setPlainText(text)
-        if at_end:
-            self.console.moveCursor(QTextCursor.MoveOperation.End)
-            bar.setValue(bar.maximum())
-        else:
-            bar.setValue(old_value)
+        self.progress.setToolTip("Elapsed time and ETA cover the whole run (every trial); paused time is "
+                                 "left out. Epochs and trials are numbered from 0, as in metrics.csv.")
 
     def finish(self, status: str, error: str | None = None, folder: str = "") -> None:
-        self._log_timer.stop()
-        self._flush_log()
         self.set_state("idle")
+        if folder:
+            self.set_folder(folder)
         if status == "completed":
             self.progress.setValue(1000)
             self.progress.setFormat(f"completed  ·  {self._epochs} epoch(s)" +
@@ -209,15 +191,71 @@ class RunPanel(QWidget):
             self.status_label.setText("Completed. Results are in the Results tab; files in the run folder.")
         elif status == "stopped":
             self.progress.setFormat(f"stopped after {self._last_epoch_done} finished epoch(s) "
-                                    "(kept in the run folder)")
+                                    f"(epochs 0–{self._last_epoch_done - 1} kept in the run folder)"
+                                    if self._last_epoch_done else "stopped before the first epoch ended")
             self.status_label.setText("Stopped. Finished epochs are kept in the run folder.")
         else:
             self.progress.setFormat("failed")
             self.status_label.setText(f"Failed: {error}" if error else "Failed.")
 
     # ------------------------------------------------------------ internals
+    def show_opened(self, folder: str, status: str, epochs_done: int, trials: int) -> None:
+        """An earlier run opened from disk: the progress line and folder describe it, not the last run."""
+        self.set_state("idle")
+        self._last_epoch_done = epochs_done
+        self.progress.setValue(1000 if status == "completed" else 0)
+        kept = f"epochs 0–{epochs_done - 1}" if epochs_done else "no finished epoch"
+        self.progress.setFormat(f"opened run · {status} · {kept}" + (f" × {trials} trials" if trials > 1 else ""))
+        self.status_label.setText(f"Showing an earlier run ({status}). Run starts a new one.")
+        self.set_folder(folder)
+
     def _on_pause(self) -> None:
         if self.state == "paused":
             self.resume_requested.emit()
-        elif self.state == "running":
+        elif self.state in ("running", "starting"):
             self.pause_requested.emit()
+
+
+class LogView(QWidget):
+    """The run's log in its own tab: a line block per finished epoch, then transparency.txt."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.caption = QLabel("The log appears here as the run goes: every case's training and test cost and "
+                              "accuracy per finished epoch. When the run ends, this shows the run folder's "
+                              "transparency.txt (the published log's layout).")
+        self.caption.setWordWrap(True)
+        self.caption.setStyleSheet("color: #505050;")
+        self.console = QPlainTextEdit()
+        self.console.setReadOnly(True)
+        self.console.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSizeF(max(8.0, font.pointSizeF() - 1))
+        self.console.setFont(font)
+        self.console.setMaximumBlockCount(200_000)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.console, 1)
+
+    def clear(self) -> None:
+        self.console.clear()
+
+    def append(self, text: str) -> None:
+        """Add text at the end (cheap: nothing already shown is laid out again); follows the end
+        only when the view was already there."""
+        bar = self.console.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 4
+        cursor = QTextCursor(self.console.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(text)
+        if at_end:
+            bar.setValue(bar.maximum())
+
+    def set_text(self, text: str) -> None:
+        """Replace the whole text (the final transparency.txt, or an opened run's)."""
+        self.console.setPlainText(text)
+        self.console.moveCursor(QTextCursor.MoveOperation.End)
+
+    def text(self) -> str:
+        return self.console.toPlainText()

@@ -6,7 +6,8 @@ and every training step runs off the GUI thread. The worker turns the
 engine's listener calls into Qt signals (queued into the GUI thread):
 
     started(str folder)  status(str)  step(StepEvent)  epoch(EpochEvent)
-    log(str transparency text)  trial_end(TrialResult)  finished(RunOutcome)
+    log(str transparency.txt, once at the end)  log_append(str one finished epoch, see live_log)
+    trial_end(TrialResult)  finished(RunOutcome)
     failed(str one-line error)
 
 Step events are throttled (at most one every `min_step_interval` seconds,
@@ -31,6 +32,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from engine.events import RunControl
 
 from .config import ExperimentConfig
+from .live_log import epoch_lines
 
 from .paths import RUNS_ENV, runs_home  # noqa: E402,F401  (RUNS_ENV kept for importers)
 from .run_folder import new_run_dir  # noqa: E402,F401  (one function for the CLI and the window)
@@ -74,6 +76,7 @@ class RunWorker(QObject):
     step = Signal(object)
     epoch = Signal(object)
     log = Signal(str)
+    log_append = Signal(str)        # one epoch's lines (workbench.live_log); never the whole text
     trial_end = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
@@ -90,6 +93,7 @@ class RunWorker(QObject):
         self._last_step = 0.0
         self.steps_seen = 0
         self.steps_sent = 0
+        self._case_names: dict[str, str] | None = None
 
     # ------------------------------------------------------------------ thread entry
     @Slot()
@@ -106,6 +110,7 @@ class RunWorker(QObject):
                 outcome = run_experiment(self.config, self.out_dir, listener=self, control=self.control)
         except Exception as exc:       # run_experiment records its own errors; this is a last resort
             outcome = RunOutcome("failed", self.out_dir, error=f"{type(exc).__name__}: {exc}")
+        self.send_final_log(outcome.folder)
         if outcome.status == "failed":
             self.failed.emit(outcome.error or "the run failed")
         self.finished.emit(outcome)
@@ -128,7 +133,16 @@ class RunWorker(QObject):
 
     def on_epoch(self, event, folder) -> None:
         self.epoch.emit(event)
-        self.log.emit(folder.transparency())
+        if self._case_names is None:
+            self._case_names = {c.key: c.name for c in self.config.case_objects()}
+        self.log_append.emit(epoch_lines(event, self._case_names, self.config.trials))
+
+    def send_final_log(self, folder: Path) -> None:
+        """The run folder's transparency.txt, once, when the run has ended (its header has the status)."""
+        try:
+            self.log.emit((Path(folder) / "transparency.txt").read_text())
+        except OSError:
+            pass
 
     def on_trial_end(self, result) -> None:
         self.trial_end.emit(result)
@@ -145,6 +159,7 @@ class RunController(QObject):
     step = Signal(object)
     epoch = Signal(object)
     log = Signal(str)
+    log_append = Signal(str)
     trial_end = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
@@ -186,7 +201,8 @@ class RunController(QObject):
         thread.setObjectName("rcnn-workbench-run")
         worker = RunWorker(config, out_dir, min_step_interval=min_step_interval, rerun_of=rerun_of)
         worker.moveToThread(thread)
-        for name in ("started", "status", "step", "epoch", "log", "trial_end", "failed", "rerun_done"):
+        for name in ("started", "status", "step", "epoch", "log", "log_append", "trial_end", "failed",
+                     "rerun_done"):
             getattr(worker, name).connect(getattr(self, name))
         worker.finished.connect(self._on_worker_finished)
         thread.started.connect(worker.run)

@@ -139,3 +139,42 @@ def test_the_trainer_sets_the_mode_of_architectures_wired_differently_by_mode(ke
     assert arch.semantics == "as-published"
     assert result.status == "completed" and set(result.final) == {"0", "1"}
     assert all(math.isfinite(m.test_cost) for m in result.final.values())
+
+
+def test_paused_time_is_not_training_time(monkeypatch):
+    """A 1000 s pause (on a shifted clock) leaves elapsed, ETA and wall_time_s at training time only."""
+    import engine.trainer as trainer_module
+    real = trainer_module.time.perf_counter
+    offset = [0.0]
+
+    class FakeTime:
+        @staticmethod
+        def perf_counter():
+            return real() + offset[0]
+
+    class PausedOnce(RunControl):
+        pauses = 0
+
+        def wait_while_paused(self):
+            if self.pauses == 0 and rec.steps:      # paused once, after the first reported step
+                self.pauses += 1
+                offset[0] += 1000.0
+                return 1000.0
+            return 0.0
+
+    monkeypatch.setattr(trainer_module, "time", FakeTime)
+    rec = Recorder()
+    control = PausedOnce()
+    train(["0"], epochs=2, listener=rec, control=control)
+    assert control.pauses == 1
+    assert all(e.wall_time_s < 500 for e in rec.epochs)
+    assert all(e.progress.elapsed_s < 500 for e in rec.epochs)
+    assert all(s.progress.eta_s is None or s.progress.eta_s < 500 for s in rec.steps)
+
+
+def test_wait_while_paused_reports_the_wait():
+    control = RunControl()
+    assert control.wait_while_paused() == 0.0
+    control.pause()
+    threading.Timer(0.05, control.resume).start()
+    assert control.wait_while_paused() > 0.0

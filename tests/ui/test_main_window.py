@@ -42,9 +42,14 @@ def tiny(epochs=1, cases=("0", "1")):
 def dialogs(monkeypatch):
     """Record message boxes instead of opening them (a modal box would block the test)."""
     shown = []
-    for kind in ("critical", "warning", "information"):
+    for kind in ("critical", "warning", "information", "about"):
         monkeypatch.setattr(QMessageBox, kind,
                             staticmethod(lambda parent, title, text, *a, _k=kind, **kw: shown.append((_k, title, text))))
+
+    def question(parent, title, text, *a, **kw):
+        shown.append(("question", title, text))
+        return QMessageBox.StandardButton.Yes
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
     return shown
 
 
@@ -72,9 +77,10 @@ def test_window_builds_with_all_panels_and_a_first_run_can_press_run(window):
     assert isinstance(w.data_panel, DataNoisePanel)
     assert isinstance(w.gallery, ArchitectureGallery)
     assert isinstance(w.case_panel, CasePanel)
-    assert w.config_tabs.count() == 3 and w.centre_tabs.count() == 4
-    assert w.centre_tabs.tabText(3) == "Study" and w.centre_tabs.widget(3) is w.study_panel   # issue 9
-    assert w.centre_tabs.tabText(2) == "Gradient flow" and w.centre_tabs.widget(2) is w.gradient_flow
+    assert w.config_tabs.count() == 4 and w.config_tabs.tabText(3) == "4 · Runs"      # the run list
+    assert w.centre_tabs.tabText(2) == "Log" and w.centre_tabs.widget(2) is w.log_view
+    assert w.centre_tabs.tabText(4) == "Study" and w.centre_tabs.widget(4) is w.study_panel   # issue 9
+    assert w.centre_tabs.tabText(3) == "Gradient flow" and w.centre_tabs.widget(3) is w.gradient_flow
     assert len(w.plots.plots) == 4
     # first run: no settings → the quick preset on the offline sample, ready to run
     assert w.config.preset == "quick" and w.current_config().data.source == "sample"
@@ -83,7 +89,8 @@ def test_window_builds_with_all_panels_and_a_first_run_can_press_run(window):
     assert "idle" in w.windowTitle()
     names = [a.text() for m in w.menuBar().actions() for a in m.menu().actions()]
     for expected in ("Open configuration…", "Save configuration…", "Save plots (PNG/SVG)…",
-                     "Export run folder…", "Compare with published log…", "Re-run this run…"):
+                     "Export run folder…", "Add a published log…", "Re-run this run…", "Run", "Stop",
+                     "About RCNN Workbench", "README"):
         assert expected in names
 
 
@@ -152,7 +159,7 @@ def test_a_tiny_run_puts_points_on_every_plot_and_fills_the_results(window, qtbo
             assert len(w.plots.curve_points(p, key)[0]) >= 1, (p, key)
     assert steps, "intra-epoch step events reached the window"
     assert len(w.plots.curve_points(0, "0")[0]) > 1       # steps + epoch on the training plot
-    assert "----- Case 1 -------" in w.run_panel.console.toPlainText()
+    assert "----- Case 1 -------" in w.log_view.text()      # the final transparency.txt, in its own tab
     assert w.results.cases() == ["0", "1"] and w.results.tile_count() > 0
     assert "completed" in w.windowTitle()
     assert (out / "metrics.csv").exists() and (out / "predictions.npz").exists()
@@ -284,7 +291,7 @@ def test_compare_with_a_published_log_draws_dashed_reference_curves(window, fini
     w.open_run(finished_run)
     log = w.compare_with_log(LOGS / "Transparcy2.txt")
     assert w.plots.reference_cases == sorted(log.cases)
-    assert w.plots._items[(3, "2")].ref.isVisible()
+    assert w.plots.overlays[0].items[(3, "2")].isVisible()
     assert "published" in w.plots.legend_entry("published").text
     # Post A logged per-batch sums over 1000 images: drawn at this run's batch size.
     batch = json.loads((finished_run / "manifest.json").read_text())["config"]["train"]["batch_size"]
@@ -296,6 +303,8 @@ def test_rerun_reports_a_match(window, qtbot, finished_run, dialogs):
     w.open_run(finished_run)
     out = w.rerun_current()
     assert out is not None
+    asked = [text for kind, _t, text in dialogs if kind == "question"]
+    assert asked and finished_run.name in asked[-1]         # re-running asks first and names the run
     wait_done(qtbot, w)
     report = w.last_rerun_report
     assert report is not None and report.match, report.message
@@ -331,3 +340,158 @@ def test_help_about_names_the_package_version_and_the_runs_home(window):
     text = window.about_text()
     assert f"RCNN Workbench {app_version()}" in text and os.environ["RCNN_WORKBENCH_RUNS"] in text
     assert window.about_action.text() == "About RCNN Workbench"
+
+
+# ------------------------------------------------------------------- issue 11: the window as an instrument
+SCREEN_PROBE = """
+import json, sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from ui.main_window import MainWindow
+w = MainWindow()
+w.show()
+app.processEvents()
+free = w.screen().availableGeometry()
+frame = w.frameGeometry()
+run = w.run_panel.run_button
+corner = run.mapTo(w, run.rect().bottomRight())
+progress = w.run_panel.progress
+pcorner = progress.mapTo(w, progress.rect().bottomRight())
+print(json.dumps({"free": [free.x(), free.y(), free.width(), free.height()],
+                  "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
+                  "size": [w.width(), w.height()], "run_corner": [corner.x(), corner.y()],
+                  "progress_corner": [pcorner.x(), pcorner.y()], "visible": run.isVisible()}), flush=True)
+w.close()
+w.deleteLater()
+app.processEvents()
+"""
+
+
+@pytest.mark.parametrize("screen, preferred", [((1366, 768), False), ((1920, 1080), True)])
+def test_the_window_fits_the_screen_it_opens_on(tmp_path, screen, preferred):
+    config = tmp_path / "screen.json"
+    config.write_text(json.dumps({"synchronousWindowSystem": True, "windowFrameMargins": False, "screens": [
+        {"name": "s", "x": 0, "y": 0, "width": screen[0], "height": screen[1], "logicalDpi": 96,
+         "logicalBaseDpi": 96, "dpr": 1}]}))
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
+           "RCNN_WORKBENCH_SETTINGS": str(tmp_path / "s.ini"), "RCNN_WORKBENCH_RUNS": str(tmp_path / "runs")}
+    proc = subprocess.run([sys.executable, "-c", SCREEN_PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    fx, fy, fw, fh = got["frame"]
+    ax, ay, aw, ah = got["free"]
+    assert (ax, ay, aw, ah) == (0, 0, *screen)
+    assert ax <= fx and ay <= fy and fx + fw <= ax + aw and fy + fh <= ay + ah, got
+    w, h = got["size"]
+    assert got["visible"] and got["run_corner"][0] <= w and got["run_corner"][1] <= h      # Run is on screen
+    assert got["progress_corner"][0] <= w and got["progress_corner"][1] <= h
+    if preferred:
+        assert (w, h) == (1680, 1020)
+
+
+def test_run_pause_and_stop_from_the_keyboard(window, qtbot):
+    w = window
+    w.load_config(tiny(epochs=100))
+    keys = {a: [s.toString() for s in a.shortcuts()] for a in (w.run_action, w.pause_action, w.stop_action)}
+    assert keys[w.run_action][0] == "F5"
+    assert keys[w.pause_action] == ["Space", "Ctrl+P"] and keys[w.stop_action] == ["Esc", "Ctrl+."]
+    w.activateWindow()
+    qtbot.keyClick(w, Qt.Key.Key_F5)
+    assert w.state == "starting" and w.controller.running
+    qtbot.waitUntil(lambda: w.state == "running", timeout=RUN_TIMEOUT)
+    qtbot.keyClick(w, Qt.Key.Key_Space)
+    assert w.state == "paused" and w.controller.paused
+    qtbot.keyClick(w, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert w.state == "running" and not w.controller.paused
+    assert w.run_panel.status_label.text().startswith("Training")       # the status follows Resume at once
+    qtbot.keyClick(w, Qt.Key.Key_Escape)
+    assert wait_done(qtbot, w, timeout=10_000).status == "stopped"
+
+
+def test_pause_pressed_while_the_engine_starts_is_honoured(window, qtbot):
+    w = window
+    w.load_config(tiny(epochs=100))
+    steps, statuses = [], []
+    w.controller.step.connect(steps.append)
+    w.controller.status.connect(statuses.append)
+    w.start_run()
+    assert w.state == "starting" and w.run_panel.pause_button.isEnabled()
+    qtbot.mouseClick(w.run_panel.pause_button, Qt.MouseButton.LeftButton)
+    assert w.state == "paused" and w.controller.paused
+    qtbot.waitUntil(lambda: "training" in statuses, timeout=RUN_TIMEOUT)    # the trainer is built ...
+    qtbot.wait(300)
+    assert steps == [] and w.state == "paused"                                # ... and waits before its first step
+    qtbot.mouseClick(w.run_panel.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(steps) > 0, timeout=RUN_TIMEOUT)
+    w.stop_run()
+    assert wait_done(qtbot, w, timeout=10_000).status == "stopped"
+
+
+def test_closing_mid_run_asks_first(window, qtbot, dialogs, monkeypatch):
+    w = window
+    w.load_config(tiny(epochs=100))
+    w.start_run()
+    qtbot.waitUntil(lambda: w.state == "running", timeout=RUN_TIMEOUT)
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda *a, **k: (dialogs.append(("question", a[1], a[2])), QMessageBox.StandardButton.No)[1]))
+    w.close()
+    assert dialogs[-1][0] == "question" and "still training" in dialogs[-1][2]
+    assert w.controller.running and w.isVisible()            # "No" keeps the run and the window
+    w.stop_run()
+    assert wait_done(qtbot, w, timeout=10_000).status == "stopped"
+
+
+def test_opening_a_run_updates_everything_that_shows_a_run(window, qtbot, finished_run):
+    w = window
+    w.load_config(tiny(epochs=1))
+    w.start_run()
+    wait_done(qtbot, w)
+    w.open_run(finished_run)
+    assert str(finished_run) in w.run_panel.folder_label.text()
+    assert w.run_panel.progress.format().startswith("opened run · completed")
+    assert "----- Case 2 -------" in w.log_view.text()
+    assert finished_run.name in w.windowTitle()
+    assert w.results.cases() == ["0", "2"]
+    assert "Run run (completed): architecture post-a" in w.plots.caption_text()
+
+
+def test_the_run_list_overlays_two_runs(window, qtbot, finished_run, tmp_path):
+    import shutil
+    w = window
+    second = tmp_path / "copied" / "second-run"
+    shutil.copytree(finished_run, second)
+    w.run_list.add_folder(finished_run.parent)
+    w.run_list.add_folder(second.parent)
+    names = [e.name for e in w.run_list.entries]
+    assert "run" in names and "second-run" in names
+    entry = next(e for e in w.run_list.entries if e.name == "second-run")
+    assert entry.arch == "post-a" and entry.status == "completed" and entry.cases == ("0", "2")
+    assert entry.accuracy_text()
+    w.run_list.set_ticked(finished_run, True)
+    w.run_list.set_ticked(second, True)
+    labels = [o.label for o in w.plots.overlays if o.kind == "run"]
+    assert labels == sorted(labels, key=lambda n: names.index(n)) and set(labels) == {"run", "second-run"}
+    assert len({o.dash for o in w.plots.overlays}) == 2
+    assert all(w.plots.legend_entry(f"overlay:{i}") is not None for i in range(2))
+    w.run_list.set_ticked(second, False)
+    assert [o.label for o in w.plots.overlays] == ["run"]
+
+
+def test_a_published_log_of_another_architecture_is_flagged(window, finished_run):
+    w = window
+    w.open_run(finished_run)
+    w.compare_with_log(LOGS / "Transparcy2.txt")
+    w.compare_with_log(LOGS / "casea.txt")                     # post B, vanilla: not this post-A run
+    labels = [o.label for o in w.plots.overlays]
+    assert len(labels) == 2 and "Transparcy2.txt" in labels[0] and "casea.txt" in labels[1]
+    assert not w.plots.overlays[0].warning
+    assert "vanilla" in w.plots.overlays[1].warning and w.plots.legend_entry("overlay:1").text.startswith("⚠")
+    assert w.plots.y_mode == "clip" and "vanilla" in w.plots.note_label.text()
+
+
+def test_help_has_the_readme_and_the_shortcuts(window, dialogs):
+    assert window.readme_path() is not None and window.readme_path().name == "README.md"
+    window.shortcuts_action.trigger()
+    kind, _title, text = dialogs[-1]
+    assert "Run: F5" in text and "Pause: Space or Ctrl+P" in text and "Stop: Esc or Ctrl+." in text

@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QMouseEvent  # noqa: E402
+from PySide6.QtGui import QColor, QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engine.cases import PUBLISHED_CASES  # noqa: E402
@@ -60,34 +60,6 @@ def feed(panel, keys=("0", "1"), epochs=3, steps=4):
         panel.add_epoch(epoch_event(e, {k: ce(9.0 - e + int(k), 0.1 * (e + 1), 8.0 - e + int(k), 0.2 + 0.1 * e + 0.05 * int(k))
                                         for k in keys}))
     panel.refresh_now()
-
-
-def test_steps_move_the_training_curves_before_the_first_epoch_ends(panel, qtbot):
-    panel.begin_run(cases("0", "1"))
-    panel.add_step(step(0, 1, 10, {"0": (5.0, 0.1), "1": (6.0, 0.2)}))
-    panel.add_step(step(0, 2, 10, {"0": (4.0, 0.15), "1": (5.5, 0.25)}))
-    # the QTimer pushes the data; no explicit refresh
-    qtbot.waitUntil(lambda: len(panel.curve_points(0, "0")[0]) == 2, timeout=2000)
-    x, y = panel.curve_points(0, "0")
-    assert list(x) == pytest.approx([0.1, 0.2]) and list(y) == [5.0, 4.0]
-    assert list(panel.curve_points(1, "1")[1]) == [0.2, 0.25]
-    assert len(panel.curve_points(2, "0")[0]) == 0 and len(panel.curve_points(3, "0")[0]) == 0
-
-
-def test_every_plot_gets_epoch_points_in_the_case_colour(panel):
-    feed(panel)
-    for p in range(4):
-        for key in ("0", "1"):
-            x, y = panel.curve_points(p, key)
-            assert len(x) > 0 and np.all(np.isfinite(y))
-            items = panel._items[(p, key)]
-            assert items.main.opts["pen"].color().name() == PUBLISHED_CASES[key].colour
-            assert items.main.isVisible()
-    x, y = panel.curve_points(3, "1")
-    assert list(x) == [1.0, 2.0, 3.0] and list(y) == pytest.approx([0.25, 0.35, 0.45])
-    # the last step of an epoch and the epoch's value share x = epoch + 1: one point, the epoch value
-    x, y = panel.curve_points(0, "0")
-    assert list(x).count(1.0) == 1 and y[list(x).index(1.0)] == 9.0
 
 
 def test_curve_items_are_created_once_and_reused(panel):
@@ -140,91 +112,6 @@ def test_smoothing_shows_the_raw_curve_faint_behind(panel):
     assert not faint.isVisible()
 
 
-def test_a_diverged_case_ends_with_a_marker_and_a_note(panel):
-    panel.begin_run(cases("0", "3"))
-    panel.add_epoch(epoch_event(0, {"0": ce(5, 0.5, 5, 0.5), "3": ce(6, 0.4, 6, 0.4)}))
-    panel.add_epoch(epoch_event(1, {"0": ce(4, 0.6, 4, 0.6), "3": ce(math.nan, math.nan, math.nan, math.nan, True)},
-                                diverged=("3",)))
-    panel.add_epoch(epoch_event(2, {"0": ce(3, 0.7, 3, 0.7)}))
-    panel.refresh_now()
-    for p in range(4):
-        x, _ = panel.curve_points(p, "3")
-        assert list(x) == [1.0]
-        items = panel._items[(p, "3")]
-        mx, my = items.marker.getData()
-        assert list(mx) == [1.0]
-        assert "diverged" in items.note.textItem.toPlainText()
-    assert panel.note_label.isVisibleTo(panel) and "case 3 diverged at epoch 2" in panel.note_label.text()
-
-
-def test_hover_readout_names_case_epoch_and_value(panel, qtbot):
-    feed(panel)
-    x, y = panel.curve_points(3, "1")
-    text = panel.readout(3, x[1], y[1])
-    assert text.startswith("case 1 (automatic differentiation) · epoch 2.00") and text.endswith(f"{y[1]:.4f}")
-    assert "test accuracy" in text
-    assert panel.readout(3, 50.0, -40.0) is None
-    # and with the real mouse over the scene
-    vb = panel.plots[3].vb
-    target = QPointF(x[2], y[2])
-    # the view range follows the data when the view next paints
-    qtbot.waitUntil(lambda: vb.sceneBoundingRect().contains(vb.mapViewToScene(target)), timeout=3000)
-    scene_pos = vb.mapViewToScene(target)
-    pos = panel.view.mapFromScene(scene_pos)
-    viewport = panel.view.viewport()
-    local = QPointF(pos.x(), pos.y())
-    move = QMouseEvent(QEvent.Type.MouseMove, local, viewport.mapToGlobal(local), Qt.MouseButton.NoButton,
-                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(viewport, move)
-    qtbot.waitUntil(lambda: panel.readout_label.text().startswith("case 1"), timeout=3000)
-    assert "epoch 3.00" in panel.readout_label.text()
-
-
-def test_trials_show_the_mean_with_a_min_max_or_sd_band(panel):
-    panel.begin_run(cases("0", "1"), trials=3)
-    finals = {0: [0.5, 0.6, 0.8], 1: [0.55, 0.65, 0.9]}   # epoch -> trial values (case 0, test accuracy)
-    for t in range(3):
-        for e in range(2):
-            v = finals[e][t]
-            panel.add_epoch(epoch_event(e, {"0": ce(1, v, 1, v), "1": ce(2, v / 2, 2, v / 2)}, trial=t))
-    panel.refresh_now()
-    assert panel.band_box.isEnabled()
-    x, y = panel.curve_points(3, "0")
-    assert list(x) == [1.0, 2.0]
-    np.testing.assert_allclose(y, [np.mean(finals[0]), np.mean(finals[1])])
-    items = panel._items[(3, "0")]
-    assert items.band.isVisible()
-    np.testing.assert_allclose(items.lo.getData()[1], [0.5, 0.55])
-    np.testing.assert_allclose(items.hi.getData()[1], [0.8, 0.9])
-    panel.set_band_kind("sd")
-    sd = [np.std(finals[0], ddof=1), np.std(finals[1], ddof=1)]
-    np.testing.assert_allclose(items.lo.getData()[1], np.array(y) - sd)
-    np.testing.assert_allclose(items.hi.getData()[1], np.array(y) + sd)
-
-
-def test_published_log_is_drawn_dashed_in_case_colours(panel):
-    from workbench.published_logs import parse_log
-    feed(panel, keys=("0", "1"))
-    log = parse_log(LOGS / "Transparcy2.txt")
-    panel.set_reference(log.rows, "published (Transparcy2.txt)")
-    assert panel.reference_cases == sorted(log.cases)
-    ref = panel._items[(3, "0")].ref
-    assert ref.isVisible() and ref.opts["pen"].style() == Qt.PenStyle.DashLine
-    assert ref.opts["pen"].color().name() == PUBLISHED_CASES["0"].colour
-    expected = sorted((r.epoch + 1, r.accuracy) for r in log.rows if r.case == "0" and r.split == "test")
-    assert list(zip(ref.xData, ref.yData)) == expected
-    # 801 published epochs beside a 3-epoch run: the epoch axis turns logarithmic so both show
-    assert panel.log_epochs and panel.log_box.isChecked()
-    text = panel.readout(3, math.log10(3.0), panel.curve_points(3, "1")[1][-1])
-    assert text is not None and "epoch 3.00" in text
-    assert panel.legend_entry("published") is not None
-    panel.set_case_visible("published", False)
-    assert not ref.isVisible()
-    panel.clear_reference()
-    assert panel.legend_entry("published") is None
-    assert not panel.log_epochs            # the automatic log axis goes with the reference
-
-
 def test_png_and_svg_export(panel, tmp_path):
     feed(panel)
     png = panel.export_png(tmp_path / "plots.png")
@@ -252,3 +139,332 @@ def test_auto_range_follows_the_data_when_trials_start_with_steps_only(panel, qt
         (x0, x1), (y0, y1) = vb.viewRange()
         return x0 <= 1.0 <= x1 and y0 <= 140.0 <= y1 and (x1 - x0) > 0.1
     qtbot.waitUntil(shows_point, timeout=3000)
+
+
+# ---------------------------------------------------------------- curves that tell the truth (issue 11)
+def test_steps_move_the_training_curves_before_the_first_epoch_ends(panel, qtbot):
+    panel.begin_run(cases("0", "1"))
+    panel.add_step(step(0, 1, 10, {"0": (5.0, 0.1), "1": (6.0, 0.2)}))
+    panel.add_step(step(0, 2, 10, {"0": (4.0, 0.15), "1": (5.5, 0.25)}))
+    # the QTimer pushes the data; no explicit refresh
+    qtbot.waitUntil(lambda: len(panel.curve_points(0, "0")[0]) == 2, timeout=2000)
+    x, y = panel.curve_points(0, "0")
+    # the mean of the batches between two reports, at their middle: step 2 alone had cost 2*4 - 5 = 3
+    assert list(x) == pytest.approx([0.05, 0.15]) and list(y) == pytest.approx([5.0, 3.0])
+    assert list(panel.curve_points(1, "1")[1]) == pytest.approx([0.2, 0.3])
+    assert len(panel.curve_points(2, "0")[0]) == 0 and len(panel.curve_points(3, "0")[0]) == 0
+
+
+def test_training_x_values_run_on_across_epochs_without_restarting(panel):
+    """The within-epoch running mean restarts each epoch; the curve must not (no jump at an epoch's start)."""
+    panel.begin_run(cases("0"))
+    steps = 4
+    batch_costs = [10.0 - 0.5 * i for i in range(3 * steps)]     # a steady fall over 3 epochs
+    for e in range(3):
+        for s in range(1, steps + 1):
+            costs = batch_costs[e * steps:e * steps + s]
+            panel.add_step(step(e, s, steps, {"0": (sum(costs) / s, 0.5)}))
+        panel.add_epoch(epoch_event(e, {"0": ce(float(np.mean(batch_costs[e * steps:(e + 1) * steps])), 0.5,
+                                                 1.0, 0.5)}))
+    panel.refresh_now()
+    x, y = panel.curve_points(0, "0")
+    assert np.all(np.diff(x) > 0), "x keeps increasing through epoch boundaries"
+    assert x[-1] < 3.0
+    np.testing.assert_allclose(y, batch_costs)      # every batch's own cost: the curve falls steadily
+    # the epoch means are dots at each epoch's middle
+    px, py = panel.epoch_points(0, "0")
+    assert list(px) == [0.5, 1.5, 2.5]
+    np.testing.assert_allclose(py, [np.mean(batch_costs[i * 4:(i + 1) * 4]) for i in range(3)])
+
+
+def test_a_single_test_point_is_drawn_with_a_marker_and_a_fitted_axis(panel, qtbot):
+    panel.begin_run(cases("0", "1"))
+    panel.add_epoch(epoch_event(0, {"0": ce(150.0, 0.3, 135.4, 0.35), "1": ce(150.0, 0.3, 140.0, 0.4)}))
+    panel.refresh_now()
+    items = panel._items[(2, "0")]
+    assert items.points.isVisible() and items.points.opts["symbol"] == "o"
+    assert list(panel.epoch_points(2, "0")[0]) == [1.0]
+    (x0, x1), (y0, y1) = panel.plots[2].vb.viewRange()
+    assert x0 == pytest.approx(0.0) and 1.0 < x1 < 1.2          # epochs from 0, not −0.5 … 2.7
+    assert y0 < 135.4 and 140.0 < y1 and (y1 - y0) < 20        # both values, a sensible margin
+    assert not panel.plots[2].getAxis("bottom").autoSIPrefix   # never "epoch (x0.001)"
+
+
+def test_nothing_is_drawn_past_the_kept_epochs_after_stop(panel):
+    panel.begin_run(cases("0"))
+    for e in range(2):
+        for s in range(1, 5):
+            panel.add_step(step(e, s, 4, {"0": (5.0 - e, 0.5)}))
+        panel.add_epoch(epoch_event(e, {"0": ce(5.0 - e, 0.5, 4.0, 0.5)}))
+    panel.add_step(step(2, 1, 4, {"0": (3.0, 0.6)}))              # stopped a quarter into epoch 2
+    panel.add_step(step(2, 2, 4, {"0": (3.0, 0.6)}))
+    panel.refresh_now()
+    assert panel.curve_points(0, "0")[0].max() > 2.0
+    panel.end_run()
+    panel.refresh_now()
+    for p in range(4):
+        x, _ = panel.curve_points(p, "0")
+        assert x.max() <= 2.0, p       # the run folder keeps epochs 0 and 1: nothing past x = 2
+    assert panel.kept_epochs() == 2
+
+
+def test_every_plot_gets_epoch_points_in_the_case_colour(panel):
+    feed(panel)
+    for p in range(4):
+        for key in ("0", "1"):
+            x, y = panel.curve_points(p, key)
+            assert len(x) > 0 and np.all(np.isfinite(y))
+            items = panel._items[(p, key)]
+            assert items.main.opts["pen"].color().name() == PUBLISHED_CASES[key].colour
+            assert items.main.isVisible()
+    x, y = panel.curve_points(3, "1")
+    assert list(x) == [1.0, 2.0, 3.0] and list(y) == pytest.approx([0.25, 0.35, 0.45])
+
+
+def test_a_diverged_case_ends_with_a_marker_and_a_note(panel):
+    panel.begin_run(cases("0", "3"))
+    panel.add_epoch(epoch_event(0, {"0": ce(5, 0.5, 5, 0.5), "3": ce(6, 0.4, 6, 0.4)}))
+    panel.add_epoch(epoch_event(1, {"0": ce(4, 0.6, 4, 0.6), "3": ce(math.nan, math.nan, math.nan, math.nan, True)},
+                                diverged=("3",)))
+    panel.add_epoch(epoch_event(2, {"0": ce(3, 0.7, 3, 0.7)}))
+    panel.refresh_now()
+    for p in range(4):
+        x, _ = panel.curve_points(p, "3")
+        expected = [0.5] if p < 2 else [1.0]
+        assert list(x) == expected
+        items = panel._items[(p, "3")]
+        mx, my = items.marker.getData()
+        assert list(mx) == expected
+        assert "diverged" in items.note.textItem.toPlainText()
+    # epochs are numbered from 0 everywhere the user reads them (as in metrics.csv)
+    assert panel.note_label.isVisibleTo(panel) and "case 3 diverged at epoch 1" in panel.note_label.text()
+
+
+def _mouse_to(panel, qtbot, plot_index, target):
+    vb = panel.plots[plot_index].vb
+    qtbot.waitUntil(lambda: vb.sceneBoundingRect().contains(vb.mapViewToScene(target)), timeout=3000)
+    scene_pos = vb.mapViewToScene(target)
+    pos = panel.view.mapFromScene(scene_pos)
+    viewport = panel.view.viewport()
+    local = QPointF(pos.x(), pos.y())
+    move = QMouseEvent(QEvent.Type.MouseMove, local, viewport.mapToGlobal(local), Qt.MouseButton.NoButton,
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(viewport, move)
+    return scene_pos, pos
+
+
+def test_hover_tooltip_lists_every_case_at_the_nearest_epoch_and_clears(panel, qtbot):
+    feed(panel, keys=("0", "1", "6"))
+    panel.set_case_visible("6", False)
+    scene_pos, pos = _mouse_to(panel, qtbot, 3, QPointF(2.1, 0.3))   # near the test value after epoch 1 (x = 2)
+    qtbot.waitUntil(lambda: panel.hover_text != "", timeout=3000)
+    text = panel.hover_text
+    assert text.startswith("Test accuracy · after epoch 1")
+    line0 = next(l for l in text.splitlines() if l.startswith("case 0"))
+    line1 = next(l for l in text.splitlines() if l.startswith("case 1"))
+    assert line0.endswith("0.3000") and line1.endswith("0.3500")
+    assert "case 6" not in text                 # hidden cases are not listed
+    tip = panel.tip.geometry()                  # at the cursor, not in a label far away
+    assert min(abs(tip.left() - pos.x()), abs(tip.right() - pos.x())) < 40
+    assert min(abs(tip.top() - pos.y()), abs(tip.bottom() - pos.y())) < 40
+    QApplication.sendEvent(panel.view.viewport(), QEvent(QEvent.Type.Leave))
+    assert panel.hover_text == ""               # leaving the plots clears it
+    panel.hover_at(scene_pos)
+    assert panel.hover_text
+    panel.begin_run(cases("0"))                 # and a new run clears it too
+    assert panel.hover_text == "" and not panel.tip.isVisible()
+
+
+def test_hover_counts_the_trials_behind_a_mean(panel):
+    panel.begin_run(cases("0"), trials=3)
+    for t in range(2):
+        panel.add_epoch(epoch_event(0, {"0": ce(1, 0.5 + 0.1 * t, 1, 0.5 + 0.1 * t)}, trial=t))
+    _title, lines = panel.hover_lines(3, 1.0)
+    assert lines[0][1].endswith("0.5500 (mean of 2 trials of 3 so far)")
+    panel.begin_run(cases("0"), trials=3)
+    panel.add_epoch(epoch_event(0, {"0": ce(1, 0.5, 1, 0.5)}, trial=0))
+    assert panel.hover_lines(3, 1.0)[1][0][1].endswith("(1 trial of 3 so far)")
+
+
+def test_coinciding_cases_are_said_to_coincide(panel):
+    panel.begin_run(cases("0", "1", "2"))
+    for e in range(2):
+        m = ce(5.0 - e, 0.5, 4.0 - e, 0.6)
+        panel.add_epoch(epoch_event(e, {"0": m, "1": m, "2": ce(6.0 - e, 0.4, 5.0, 0.5)}))
+    panel.refresh_now()
+    assert panel.coinciding == {"1": "0"}
+    assert "coincides" in panel.legend_entry("1").text and "case 0" in panel.legend_entry("1").text
+    assert "coincides" not in panel.legend_entry("2").text
+    assert panel._items[(0, "1")].main.opts["pen"].style() == Qt.PenStyle.CustomDashLine   # red shows through
+    assert panel._items[(0, "0")].main.opts["pen"].style() == Qt.PenStyle.SolidLine
+    lines = [t for _c, t in panel.hover_lines(3, 1.0)[1]]
+    assert any(t.startswith("case 1") and "coincides with case 0" in t for t in lines)
+
+
+def test_trials_show_the_mean_with_a_min_max_or_sd_band(panel):
+    panel.begin_run(cases("0", "1"), trials=3)
+    finals = {0: [0.5, 0.6, 0.8], 1: [0.55, 0.65, 0.9]}   # epoch -> trial values (case 0, test accuracy)
+    for t in range(3):
+        for e in range(2):
+            v = finals[e][t]
+            panel.add_epoch(epoch_event(e, {"0": ce(1, v, 1, v), "1": ce(2, v / 2, 2, v / 2)}, trial=t))
+    panel.refresh_now()
+    assert panel.band_box.isEnabled()
+    x, y = panel.curve_points(3, "0")
+    assert list(x) == [1.0, 2.0]
+    np.testing.assert_allclose(y, [np.mean(finals[0]), np.mean(finals[1])])
+    items = panel._items[(3, "0")]
+    assert items.band.isVisible()
+    np.testing.assert_allclose(items.lo.getData()[1], [0.5, 0.55])
+    np.testing.assert_allclose(items.hi.getData()[1], [0.8, 0.9])
+    assert items.lo.opts["pen"].color().rgb() == QColor(PUBLISHED_CASES["0"].colour).rgb()   # outlined
+    panel.set_band_kind("sd")
+    sd = [np.std(finals[0], ddof=1), np.std(finals[1], ddof=1)]
+    np.testing.assert_allclose(items.lo.getData()[1], np.array(y) - sd)
+    np.testing.assert_allclose(items.hi.getData()[1], np.array(y) + sd)
+
+
+def test_each_trial_is_a_thin_line_and_the_mean_only_where_every_trial_arrived(panel):
+    panel.begin_run(cases("0"), trials=3)
+    for t in range(3):
+        reached = 3 if t < 2 else 1            # the last trial is still in its first epochs
+        for e in range(reached):
+            for s in range(1, 3):
+                panel.add_step(step(e, s, 2, {"0": (3.0 - e + t, 0.5)}, trial=t))
+            panel.add_epoch(epoch_event(e, {"0": ce(3.0 - e + t, 0.5, 2.0 - e + t, 0.6)}, trial=t))
+    panel.refresh_now()
+    items = panel._items[(2, "0")]
+    for t in range(3):
+        tx, _ = panel.trial_points(2, "0", t)
+        assert len(tx) == (3 if t < 2 else 1)
+        assert items.trials[t].isVisible()
+        pen = items.trials[t].opts["pen"]
+        assert pen.color().rgb() == QColor(PUBLISHED_CASES["0"].colour).rgb() and pen.widthF() <= 1
+    assert len(panel.trial_points(0, "0", 0)[0]) == 3 * 2    # training: each trial's continuous curve
+    x, y = panel.curve_points(2, "0")
+    assert list(x) == [1.0]                     # only epoch 0 has all three trials
+    assert y[0] == pytest.approx(np.mean([2.0, 3.0, 4.0]))
+    assert list(items.lo.getData()[0]) == [1.0]   # the band does not pinch to one trial
+
+
+# ------------------------------------------------------------------------------ overlays
+def test_published_log_is_drawn_dashed_in_case_colours(panel):
+    from workbench.published_logs import parse_log
+    feed(panel, keys=("0", "1"))
+    log = parse_log(LOGS / "Transparcy2.txt")
+    panel.set_reference(log.rows, "published (Transparcy2.txt)")
+    assert panel.reference_cases == sorted(log.cases)
+    ref = panel.overlays[0].items[(3, "0")]
+    assert ref.isVisible() and ref.opts["pen"].style() == Qt.PenStyle.CustomDashLine
+    assert ref.opts["pen"].color().name() == PUBLISHED_CASES["0"].colour
+    expected = sorted((r.epoch + 1, r.accuracy) for r in log.rows if r.case == "0" and r.split == "test")
+    assert list(zip(ref.xData, ref.yData)) == expected
+    # 801 published epochs beside a 3-epoch run: the epoch axis turns logarithmic so both show
+    assert panel.log_epochs and panel.log_box.isChecked()
+    lines = panel.hover_lines(3, math.log10(3.0))[1]
+    assert any(t.startswith("case 1") for _c, t in lines)
+    lines = panel.hover_lines(3, math.log10(101.0))[1]       # the log's epoch 100 (tested after it: x = 101)
+    assert any(t.startswith("published (Transparcy2.txt) · case 0: ") for _c, t in lines)
+    assert panel.legend_entry("published") is not None
+    panel.set_case_visible("published", False)
+    assert not ref.isVisible()
+    panel.clear_reference()
+    assert panel.legend_entry("published") is None
+    assert not panel.log_epochs            # the automatic log axis goes with the reference
+
+
+def test_two_published_logs_and_two_runs_overlay_each_labelled_with_its_own_dash(panel):
+    from workbench.published_logs import parse_log
+    feed(panel, keys=("0", "1"))
+    log = parse_log(LOGS / "Transparcy2.txt")
+    panel.add_reference(log.rows, "published A")
+    panel.add_reference(log.rows, "published B")
+    rows = [MetricRow(0, "0", e, split, 5.0 - e, 0.4 + 0.1 * e, 1.0) for e in range(3) for split in ("train", "test")]
+    panel.set_run_overlays([("run X", rows, 1, ""), ("run Y", rows, 1, "")])
+    assert [o.label for o in panel.overlays] == ["published A", "published B", "run X", "run Y"]
+    assert len({o.dash for o in panel.overlays}) == 4          # each overlay its own dash pattern
+    for i, o in enumerate(panel.overlays):
+        assert panel.legend_entry(f"overlay:{i}").text.endswith(o.label)
+        assert o.items[(3, "0")].opts["pen"].color().name() == PUBLISHED_CASES["0"].colour
+        assert o.items[(3, "0")].isVisible()
+    item = panel.overlays[2].items[(3, "0")]
+    x, y = item.xData, item.yData
+    assert list(x) == [1.0, 2.0, 3.0] and list(y) == pytest.approx([0.4, 0.5, 0.6])
+    panel.set_run_overlays([])
+    assert [o.label for o in panel.overlays] == ["published A", "published B"]
+
+
+def test_a_log_of_another_architecture_is_flagged_and_the_y_axis_fits_the_run(panel):
+    feed(panel, keys=("0",))
+    huge = [MetricRow(0, "0", e, s, 5e17, 0.1, 0.0) for e in range(3) for s in ("train", "test")]
+    panel.add_reference(huge, "published (casea.txt)", warning="a vanilla log, the shown run is post-a")
+    assert panel.legend_entry("published").text.startswith("⚠")
+    assert "vanilla" in panel.note_label.text() and panel.note_label.isVisibleTo(panel)
+    assert panel.y_mode == "clip"
+    (_x0, _x1), (_y0, y1) = panel.plots[2].vb.viewRange()
+    assert y1 < 100                            # the run's costs (5 … 10) are not flattened by 5e17
+    panel.set_y_mode("log")
+    assert panel.plots[2].getAxis("left").logMode
+
+
+# ------------------------------------------------------------------------------- figures
+def _svg_polylines(path, colour):
+    """Every polyline stroked in `colour`, its points mapped through its group's matrix (SVG user units)."""
+    import re
+    import xml.etree.ElementTree as ET
+    ns = "{http://www.w3.org/2000/svg}"
+    out = []
+    for g in ET.parse(path).getroot().iter(f"{ns}g"):
+        if g.get("stroke", "").lower() != colour.lower():
+            continue
+        m = re.match(r"matrix\(([^)]*)\)", g.get("transform", "matrix(1,0,0,1,0,0)"))
+        a, b, c, d, e, f = (float(v) for v in m.group(1).split(","))
+        pts = []           # Qt writes a curve as segments: one polyline per pair of points
+        for line in g.iter(f"{ns}polyline"):
+            for p in line.get("points").split():
+                x, y = (float(v) for v in p.split(","))
+                point = (a * x + c * y + e, b * x + d * y + f)
+                if not pts or point != pts[-1]:
+                    pts.append(point)
+        if pts:
+            out.append(pts)
+    return out
+
+
+def test_svg_curves_lie_inside_their_plot_boxes(panel, tmp_path):
+    panel.begin_run(cases("0"))
+    for e in range(4):
+        panel.add_epoch(epoch_event(e, {"0": ce(5.0 - e, 0.3 + 0.1 * e, 4.0 - e, 0.4 + 0.1 * e)}))
+    panel.refresh_now()
+    svg = panel.export_svg(tmp_path / "plots.svg")
+    origin = panel.view.ci.sceneBoundingRect().topLeft()
+    boxes = [plot.vb.sceneBoundingRect().translated(-origin) for plot in panel.plots]
+    lines = [pts for pts in _svg_polylines(svg, PUBLISHED_CASES["0"].colour) if len(pts) >= 4]
+    assert len(lines) == 4, "one curve of four epoch points per plot"
+    for pts in lines:
+        inside = [i for i, box in enumerate(boxes)
+                  if all(box.adjusted(-1, -1, 1, 1).contains(QPointF(x, y)) for x, y in pts)]
+        assert len(inside) == 1, pts
+    # and where the data says: plot 3's last point (x = 4, accuracy 0.7) maps to the view's position
+    vb = panel.plots[3].vb
+    expected = vb.mapViewToScene(QPointF(4.0, 0.7)) - origin
+    last = max((pts for pts in lines if boxes[3].contains(QPointF(*pts[0]))), key=lambda p: p[-1][0])[-1]
+    assert abs(last[0] - expected.x()) < 1.0 and abs(last[1] - expected.y()) < 1.0
+
+
+def test_exported_figures_carry_a_caption(panel, tmp_path):
+    panel.begin_run(cases("0", "1"), trials=2)
+    for t in range(2):
+        panel.add_epoch(epoch_event(0, {"0": ce(5, 0.5, 4, 0.5), "1": ce(5, 0.5, 4, 0.5)}, trial=t))
+    panel.run_caption = "Run 20260101-post-a: architecture post-a, corrected maths, seeds 0–1."
+    panel.refresh_now()
+    caption = panel.caption_text()
+    assert caption.startswith("Run 20260101-post-a") and "band = min–max over trials" in caption
+    assert "case 1 = case 0" in caption                       # coinciding cases are said to coincide
+    svg = panel.export_svg(tmp_path / "plots.svg").read_text()
+    assert "Run 20260101-post-a" in svg and "min–max over trials" in svg
+    png = panel.export_png(tmp_path / "plots.png", width=1200)
+    from PySide6.QtGui import QImage
+    image = QImage(str(png))
+    rect = panel.view.ci.sceneBoundingRect()
+    assert image.width() == 1200 and image.height() > 1200 * rect.height() / rect.width() + 10   # room for it
