@@ -188,8 +188,12 @@ def test_stop_ends_a_run_within_two_seconds_and_keeps_the_finished_epochs(window
 def test_pause_and_resume_from_the_buttons(window, qtbot):
     w = window
     w.load_config(tiny(epochs=100))
+    steps = []
+    w.controller.step.connect(steps.append)
     w.start_run()
-    qtbot.waitUntil(lambda: w.state == "running" and w.run_panel.pause_button.isEnabled(), timeout=RUN_TIMEOUT)
+    # after the first step: the step function is compiled, so Stop below is not waiting for a compilation
+    qtbot.waitUntil(lambda: w.state == "running" and bool(steps) and w.run_panel.pause_button.isEnabled(),
+                    timeout=RUN_TIMEOUT)
     qtbot.mouseClick(w.run_panel.pause_button, Qt.MouseButton.LeftButton)
     assert w.state == "paused" and w.controller.paused and "paused" in w.windowTitle()
     assert w.run_panel.pause_button.text().endswith("Resume")
