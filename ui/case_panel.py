@@ -22,6 +22,7 @@ from ui.widgets import ErrorLabel, NumberField, Swatch, hint_label, mark_invalid
 # Colours for custom cases: distinct from the seven published ones.
 CUSTOM_COLOURS = ("#8c564b", "#ff7f0e", "#7f7f7f", "#6a3d9a", "#17becf", "#b15928", "#006d2c", "#e377c2")
 SEED_MAX = 2**31 - 1
+D_PLOT_POINTS = 512
 PRESET_PLACEHOLDER = "Choose a preset…"
 INIT_HELP = {
     "published": "published: the posts' N(0, sd) initialisation (may train slowly or diverge on small data)",
@@ -557,7 +558,10 @@ class CasePanel(QWidget):
         P, k = float(self.dil_P.value()), float(self.dil_k.value())
         epochs = max(1, int(self.epochs.value() or 1))
         schedule = DilationSchedule(P, k)
-        x = np.arange(epochs, dtype=float) if epochs > 1 else np.array([0.0, 1.0])
+        # At most D_PLOT_POINTS points whatever the epoch count (memory never grows with a typed number);
+        # D is smooth and monotone, so evenly spaced epochs draw it exactly enough.
+        x = (np.unique(np.round(np.linspace(0.0, epochs - 1, min(epochs, D_PLOT_POINTS))))
+             if epochs > 1 else np.array([0.0, 1.0]))
         y = P / (1.0 + k * x)
         self.d_plot_item.setData(x, y)
         self.d_plot.setYRange(0, max(P, 1e-9) * 1.05, padding=0)

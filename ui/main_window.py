@@ -151,9 +151,10 @@ class MainWindow(QMainWindow):
             panel.changed.connect(self._study_base_changed)
         QTimer.singleShot(0, self._study_base_changed)
 
-        self.load_config(self.config)
-        if self.store.last_problem:
-            self.statusBar().showMessage(f"Started from the quick preset: {self.store.last_problem}", 15000)
+        notice = self.load_config(self.config)
+        if self.store.last_problem or notice:
+            self.statusBar().showMessage(f"Started from the quick preset: {self.store.last_problem or notice}",
+                                         15000)
         else:
             self.statusBar().showMessage("Ready. Press Run to train the selected cases "
                                          f"(runs are saved under {default_runs_dir()}).", 15000)
@@ -317,8 +318,27 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)) if path else QUrl(README_URL))
 
     # ======================================================= configuration
-    def load_config(self, config: ExperimentConfig) -> None:
-        """Show `config` in every panel."""
+    def load_config(self, config: ExperimentConfig) -> str | None:
+        """Show `config` in every panel; returns a one-line notice when it had to show the default instead.
+
+        A configuration the window's fields cannot hold (a manifest or settings
+        value of 10^10 epochs, a 2^40 training limit) is never put into them.
+        """
+        from ui.config_limits import window_problem
+        problem = window_problem(config)
+        if problem is None:
+            try:
+                self._show_config(config)
+                return None
+            except (OverflowError, ValueError, TypeError) as exc:
+                problem = str(exc)
+        from workbench.settings_store import default_config
+        self._show_config(default_config())
+        notice = f"the configuration could not be shown ({problem}); the default is shown instead"
+        self.statusBar().showMessage(notice[:1].upper() + notice[1:], 20000)
+        return notice
+
+    def _show_config(self, config: ExperimentConfig) -> None:
         self._loading = True
         try:
             self.config = config
@@ -390,8 +410,8 @@ class MainWindow(QMainWindow):
 
     def open_configuration(self, path: Path) -> ExperimentConfig:
         config = ExperimentConfig.load(Path(path))
-        self.load_config(config)
-        self.statusBar().showMessage(f"Configuration loaded from {path}", 8000)
+        if self.load_config(config) is None:
+            self.statusBar().showMessage(f"Configuration loaded from {path}", 8000)
         return config
 
     # ================================================================ runs

@@ -1,29 +1,34 @@
-"""The window's memory between sessions: the last configuration, in QSettings.
+"""The window's memory between sessions: plain JSON data in one file, never pickled objects.
 
-The value is the configuration's own JSON form under a versioned key
-(`last-config/v1`), so a future format can sit beside it. Anything that
-cannot be read back (garbage, an old schema, a preset that no longer
-exists) is ignored and the defaults are used: a broken settings file never
-stops the window from opening.
+The file (default ``$XDG_CONFIG_HOME/rcnn-workbench/settings.json``, i.e.
+``~/.config/rcnn-workbench/settings.json``; ``RCNN_WORKBENCH_SETTINGS=/path``
+keeps it elsewhere, as tests and benchmarks do) holds one JSON object. The
+last configuration sits under a versioned key (``last-config/v1``) in its own
+JSON form, so a future format can sit beside it.
 
-`RCNN_WORKBENCH_SETTINGS=/path/file.ini` keeps the settings in that file
-(tests and benchmarks use it so they never touch a user's settings).
+Why not QSettings: reading a QSettings value that holds a Python object
+unpickles it, so a planted settings file could run code when the window
+starts. Here nothing but JSON is ever parsed. Anything that cannot be read
+back (not JSON, a pickled or Qt-serialised value, an old schema, a preset
+that no longer exists) is ignored with a one-line reason in `last_problem`,
+and the defaults are used: a broken settings file never stops the window
+from opening.
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-
 from .config import ConfigError, ExperimentConfig, load_preset
+from .paths import APP_NAME
 
 SETTINGS_ENV = "RCNN_WORKBENCH_SETTINGS"
-ORGANISATION = "rcnn-workbench"
-APPLICATION = "RCNN Workbench"
 CONFIG_KEY = "last-config/v1"
 DEFAULT_PRESET = "quick"
+MAX_BYTES = 1024 * 1024
+_BYTES_TAG = "$base64"
 
 
 def default_config() -> ExperimentConfig:
@@ -31,52 +36,119 @@ def default_config() -> ExperimentConfig:
     return load_preset(DEFAULT_PRESET)
 
 
+def default_settings_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    return (Path(base).expanduser() if base else Path.home() / ".config") / APP_NAME / "settings.json"
+
+
+def _looks_serialised(raw: bytes) -> str | None:
+    """Name the kind of non-JSON object serialisation found in a settings file, if any."""
+    if raw[:1] == b"\x80" or b"PyObjectWrapper" in raw or b"\\x80\\x4" in raw:
+        return "a pickled Python object"
+    if b"@Variant(" in raw or b"@ByteArray(" in raw:
+        return "a Qt-serialised value"
+    return None
+
+
+def _plain(value):
+    """JSON-ready plain data; bytes (e.g. a window geometry) as base64 text."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        return {_BYTES_TAG: base64.b64encode(bytes(value)).decode("ascii")}
+    if hasattr(value, "data") and callable(value.data) and type(value).__name__ == "QByteArray":
+        return {_BYTES_TAG: base64.b64encode(bytes(value.data())).decode("ascii")}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: _plain(v) for k, v in value.items()}
+    raise TypeError(f"settings hold plain data only (text, numbers, lists, objects), not {type(value).__name__}")
+
+
+def _unplain(value):
+    if isinstance(value, dict) and set(value) == {_BYTES_TAG} and isinstance(value[_BYTES_TAG], str):
+        try:
+            return base64.b64decode(value[_BYTES_TAG], validate=True)
+        except ValueError:
+            return None
+    return value
+
+
 class SettingsStore:
     def __init__(self, path: Path | str | None = None):
         path = path if path is not None else os.environ.get(SETTINGS_ENV, "").strip() or None
-        if path:
-            self._settings = QSettings(str(path), QSettings.Format.IniFormat)
-        else:
-            self._settings = QSettings(ORGANISATION, APPLICATION)
-        self.last_problem: str | None = None    # why the stored value was ignored, if it was
+        self._path = Path(path) if path else default_settings_path()
+        self.last_problem: str | None = None    # why (part of) the stored settings were ignored
+        self._data: dict = {}
+        self._read_problem: str | None = None
+        self._load()
 
     @property
     def path(self) -> str:
-        return self._settings.fileName()
+        return str(self._path)
 
+    # ------------------------------------------------------------------ file
+    def _load(self) -> None:
+        try:
+            with open(self._path, "rb") as handle:
+                raw = handle.read(MAX_BYTES + 1)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            self._read_problem = f"settings file {self._path} unreadable ({exc.strerror}); ignored"
+            return
+        if len(raw) > MAX_BYTES:
+            self._read_problem = f"settings file {self._path} is larger than 1 MiB; ignored"
+            return
+        kind = _looks_serialised(raw)
+        if kind:
+            self._read_problem = f"settings file {self._path} holds {kind}; ignored, not loaded"
+            return
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            self._read_problem = f"settings file {self._path} is not JSON ({getattr(exc, 'msg', exc)}); ignored"
+            return
+        if not isinstance(data, dict):
+            self._read_problem = f"settings file {self._path} is not a JSON object; ignored"
+            return
+        self._data = data
+
+    def sync(self) -> None:
+        """Write the settings (atomically; plain JSON)."""
+        from .run_folder import atomic_write
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(self._path, json.dumps(self._data, indent=2, sort_keys=True) + "\n")
+        self._read_problem = None
+
+    # ------------------------------------------------------------ configuration
     def load_config(self) -> ExperimentConfig:
         """The last saved configuration, or the default one; never raises."""
-        self.last_problem = None
-        try:
-            raw = self._settings.value(CONFIG_KEY)
-        except Exception as exc:              # an unreadable settings file
-            self.last_problem = f"settings unreadable: {exc}"
-            return default_config()
+        self.last_problem = self._read_problem
+        raw = self._data.get(CONFIG_KEY)
         if raw is None or raw == "":
             return default_config()
         try:
-            data = json.loads(str(raw))
+            data = json.loads(raw) if isinstance(raw, str) else raw
             if not isinstance(data, dict):
                 raise ConfigError("not a configuration object")
             return ExperimentConfig.from_dict(data)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:   # ConfigError is a ValueError
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             self.last_problem = f"saved configuration ignored ({exc})"
             return default_config()
 
     def save_config(self, config: ExperimentConfig) -> None:
-        self._settings.setValue(CONFIG_KEY, json.dumps(config.to_dict()))
-        self._settings.sync()
+        self._data[CONFIG_KEY] = config.to_dict()
+        self.sync()
 
+    # ---------------------------------------------------------------- values
     def value(self, key: str, default=None):
-        try:
-            value = self._settings.value(key)
-        except Exception:
-            return default
-        return default if value is None else value
+        value = self._data.get(key)
+        return default if value is None else _unplain(value)
 
     def set_value(self, key: str, value) -> None:
-        self._settings.setValue(key, value)
+        self._data[key] = _plain(value)
 
     def clear(self) -> None:
-        self._settings.clear()
-        self._settings.sync()
+        self._data = {}
+        self.sync()

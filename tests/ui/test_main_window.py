@@ -284,7 +284,7 @@ def test_the_last_configuration_is_restored_on_start(qtbot, tmp_path, monkeypatc
     # a corrupted value falls back to the defaults instead of crashing
     store = SettingsStore(tmp_path / "s.ini")
     store.set_value(CONFIG_KEY, "{broken")
-    store._settings.sync()
+    store.sync()
     third = MainWindow()
     qtbot.addWidget(third)
     assert third.current_config().preset == "quick" and third.config_problem() is None

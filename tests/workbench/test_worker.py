@@ -149,7 +149,7 @@ def test_settings_round_trip(tmp_path):
 def test_corrupt_settings_fall_back_to_defaults(tmp_path, garbage):
     store = SettingsStore(tmp_path / "s.ini")
     store.set_value(CONFIG_KEY, garbage)
-    store._settings.sync()
+    store.sync()
     loaded = SettingsStore(tmp_path / "s.ini")
     assert loaded.load_config() == default_config()
     assert loaded.last_problem
