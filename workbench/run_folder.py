@@ -35,7 +35,7 @@ from . import environment as env
 from . import metrics as M
 from .config import ExperimentConfig
 from .paths import runs_home
-from .run_lock import FolderBusyError, FolderLock
+from .run_lock import LOCK_NAME, FolderBusyError, FolderLock
 
 MANIFEST_VERSION = 2
 APP_VERSION = env.APP_VERSION
@@ -119,7 +119,7 @@ def claim_folder(path: Path) -> bool:
     if not path.is_dir():
         raise RunFolderError(f"{path}: exists and is not a folder")
     try:
-        entries = os.listdir(path)
+        entries = [e for e in os.listdir(path) if e != LOCK_NAME]   # a lock alone: its holder decides
     except OSError as exc:
         raise RunFolderError(f"{path}: cannot read ({_why(exc)})") from None
     if entries:
