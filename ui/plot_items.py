@@ -164,6 +164,7 @@ class CaseItems:
         self.faint_has_data = False
         self.marker_shown = False
         self.dash = None
+        self.points_version = -1
 
     def trial_item(self, trial: int) -> pg.PlotDataItem:
         while len(self.trials) <= trial:
@@ -188,4 +189,5 @@ class CaseItems:
         self.note.setText("")
         self.faint_has_data = False
         self.marker_shown = False
+        self.points_version = -1
         self.set_dash(None)

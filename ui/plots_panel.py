@@ -103,6 +103,9 @@ class PlotsPanel(QWidget):
         self._visibility_dirty = False
         self._displayed: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
         self._hover_points: list[tuple[float, float]] = []
+        self._epoch_version: dict[tuple[str, int], int] = {}    # (case, plot) -> changes of its epoch values
+        self._epochs_changed = False
+        self._last_trial: dict[str, int] = {}                   # case -> the trial that last sent data
         self._overlay_warning = ""
         self.run_caption = ""                   # the run's description, set by the window (for exports)
         self.refresh_count = 0
@@ -200,7 +203,7 @@ class PlotsPanel(QWidget):
         self._trials = max(1, int(trials))
         self.arch = arch
         for store in (self._live, self._epochs, self._step_prev, self._diverged, self._displayed,
-                      self._coincide):
+                      self._coincide, self._last_trial, self._epoch_version):
             store.clear()
         self._rows.clear()
         self._order = [c.key for c in cases]
@@ -236,6 +239,7 @@ class PlotsPanel(QWidget):
             else:
                 window_cost = (cost * event.step - before[0] * prev_step) / span
                 window_acc = (acc * event.step - before[1] * prev_step) / span
+            self._last_trial[key] = event.trial
             self._live_series(event.trial, key, 0).put(x, window_cost)
             self._live_series(event.trial, key, 1).put(x, window_acc)
             self._dirty_curves.update(((0, key), (1, key)))
@@ -469,31 +473,40 @@ class PlotsPanel(QWidget):
             todo = [(p, key) for p in range(len(METRICS)) for key in self._order]
         else:
             todo = sorted(self._dirty_curves)
+        full = self._dirty
         self._dirty = False
         self._dirty_curves = set()
         for p, key in todo:
             if key in self._order:
-                self._draw_case(p, key)
-        self._find_coinciding({p for p, _k in todo})
+                self._draw_case(p, key, full)
+        if full or self._epochs_changed:
+            self._epochs_changed = False
+            self._find_coinciding({p for p, _k in todo})
         if self._visibility_dirty:
             self._apply_visibility()
-        self._fit_all()
+        for p in sorted({p for p, _k in todo}) if not full else range(len(self.plots)):
+            if not self._manual[p]:
+                self._fit(p)
         self.refresh_count += 1
         self.refresh_seconds.append(time.perf_counter() - t0)
         if len(self.refresh_seconds) > 10_000:
             del self.refresh_seconds[:5_000]
 
-    def _draw_case(self, p: int, key: str) -> None:
+    def _draw_case(self, p: int, key: str, full: bool = True) -> None:
         split, _metric, _title = METRICS[p]
         items = self._case_items(p, key)
+        version = self._epoch_version.get((key, p), 0)
+        epochs_new = full or items.points_version != version     # a step changes the curve, not the dots
+        items.points_version = version
         smoothing = self._smoothing > 0
         if self._trials > 1:
             if len(items.trials) < self._trials:
                 self._visibility_dirty = True      # new thin lines start hidden
-            for t in range(self._trials):
+            for t in (range(self._trials) if full else [self._current_trial(key)]):
                 tx, ty = finite_xy(*self._trial_curve(t, key, p))
-                item = items.trial_item(t)
-                item.setData(tx, ty)
+                items.trial_item(t).setData(tx, ty)
+            if not epochs_new:
+                return                             # a step of one trial: the mean and band are unchanged
             x, y, lo, hi = self._mean_over_trials(key, p)
             keep = np.isfinite(lo) & np.isfinite(hi)
             items.lo.setData(x[keep], lo[keep])
@@ -502,12 +515,13 @@ class PlotsPanel(QWidget):
             faint = finite_xy(x, y) if smoothing else None
         else:
             x, y = self._trial_curve(0, key, p)
-            px, py = finite_xy(*self._epoch_curve(0, key, p))
+            px, py = finite_xy(*self._epoch_curve(0, key, p)) if epochs_new else (None, None)
             faint = finite_xy(x, y) if smoothing else None
         shown = ema_debiased(y, self._smoothing) if smoothing else y
         fx, fy = finite_xy(x, shown)
         items.main.setData(fx, fy)
-        items.points.setData(px, py)
+        if px is not None:
+            items.points.setData(px, py)
         if faint is not None:
             items.faint.setData(*faint)
             items.faint_has_data = True
@@ -678,7 +692,13 @@ class PlotsPanel(QWidget):
             if x1 - x0 < 0.2:
                 x0, x1 = x0 - 0.1, x1 + 0.1
         else:
-            x0, x1 = 0.0, max(x_max, 1e-9) * 1.03
+            # whole epochs: the range (and the axis' ticks) change once an epoch, not on every step
+            x0, x1 = 0.0, float(max(1, math.ceil(x_max - 1e-9)))
+            x1 += 0.02 * x1
+        old = self._fitted[p]
+        if old is not None and (x0, x1) == old[:2] and old[2] <= y0 + pad and y1 - pad <= old[3] \
+                and (old[3] - old[2]) <= 1.6 * (y1 - y0):
+            return                                  # the data still fits the view well: no redraw of the axes
         wanted = (round(x0, 9), round(x1, 9), round(y0, 9), round(y1, 9))
         if wanted != self._fitted[p]:
             self._fitted[p] = wanted
@@ -872,9 +892,16 @@ class PlotsPanel(QWidget):
         self.refresh()
 
     # -------------------------------------------------------------- internals
+    def _current_trial(self, key: str) -> int:
+        return self._last_trial.get(key, 0)
+
     def _add_row(self, r: MetricRow) -> None:
         self._rows.append(r)
+        self._last_trial[r.case] = r.trial
         first = 0 if r.split == "train" else 2
+        for p in (first, first + 1):
+            self._epoch_version[(r.case, p)] = self._epoch_version.get((r.case, p), 0) + 1
+        self._epochs_changed = True
         x = epoch_x(r.split, r.epoch)
         self._epoch_series(r.trial, r.case, first).put(x, r.cost)
         self._epoch_series(r.trial, r.case, first + 1).put(x, r.accuracy)

@@ -7,6 +7,8 @@ from the run's data source, and only when a case is chosen.
 """
 from __future__ import annotations
 
+import html
+
 import math
 from pathlib import Path
 
@@ -26,7 +28,10 @@ MAX_TILES = 60
 TILE = 56
 
 RESULT_COLUMNS = ("Case", "Final train cost", "Final train acc", "Final test cost", "Final test acc",
-                  "Best test acc (epoch)", "Training time", "Note")
+                  "Best test acc (epoch)", "Training time (share)", "Note")
+SHARED_TIME_TIP = ("The cases train in lockstep: one step trains every case on the same batch, so a case's time "
+                   "is its share of the shared steps (each step's time split evenly between the cases still "
+                   "training), not a separate measurement. Paused time is not counted.")
 
 
 def _fmt(value, kind="acc") -> str:
@@ -255,6 +260,8 @@ class ResultsPanel(QWidget):
                  if data else ""))
         if m.get("error"):
             text += f"<br><span style='color:#c62828'>error: {m['error']}</span>"
+        for note in self.run_notes():
+            text += f"<br><span style='color:#505050'>note: {html.escape(note)}</span>"
         text += f"<br><span style='color:#505050'>{self.run_dir}</span>"
         self.summary.setText(text)
 
@@ -286,13 +293,14 @@ class ResultsPanel(QWidget):
                     best_text = f"{np.mean(list(per_trial.values())):.4f}"
                 else:
                     best = max(test_rows, key=lambda row: row.accuracy)
-                    best_text = f"{best.accuracy:.4f} ({best.epoch + 1})"
+                    best_text = f"{best.accuracy:.4f} ({best.epoch})"
             seconds = sum(float(t.get("train_seconds", {}).get(key, 0.0)) for t in trials)
             notes = []
             for t in trials:
                 if key in t.get("diverged_at", {}):
-                    where = f" (trial {t['trial'] + 1})" if multi else ""
-                    notes.append(f"diverged at epoch {t['diverged_at'][key] + 1}{where}")
+                    where = f" (trial {t['trial']})" if multi else ""
+                    notes.append(f"diverged at epoch {t['diverged_at'][key]}{where}")
+            notes += self.case_notes(key)
             name_item = _item(f"  {key}  {self.case_name(key)}", align_right=False)
             swatch = QColor(self.case_colour(key))
             name_item.setForeground(QBrush(QColor("#202020")))
@@ -300,11 +308,26 @@ class ResultsPanel(QWidget):
             self.table.setItem(r, 0, name_item)
             for c, (v, kind) in enumerate(zip(values, ("cost", "acc", "cost", "acc")), start=1):
                 self.table.setItem(r, c, _item(_fmt(v, kind)))
-            self.table.setItem(r, 5, _item(best_text, tip="epoch numbers count from 1"))
-            self.table.setItem(r, 6, _item(f"{seconds:.1f} s", tip="Cases train in lockstep on the same "
-                                           "batches; each step's time is split evenly between the cases "
-                                           "still training."))
-            self.table.setItem(r, 7, _item("; ".join(notes), align_right=False))
+            self.table.setItem(r, 5, _item(best_text, tip="epochs count from 0, as in metrics.csv and the log"))
+            self.table.setItem(r, 6, _item(f"{seconds:.1f} s", tip=SHARED_TIME_TIP))
+            self.table.setItem(r, 7, _item("; ".join(notes), align_right=False, tip="\n".join(notes)))
+        if self.table.horizontalHeaderItem(6) is not None:
+            self.table.horizontalHeaderItem(6).setToolTip(SHARED_TIME_TIP)
+
+    def case_notes(self, key: str) -> list[str]:
+        """The run's notes about case `key` (the manifest's notes start "case K ..." or "case K: ...")."""
+        out = []
+        for note in self.manifest.get("notes") or []:
+            text = str(note)
+            for prefix in (f"case {key} ", f"case {key}:"):
+                if text.startswith(prefix):
+                    out.append(text[len(prefix):].lstrip(" :"))
+                    break
+        return out
+
+    def run_notes(self) -> list[str]:
+        """The run's notes that are about no single case (shown under the summary)."""
+        return [str(n) for n in self.manifest.get("notes") or [] if not str(n).startswith("case ")]
 
     def result_value(self, key: str, column: str) -> str:
         """The text shown for `key` in a column of the results table (for tests)."""

@@ -57,14 +57,16 @@ def panel(qtbot):
 
 
 def test_table_shows_final_and_best_metrics_and_time_per_case(panel, tmp_path):
-    acc = lambda t, k, e: [0.6, 0.8, 0.7][e] + 0.01 * int(k)   # best at epoch 2 (1-based), final lower
+    acc = lambda t, k, e: [0.6, 0.8, 0.7][e] + 0.01 * int(k)   # best at epoch 1 (from 0), final lower
     run, _ = write_run(tmp_path / "run", accuracy=acc)
     panel.show_run(run)
     assert panel.cases() == ["0", "1", "2"]
     assert panel.result_value("1", "Final test acc") == f"{0.7 + 0.01:.4f}"
-    assert panel.result_value("1", "Best test acc (epoch)") == f"{0.8 + 0.01:.4f} (2)"
+    assert panel.result_value("1", "Best test acc (epoch)") == f"{0.8 + 0.01:.4f} (1)"
     assert panel.result_value("2", "Final train cost") == f"{10.0 - 2 - 2:.4g}"
-    assert panel.result_value("0", "Training time") == "2.5 s"
+    assert panel.result_value("0", "Training time (share)") == "2.5 s"
+    tip = panel.table.horizontalHeaderItem(6).toolTip()
+    assert "lockstep" in tip and "share" in tip                 # the same figure per case is explained
     assert "completed" in panel.summary.text()
     assert not panel.compare_box.isVisibleTo(panel)      # one trial: no seed comparison
 
@@ -127,3 +129,17 @@ def test_seed_comparison_table_arithmetic(panel, tmp_path):
 def test_a_folder_that_is_not_a_run_raises_a_clear_error(panel, tmp_path):
     with pytest.raises((OSError, ValueError), match="manifest.json"):
         panel.show_run(tmp_path)
+
+
+def test_the_note_column_shows_the_runs_notes_for_each_case(panel, tmp_path):
+    import json
+    run, _ = write_run(tmp_path / "run")
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["notes"] = ["as-published quirks: none", "case 2 (dilated): no connection has any effect here",
+                         "case 1: D-connection 3->1 has no effect (dead timestep)"]
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    panel.show_run(run)
+    assert panel.result_value("2", "Note") == "(dilated): no connection has any effect here"
+    assert panel.result_value("1", "Note") == "D-connection 3->1 has no effect (dead timestep)"
+    assert panel.result_value("0", "Note") == ""
+    assert "as-published quirks: none" in panel.summary.text()
