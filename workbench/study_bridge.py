@@ -55,13 +55,13 @@ class StudyWorker(QObject):
     @Slot()
     def run(self) -> None:
         from .study_driver import StudyOutcome, resume_study, run_study
-        if self.options.backend == "local":
-            lower_training_priority()          # trials train in this thread: keep the window smooth
+        # Trials train in this thread (local) or in worker processes: both below the window's priority.
+        nice = lower_training_priority()
         try:
             if self.resume:
-                outcome = resume_study(self.out_dir, self.options, self, self.control)
+                outcome = resume_study(self.out_dir, self.options, self, self.control, worker_nice=nice)
             else:
-                outcome = run_study(self.spec, self.out_dir, self.options, self, self.control)
+                outcome = run_study(self.spec, self.out_dir, self.options, self, self.control, worker_nice=nice)
         except Exception as exc:               # a bad request (folder exists, Ray missing): one line
             outcome = StudyOutcome("failed", self.out_dir, [], str(exc).splitlines()[0] if str(exc) else
                                    type(exc).__name__)

@@ -116,14 +116,16 @@ def is_study_dir(path: Path) -> bool:
 
 
 # ------------------------------------------------------------------------------ backends
-def make_backend(options: StudyOptions, emit: P.Emit, datasets: dict, control: RunControl):
+def make_backend(options: StudyOptions, emit: P.Emit, datasets: dict, control: RunControl,
+                 worker_nice: int = 0):
     """The backend named in `options`; `datasets` maps a data checksum to the loaded Dataset."""
     if options.backend == "local":
         from .backends.local import LocalBackend
         return LocalBackend(emit, _DatasetsByTask(datasets), control, options.threads_per_worker)
     if options.backend == "processes":
         from .backends.processes import ProcessBackend
-        return ProcessBackend(emit, workers=options.workers, threads=options.threads_per_worker or 1)
+        return ProcessBackend(emit, workers=options.workers, threads=options.threads_per_worker or 1,
+                              nice=worker_nice)
     if options.backend == "ray":
         from .backends.ray_backend import RayBackend, require_ray
         require_ray()
@@ -145,7 +147,8 @@ class _DatasetsByTask:
 # ------------------------------------------------------------------------------ the driver
 class StudyDriver:
     def __init__(self, study_dir: Path, spec: StudySpec, options: StudyOptions, listener=None,
-                 control: RunControl | None = None):
+                 control: RunControl | None = None, worker_nice: int = 0):
+        self.worker_nice = worker_nice
         self.dir = Path(study_dir)
         self.spec, self.options = spec, options.validated()
         self.listener = listener
@@ -212,7 +215,7 @@ class StudyDriver:
             _call(self.listener, "on_status", "loading data")
             self._load_data(todo)
             _call(self.listener, "on_status", f"starting the {self.options.backend} backend")
-            backend = make_backend(self.options, self._on_event, self.datasets, self.control)
+            backend = make_backend(self.options, self._on_event, self.datasets, self.control, self.worker_nice)
             facts = backend.start()
             self.state["backend"] = {"name": self.options.backend, **facts}
             self.state["sessions"].append({"started_at": now_iso(), "backend": self.options.backend,
@@ -377,6 +380,9 @@ class StudyDriver:
         entry = self._entry(k)
         if folder is not None:
             folder.end_trial(result)
+            if k in self.gradient_logs:           # its event files need TensorFlow: load it quietly first
+                from engine.tensorflow_loader import import_tensorflow
+                import_tensorflow()
             _export_tensorboard(folder, self.gradient_logs.pop(k, None))
             folder.finish(result.status)
         entry["status"] = result.status
@@ -415,7 +421,7 @@ class StudyDriver:
         if entry["attempts"] < self.options.max_attempts and not self.control.stopped:
             entry["status"], entry["error"] = "pending", f"attempt {entry['attempts']} lost: {reason}; retrying"
             self._set_aside(k)
-            self.pending.append(k)
+            self.pending.appendleft(k)            # a retry goes first: its seed is not left for last
         else:
             entry["status"] = "failed" if not self.control.stopped else "stopped"
             entry["error"] = f"worker lost {entry['attempts']} time(s); last: {reason}"
@@ -444,9 +450,10 @@ class StudyDriver:
 
 # ------------------------------------------------------------------------------ API
 def run_study(spec: StudySpec, out_dir: Path, options: StudyOptions | None = None, listener=None,
-              control: RunControl | None = None) -> StudyOutcome:
+              control: RunControl | None = None, worker_nice: int = 0) -> StudyOutcome:
     """Run every trial of `spec` into a new study folder `out_dir` (created exclusively).
 
+    `worker_nice`: a lower CPU priority for worker processes (the window passes its training nice value).
     Raises ConfigError (incl. BackendUnavailable) before anything is written for a bad request;
     every other ending is a StudyOutcome with a truthful status in study.json.
     """
@@ -456,11 +463,11 @@ def run_study(spec: StudySpec, out_dir: Path, options: StudyOptions | None = Non
         from .backends.ray_backend import require_ray
         require_ray()
     _create_exclusive(out_dir)
-    return StudyDriver(out_dir, spec, options, listener, control).run()
+    return StudyDriver(out_dir, spec, options, listener, control, worker_nice).run()
 
 
 def resume_study(study_dir: Path, options: StudyOptions | None = None, listener=None,
-                 control: RunControl | None = None) -> StudyOutcome:
+                 control: RunControl | None = None, worker_nice: int = 0) -> StudyOutcome:
     """Run the trials of an existing study that are not completed (missing, failed, stopped, interrupted)."""
     from .study_spec import load_study_file
     study_dir = Path(study_dir)
@@ -473,4 +480,4 @@ def resume_study(study_dir: Path, options: StudyOptions | None = None, listener=
     if len(state.get("trials", [])) != spec.size:
         raise ConfigError(f"{study_dir / STUDY_FILE}: {len(state.get('trials', []))} trial entries for a grid "
                           f"of {spec.size}; the file was edited")
-    return StudyDriver(study_dir, spec, options, listener, control).run(resume=True)
+    return StudyDriver(study_dir, spec, options, listener, control, worker_nice).run(resume=True)

@@ -30,22 +30,24 @@ class SharedControl(RunControl):
         self._stop, self._running = stop_event, running_event
 
 
-def _lower_priority() -> None:
-    try:
-        nice = int(os.environ.get("RCNN_WORKBENCH_TRAIN_NICE", "10"))
-    except ValueError:
-        nice = 10
-    if nice > 0 and hasattr(os, "nice"):
+def _lower_priority(nice: int) -> None:
+    """A worker under the window runs at a lower priority, so the window stays smooth (as the run thread does).
+
+    Absolute, not an increment: a process spawned from an already lowered thread starts lowered.
+    """
+    if nice > 0 and hasattr(os, "setpriority"):
         try:
-            os.nice(min(nice, 19))
+            os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0), min(nice, 19)))
         except OSError:
             pass
 
 
-def worker_main(conn, stop_event, running_event, threads: int, worker_id: str) -> None:
+def worker_main(conn, stop_event, running_event, threads: int, worker_id: str, nice: int = 0) -> None:
     """A worker process: pin threads, load TensorFlow once, then run the trials it is sent."""
+    import signal
     from .trial_runner import apply_threads, load_checked, run_trial, worker_facts
-    _lower_priority()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the driver's: it stops every trial cleanly
+    _lower_priority(nice)
     try:
         apply_threads(threads)
         facts = worker_facts("processes", threads, worker_id)
@@ -77,11 +79,11 @@ def worker_main(conn, stop_event, running_event, threads: int, worker_id: str) -
 
 
 class _Worker:
-    def __init__(self, ctx, index: int, stop_event, running_event, threads: int):
+    def __init__(self, ctx, index: int, stop_event, running_event, threads: int, nice: int = 0):
         self.index = index
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(target=worker_main, name=f"rcnn-study-worker-{index}", daemon=True,
-                                   args=(child, stop_event, running_event, threads, f"process-{index}"))
+                                   args=(child, stop_event, running_event, threads, f"process-{index}", nice))
         self.process.start()
         child.close()
         self.ready = False
@@ -93,8 +95,8 @@ class _Worker:
 class ProcessBackend:
     name = "processes"
 
-    def __init__(self, emit: P.Emit, workers: int | None = None, threads: int = 1):
-        self.emit, self.threads = emit, threads
+    def __init__(self, emit: P.Emit, workers: int | None = None, threads: int = 1, nice: int = 0):
+        self.emit, self.threads, self.nice = emit, threads, nice
         self.n = workers or max(1, (os.cpu_count() or 1) // threads)
         self.ctx = mp.get_context("spawn")
         self.stop_event = self.ctx.Event()
@@ -118,7 +120,7 @@ class ProcessBackend:
                 "device": facts.get("device_label"), "startup_s": round(self.startup_s, 3)}
 
     def _spawn(self, index: int) -> _Worker:
-        return _Worker(self.ctx, index, self.stop_event, self.running_event, self.threads)
+        return _Worker(self.ctx, index, self.stop_event, self.running_event, self.threads, self.nice)
 
     def shutdown(self) -> None:
         for w in self.workers:
