@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         for panel in self.config_panels:
             panel.changed.connect(self._study_base_changed)
         QTimer.singleShot(0, self._study_base_changed)
+        self._study_running = False
 
         notice = self.load_config(self.config)
         if self.store.last_problem or notice:
@@ -520,11 +521,15 @@ class MainWindow(QMainWindow):
         if self._state == "starting":
             self._set_state("running")
         self.plots.add_step(event)
+        if self._study_running:         # a study's progress is the whole study's (issue 9)
+            return
         self.run_panel.show_step(event)
         self._title_progress(event.trial, event.epoch, event.progress)
 
     def _on_epoch(self, event) -> None:
         self.plots.add_epoch(event)
+        if self._study_running:         # issue 9
+            return
         self.run_panel.show_epoch(event)
         self._title_progress(event.trial, event.epoch, event.progress)
 
@@ -881,21 +886,25 @@ class MainWindow(QMainWindow):
         spec, options = self.study_panel.spec(config), self.study_panel.options()
         self.config = config
         self.save_settings()
-        out_dir = new_run_dir(config)
-        out_dir = out_dir.with_name(out_dir.name + "-study")
+        from workbench.run_folder import create_run_dir, default_stem
+        out_dir = create_run_dir(default_runs_dir(), default_stem(config) + "-study")   # new and empty
         self.run_config = config.with_(trials=spec.size)
         self.run_dir = out_dir
         self._begin_display(self.run_config, str(out_dir))
+        self._study_running = True
         self.centre_tabs.setCurrentWidget(self.study_panel)
         self.controller.start_study(spec, out_dir, options)
         return out_dir
 
     def _on_study_progress(self, progress) -> None:
         self.study_panel.show_progress(progress)
+        self.run_panel.progress.setValue(int(round(1000 * progress.fraction)))
+        self.run_panel.progress.setFormat(self.study_panel.bar.format())
         self._title_detail = f"study {progress.fraction:.0%}, {progress.completed}/{progress.total} trials"
         self._update_title()
 
     def _on_study_finished(self, outcome) -> None:
+        self._study_running = False
         self.last_outcome = outcome
         self._set_state("idle")
         self.study_panel.finish(outcome)

@@ -136,7 +136,7 @@ class StudyPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)   # status: errors
         right = QVBoxLayout()
         right.addWidget(self.bar)
         right.addWidget(self.folder)
@@ -247,7 +247,7 @@ class StudyPanel(QWidget):
         if item.text() != text:
             item.setText(text)
         if colour:
-            item.setForeground(Qt.GlobalColor.black if colour is None else _qcolor(colour))
+            item.setForeground(_qcolor(colour))
 
     def update_trial(self, k: int, entry: dict) -> None:
         row = self._rows.get(k)

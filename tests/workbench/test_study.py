@@ -204,3 +204,20 @@ def test_compare_pools_a_studys_trials_paired_by_seed(local_study, capsys):
     out = capsys.readouterr().out
     assert "== vanilla: 3 seed(s) (0, 1, 2)" in out
     assert "case 1: " in out and "(n=3)" in out and "(paired)" in out
+
+
+def test_the_command_line_and_a_study_file_describe_the_same_grid(tmp_path):
+    from workbench.cli import build_parser
+    from workbench.study_cli import _options, spec_from_args
+    args = build_parser().parse_args(["study", *TINY[2:], "--arch", "vanilla,concat", "--seeds", "0-1",
+                                      "--lr", "0.001,0.007", "--out", str(tmp_path / "o")])
+    spec = spec_from_args(args)
+    assert spec.size == 8 and spec.archs == ("vanilla", "concat")
+    assert [(t.arch, t.config.train.learning_rate, t.seed) for t in spec.trials()][2:4] == [
+        ("vanilla", 0.007, 0), ("vanilla", 0.007, 1)]
+    assert all(t.config.cases == ("0", "1") and t.config.data.train_limit == 200 for t in spec.trials())
+    spec.save(tmp_path / "grid.json", StudyOptions("ray", workers=4, threads_per_worker=2))
+    again = build_parser().parse_args(["study", "--config", str(tmp_path / "grid.json"), "--workers", "3",
+                                       "--out", str(tmp_path / "o")])
+    assert [t.config.to_dict() for t in spec_from_args(again).trials()] == [t.config.to_dict() for t in spec.trials()]
+    assert _options(again, load_study_file(tmp_path / "grid.json")[1]) == StudyOptions("ray", 3, 2)
