@@ -279,8 +279,15 @@ class RunFolder:
                 raise RunFolderError(f"{self.dir}: another process started writing it first")
         except FolderBusyError as exc:
             raise RunFolderError(str(exc)) from None
-        except BaseException:
+        except BaseException as exc:
             self.lock.release()
+            if self._created:
+                try:
+                    os.rmdir(self.dir)
+                except OSError:
+                    pass
+            if isinstance(exc, OSError):
+                raise RunFolderError(f"{self.dir}: cannot write the run folder ({_why(exc)})") from None
             raise
         self._metrics = self._transparency = None
         self._tensorboard = None

@@ -96,9 +96,9 @@ class FolderLock:
         info = {"host": socket.gethostname(), "pid": os.getpid(),
                 "started_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                 "heartbeat_s": HEARTBEAT_S}
+        self._fd = fd
         os.ftruncate(fd, 0)
         os.write(fd, (json.dumps(info) + "\n").encode())
-        self._fd = fd
         self.info = info
         return self
 
