@@ -99,11 +99,12 @@ class ClaimsDialog(QDialog):
         form.addRow("Run on", back)
         form.addRow("Folder", outrow)
 
-        self.plot = pg.PlotWidget(background="w")
-        self.plot.setLabel("bottom", "epoch")
-        self.plot.setLabel("left", "test accuracy (mean over finished seeds)")
-        self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.plots = {group: self._make_plot(title) for group, title in
+                      (("post-a", "Post A: test accuracy per case"),
+                       ("post-b", "Post B: test accuracy per architecture"))}
+        plots = QHBoxLayout()
+        for plot in self.plots.values():
+            plots.addWidget(plot, 1)
         self.progress = QProgressBar()
         self.progress.setFormat("%v of %m trials")
         self.log = QPlainTextEdit()
@@ -134,7 +135,7 @@ class ClaimsDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.summary)
-        layout.addWidget(self.plot, 1)
+        layout.addLayout(plots, 1)
         layout.addWidget(self.progress)
         layout.addWidget(self.log)
         layout.addLayout(buttons)
@@ -149,6 +150,16 @@ class ClaimsDialog(QDialog):
         for w in (self.corrected, self.as_published):
             w.toggled.connect(self._update_summary)
         self._changed()
+
+    @staticmethod
+    def _make_plot(title: str) -> pg.PlotWidget:
+        plot = pg.PlotWidget(background="w", title=title)
+        plot.setLabel("bottom", "epoch")
+        plot.setLabel("left", "test accuracy, mean over finished seeds")
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        plot.showGrid(x=True, y=True, alpha=0.2)
+        plot.addLegend(offset=(-5, -5), labelTextSize="7pt", labelTextColor="#333", colCount=2)
+        return plot
 
     # ------------------------------------------------------------ set-up
     def _changed(self):
@@ -239,8 +250,8 @@ class ClaimsDialog(QDialog):
         else:
             self.out_dir = Path(resume)
         self.log.clear()
-        for item in list(self.curves.values()):
-            self.plot.removeItem(item)
+        for (arch, _, _), item in list(self.curves.items()):
+            self.plots[group_of(arch)].removeItem(item)
         self.curves.clear()
         self.process = QProcess(self)
         self.process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
@@ -367,8 +378,8 @@ class ClaimsDialog(QDialog):
             post_a = group_of(arch) == "post-a"
             colour = _case_colour(case) if post_a else ARCH_COLOURS.get(arch, "#808080")
             style = Qt.PenStyle.DashLine if sem == "as-published" else Qt.PenStyle.SolidLine
-            name = (f"case {case}" if post_a else arch) + (f" ({sem})" if len(semantics) > 1 else "")
-            self.curves[key] = self.plot.plot([], [], pen=pg.mkPen(colour, width=2, style=style), name=name,
+            name = (f"case {case}" if post_a else arch) + (" (as-published)" if sem == "as-published" else "")
+            self.curves[key] = self.plots[group_of(arch)].plot([], [], pen=pg.mkPen(colour, width=2, style=style), name=name,
                                               symbol="o", symbolSize=4, symbolBrush=colour, symbolPen=None)
         self.curves[key].setData(xs, ys)
 
