@@ -354,7 +354,11 @@ def render_html(built: dict, claims: ClaimSet) -> str:
              "Small scales train for minutes, not for the published 801 epochs: read their verdicts as what "
              "holds early in training on a small set.</p>")
     # summary table
-    h.append("<h2>Verdicts</h2><table><tr><th>claim</th><th>published</th>")
+    h.append("<h2>Verdicts</h2><p class=meta>Under each verdict: Δ is the measured difference, first arm minus "
+             "second, in points of test accuracy (mean over seeds); gap is the typical spread between two seeds; "
+             "then how many seeds the verdict rests on. Published: final test accuracy of each arm in the "
+             "published run(s), first arm vs second.</p>")
+    h.append("<table><tr><th>claim</th><th>published</th>")
     h += [f"<th>{escape(s)}</th>" for s in sems]
     h.append("</tr>")
     for c in data["claims"]:
@@ -419,6 +423,8 @@ def render_html(built: dict, claims: ClaimSet) -> str:
 
 def _estimate_words(c: dict, r: dict) -> str:
     """'Δ −0.2 pts, ' for a difference, 'gap 4.6 pts, ' for a spread, '' when nothing was estimated."""
+    if r["method"] == "divergence count":
+        return "one arm diverged in every seed, "
     if r["estimate"] is None:
         return ""
     if c["kind"] == "spread":

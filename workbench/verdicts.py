@@ -108,6 +108,36 @@ def evaluate(claim: Claim, values: list[dict[int, float]], semantics: str, min_s
 def _difference(claim, arms, semantics, min_seeds, confidence) -> ClaimResult:
     a, b = arms
     statistic = f"{a.label} minus {b.label}"
+    failed = _all_diverged(claim, arms, semantics, min_seeds, statistic)
+    if failed is not None:
+        return failed
+    result = _difference_finite(claim, arms, semantics, min_seeds, confidence, statistic)
+    left_out = [f"{x.label} diverged in {x.n_diverged} seed(s), left out" for x in arms if x.n_diverged]
+    if left_out:
+        result = ClaimResult(**{**result.__dict__, "explanation": result.explanation.rstrip(".") + " ("
+                                + "; ".join(left_out) + ")."})
+    return result
+
+
+def _all_diverged(claim, arms, semantics, min_seeds, statistic) -> ClaimResult | None:
+    """An arm that diverged (cost NaN or infinite) in every seed has failed: it counts as the worse arm."""
+    a, b = arms
+    if a.n == 0 and a.n_diverged >= min_seeds and b.n >= min_seeds:
+        worse, other = a, b
+        verdict = SUPPORTED if claim.direction in ("less", "not-greater") else CONTRADICTED
+    elif b.n == 0 and b.n_diverged >= min_seeds and a.n >= min_seeds:
+        worse, other = b, a
+        verdict = SUPPORTED if claim.direction == "greater" else CONTRADICTED
+    else:
+        return None
+    words = (f"{worse.label} diverged (cost NaN or infinite) in all {worse.n_diverged} seeds while {other.label} "
+             f"trained in {other.n}: a diverged network has failed, so {worse.label} counts as the worse arm.")
+    return ClaimResult(claim.id, semantics, verdict, words, "divergence count", min(worse.n_diverged, other.n),
+                       tuple(arms), math.nan, math.nan, math.nan, statistic)
+
+
+def _difference_finite(claim, arms, semantics, min_seeds, confidence, statistic) -> ClaimResult:
+    a, b = arms
     if claim.comparison == "paired":
         seeds = [s for s in a.values if s in b.values]
         n = len(seeds)

@@ -139,3 +139,20 @@ def test_every_shipped_claim_loads_with_its_published_figures():
     # Both post-A trials where they exist.
     assert [t.values for t in CLAIMS["A-dense2-beats-autodiff"].published] == [(0.9499, 0.9127), (0.9406, 0.8326)]
     assert CLAIMS["A-trials-differ"].published_gap() == pytest.approx(0.125)
+
+
+def test_an_arm_that_diverged_in_every_seed_counts_as_the_worse_arm():
+    nan = float("nan")
+    concat = CLAIMS["B-concat-fails"]              # concat < vanilla
+    diverged = seeds(nan, nan, nan, nan)
+    vanilla = seeds(0.90, 0.91, 0.92, 0.905)
+    r = evaluate(concat, [diverged, vanilla], "as-published")
+    assert r.verdict == SUPPORTED and "diverged" in r.explanation and r.n_seeds == 4
+    assert evaluate(GREATER_WELCH, [diverged, vanilla], "as-published").verdict == CONTRADICTED
+    assert evaluate(GREATER_WELCH, [vanilla, diverged], "as-published").verdict == SUPPORTED
+    # Too few seeds on the other arm: still not testable.
+    assert evaluate(concat, [diverged, seeds(0.9, 0.91)], "as-published").verdict == NOT_TESTABLE
+    # Some seeds diverged: the rest decide, and the explanation says what was left out.
+    partly = seeds(0.1, nan, 0.1, 0.12, 0.09)
+    r = evaluate(concat, [partly, seeds(0.9, 0.91, 0.92, 0.905, 0.93)], "corrected")
+    assert r.verdict == SUPPORTED and "diverged in 1 seed(s), left out" in r.explanation
