@@ -230,7 +230,7 @@ def curve_plots(trials: list[Trial], claims: ClaimSet, request: ClaimsRequest) -
                         series.append(Series(f"case {case} {pub_label}", colour, pub, dashed=True))
                 log_x = _wants_log(series)
                 cap = (f"Post A ({arch}), {sem}: {ylabel} per case, mean over seeds with the min–max band; "
-                       f"dashed: {pub_label or 'no published log'}")
+                       f"dashed: {pub_label or 'no published log'}; cases whose curves coincide are drawn on top of one another (the last listed on top)")
                 if metric == "cost" and pub_note:
                     cap += f" (published costs {pub_note.replace('cost ', '')}: per-batch sums rescaled to batch {batch})"
                 plots.append((cap, line_chart(f"post A · {sem} · {ylabel}", series, "epoch", ylabel, log_x)))
@@ -247,9 +247,9 @@ def curve_plots(trials: list[Trial], claims: ClaimSet, request: ClaimsRequest) -
                     pub_rows, pub_label, _ = _published_rows(arch, None)
                     pub = sorted((r.epoch + 1, getattr(r, metric)) for r in pub_rows if r.split == "test")
                     if pub:
-                        series.append(Series(f"{arch} {pub_label}", colour, pub, dashed=True))
+                        series.append(Series(f"{arch}, {pub_label}", colour, pub, dashed=True))
                     if metric == "accuracy" and arch in published_final:
-                        series.append(Series(f"{arch} published final", colour, [(31, published_final[arch])],
+                        series.append(Series(f"{arch}, pub. final", colour, [(31, published_final[arch])],
                                              markers=True))
                 cap = (f"Post B, {sem}: {ylabel} of each architecture (case 1, automatic differentiation), mean "
                        f"over seeds with the min–max band; dashed: the published vanilla log; triangles: the "

@@ -44,6 +44,8 @@ def _nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 def _fmt(v: float) -> str:
     if v == 0:
         return "0"
+    if abs(v) >= 1e6:
+        return f"{v:.0e}"
     if abs(v) >= 1000:
         return f"{v:,.0f}"
     if abs(v) >= 10:
@@ -52,7 +54,18 @@ def _fmt(v: float) -> str:
 
 
 def line_chart(title: str, series: list[Series], x_label: str, y_label: str, log_x: bool = False,
-               width: int = 550, height: int = 320, note: str = "") -> str:
+               width: int = 550, height: int = 320, note: str = "", log_y: bool | None = None) -> str:
+    """log_y=None: logarithmic y when every value is positive and they span more than 1000×."""
+    if log_y is None:
+        ys_all = [y for s in series for y in [p[1] for p in s.points] + [b[i] for b in s.band for i in (1, 2)]
+                  if _finite(y)]
+        log_y = bool(ys_all) and min(ys_all) > 0 and max(ys_all) / min(ys_all) > 1000
+    if log_y:
+        series = [Series(s.label, s.colour, [(x, math.log10(y)) for x, y in s.points if _finite(y) and y > 0],
+                         [(x, math.log10(lo), math.log10(hi)) for x, lo, hi in s.band
+                          if _finite(lo) and _finite(hi) and lo > 0 and hi > 0], s.dashed, s.markers)
+                  for s in series]
+        y_label += " (log scale)"
     left, right, top, bottom = 64, 170, 34, 46
     pw, ph = width - left - right, height - top - bottom
     xs = [p[0] for s in series for p in s.points] + [b[0] for s in series for b in s.band]
@@ -82,8 +95,9 @@ def line_chart(title: str, series: list[Series], x_label: str, y_label: str, log
     for t in _nice_ticks(y0, y1):
         if y0 <= t <= y1:
             y = fy(t)
+            label = _fmt(10 ** t) if log_y else _fmt(t)
             out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" class="grid"/>'
-                       f'<text x="{left - 6}" y="{y + 4:.1f}" class="tick" text-anchor="end">{_fmt(t)}</text>')
+                       f'<text x="{left - 6}" y="{y + 4:.1f}" class="tick" text-anchor="end">{label}</text>')
     if log_x:
         ticks = [10 ** e * m for e in range(int(math.floor(lx0)), int(math.ceil(lx1)) + 1) for m in (1, 2, 5)]
         ticks = [t for t in ticks if x0 <= t <= x1 * 1.0001]

@@ -167,3 +167,12 @@ def test_read_trials_ignores_earlier_attempts(claims_dir, tmp_path):
     assert len(read_trials(out / STUDY_DIR)) == n
     trials = read_trials(out / STUDY_DIR)
     assert arm_values(trials, "post-a", "5", "as-published", 4).values == {}
+
+
+def test_chart_switches_to_log_y_for_costs_spanning_many_decades():
+    from workbench.svg_plot import Series, line_chart
+    huge = [Series("concat", "#2ca02c", [(1, 5e17), (2, 3e20)]), Series("vanilla", "#1f77b4", [(1, 2.1), (2, 1.4)])]
+    svg = line_chart("costs", huge, "epoch", "test cost")
+    assert "test cost (log scale)" in svg
+    plain = line_chart("accuracy", [Series("vanilla", "#1f77b4", [(1, 0.2), (2, 0.4)])], "epoch", "test accuracy")
+    assert "log scale" not in plain
