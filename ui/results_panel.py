@@ -252,7 +252,8 @@ class ResultsPanel(QWidget):
         trials = m.get("trials", [])
         epochs = max((t.get("epochs_done", 0) for t in trials), default=0)
         data = (m.get("data") or {})
-        status = m.get("status", "?")
+        from workbench.run_status import status_of
+        status = status_of(m, self.run_dir).status if isinstance(m, dict) else "?"   # incl. "interrupted"
         text = (f"<b>{status}</b> · architecture {cfg.get('arch', '?')} · "
                 f"{cfg.get('train', {}).get('semantics', '?')} semantics · {len(self.cases())} cases · "
                 f"{epochs} epoch(s) done" + (f" · {len(trials)} trials" if len(trials) > 1 else "") +

@@ -78,3 +78,18 @@ def test_the_d_schedule_plot_does_not_grow_with_the_epoch_count(qtbot, settings)
     panel.epochs.setText("7")
     x, _ = panel.d_curve()
     assert list(x) == list(range(7))
+
+
+def test_open_run_reports_a_run_whose_process_died_as_interrupted(qtbot, settings, tmp_path):
+    from tests.workbench.test_records import event, small
+    from workbench.run_folder import RunFolder
+    folder = RunFolder(tmp_path / "run", small())
+    folder.start_trial(0, 0)
+    folder.epoch(event(0))
+    os.close(folder.lock._fd)         # the writer dies: the kernel drops its lock, the file stays
+    folder.lock._fd = None
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.open_run(tmp_path / "run")
+    assert "interrupted" in w.windowTitle()
+    assert "<b>interrupted</b>" in w.results.summary.text()
