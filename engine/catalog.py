@@ -91,9 +91,11 @@ def _post_a() -> ArchitectureDescription:
         notes=(
             "corrected: true back-propagation through time of the softmax cross-entropy; "
             "Adam with the standard bias correction.",
-            "as-published: backward pass reads the previous timestep's pre-activation (so timestep 0 "
-            "gets no gradient), one Adam step per timestep, constant bias correction, and the logged "
-            "cost is binary cross-entropy on the softmax.",
+            "as-published (each a quirk of its own): backward pass reads the previous timestep's "
+            "pre-activation (so timestep 0 gets no gradient), one Adam step per timestep, constant bias "
+            "correction, autodiff of the logged cost (binary cross-entropy on the softmax) without "
+            "gradient through time, and the stale state: every slot read returns what the previous pass "
+            "stored.",
         ),
     )
 
@@ -104,13 +106,13 @@ def _post_a() -> ArchitectureDescription:
 # the pre-activation z_t; only the last output ELU(z_3) feeds the conv head.
 POST_B_T = 4
 POST_B_NOT_REPRODUCED = (
-    "not reproduced in either mode: the published state was a tf.Variable slot whose read most likely "
-    "returned another batch's values (a race, not deterministic), and Adam also trained those slots; "
-    "here h_(−1) = 0 and the state is the current batch's tensor.")
-POST_B_AUTODIFF = ("as-published autodiff (case 1) stops the gradient at the carried state, as the "
-                   "variable read did (no gradient through time); corrected autodiff is full BPTT.")
-POST_B_MANUAL = ("the published manual back-prop methods were never called, so as-published manual "
-                 "cases (0, 2–6) run full BPTT on the published wiring.")
+    "stale-state quirk: the published state was a tf.Variable slot whose read returned what the previous "
+    "pass stored (made deterministic: engine/quirks.py); slot-training: Adam also trained the slots the "
+    "last timestep reads. Without them h_(−1) = 0 and the state is the current batch's tensor.")
+POST_B_AUTODIFF = ("no-bptt-autodiff quirk: autodiff (case 1) stops the gradient at the carried state, as "
+                   "the variable read did (no gradient through time); without it autodiff is full BPTT.")
+POST_B_MANUAL = ("the published manual back-prop methods were never called, so manual cases (0, 2–6) run "
+                 "full BPTT on the chosen wiring in every mode.")
 POST_B_DILATED = ("cases: g_t is the head gradient at the state z_t, zero for t < 3 (only the last "
                   "timestep feeds the head), so connections from g_0..g_2 have no effect; "
                   "p_s is what timestep s passes back to the previous state z_(s−1).")
