@@ -8,11 +8,8 @@ comma := ,
 STAMP := $(VENV)/.installed$(if $(GPU),-gpu)
 EXTRAS := test$(if $(GPU),$(comma)gpu)
 
-# Desktop entry for the current user (XDG paths).
+# Desktop entry for the current user (XDG paths; workbench/desktop_entry.py).
 DATA_HOME ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)
-DESKTOP_FILE := $(DATA_HOME)/applications/rcnn-workbench.desktop
-ICON_SVG := $(DATA_HOME)/icons/hicolor/scalable/apps/rcnn-workbench.svg
-ICON_PNG := $(DATA_HOME)/icons/hicolor/256x256/apps/rcnn-workbench.png
 
 # Where `make wheel-test` builds and installs the wheel (a fresh venv each time).
 WHEEL_DIR ?= dist
@@ -42,17 +39,10 @@ screenshot: $(STAMP)
 
 # The application menu entry and icon, for this user, starting this checkout's .venv.
 install-desktop: $(STAMP)
-	mkdir -p $(dir $(DESKTOP_FILE)) $(dir $(ICON_SVG)) $(dir $(ICON_PNG))
-	sed 's|^Exec=.*|Exec=$(CURDIR)/$(VENV)/bin/rcnn-workbench-gui|' resources/rcnn-workbench.desktop > $(DESKTOP_FILE)
-	cp resources/icons/rcnn-workbench.svg $(ICON_SVG)
-	cp resources/icons/rcnn-workbench.png $(ICON_PNG)
-	@if command -v update-desktop-database >/dev/null; then update-desktop-database -q $(dir $(DESKTOP_FILE)); fi
-	@echo "installed $(DESKTOP_FILE)"
+	XDG_DATA_HOME=$(DATA_HOME) $(PY) main.py --install-desktop
 
 uninstall-desktop:
-	rm -f $(DESKTOP_FILE) $(ICON_SVG) $(ICON_PNG)
-	@if command -v update-desktop-database >/dev/null; then update-desktop-database -q $(dir $(DESKTOP_FILE)); fi
-	@echo "removed $(DESKTOP_FILE) and its icons"
+	XDG_DATA_HOME=$(DATA_HOME) $(PYTHON) main.py --uninstall-desktop
 
 wheel: $(STAMP)
 	rm -rf $(WHEEL_DIR) build

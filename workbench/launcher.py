@@ -7,7 +7,8 @@ is printed and we stop; without a display one line says how to work headless.
 With a command (`run`, `rerun`, `import-log`, `compare`, `export`, ...) it is
 the command line (workbench/cli.py), which never loads Qt's widgets.
 
-`--version` works everywhere and loads neither Qt nor TensorFlow; `--verbose`
+`--install-desktop` / `--uninstall-desktop` add or remove the application-menu
+entry for this user. `--version` works everywhere and loads neither Qt nor TensorFlow; `--verbose`
 (before or after the command) lets TensorFlow's start-up lines and the
 project's DEBUG logging through. Qt-free: this module must run where Qt cannot.
 """
@@ -70,6 +71,8 @@ def open_window(argv: list[str], prog: str) -> int:
 
 def main(argv: list[str] | None = None, prog: str = "rcnn-workbench") -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["--install-desktop"], ["--uninstall-desktop"]):
+        return desktop(argv[0], prog)
     verbose = False
     while argv and argv[0] in ("--verbose", "-v", "--version", "-V"):
         flag = argv.pop(0)
@@ -82,6 +85,21 @@ def main(argv: list[str] | None = None, prog: str = "rcnn-workbench") -> int:
         from . import cli
         return cli.main(argv, prog=prog)
     return open_window([a for a in argv if a != "--verbose"], prog)
+
+
+def desktop(flag: str, prog: str) -> int:
+    """--install-desktop / --uninstall-desktop: the application-menu entry for this user."""
+    from . import desktop_entry
+    try:
+        if flag == "--install-desktop":
+            print(f"installed {desktop_entry.install()} (starts {desktop_entry.exec_line()})")
+        else:
+            removed = desktop_entry.uninstall()
+            print("removed " + ", ".join(map(str, removed)) if removed else "no desktop entry was installed")
+    except OSError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def run() -> None:

@@ -232,15 +232,32 @@ def test_every_shipped_resource_is_package_data():
 
 def test_make_installs_and_removes_the_desktop_entry_for_this_user(tmp_path):
     import shutil
+    from workbench.desktop_entry import exec_line
     if shutil.which("make") is None:
         pytest.skip("no make")
-    make = ["make", "-s", "-C", str(ROOT), f"DATA_HOME={tmp_path}", "STAMP="]   # STAMP=: no venv set-up here
+    # STAMP=: no venv set-up here; PY/PYTHON: this interpreter.
+    make = ["make", "-s", "-C", str(ROOT), f"DATA_HOME={tmp_path}", "STAMP=", f"PY={sys.executable}",
+            f"PYTHON={sys.executable}"]
     subprocess.run([*make, "install-desktop"], check=True, capture_output=True, timeout=60)
     entry = (tmp_path / "applications" / "rcnn-workbench.desktop").read_text()
-    assert f"Exec={ROOT}/.venv/bin/rcnn-workbench-gui" in entry.splitlines()
+    assert f"Exec={exec_line(sys.executable)}" in entry.splitlines()
     assert "Icon=rcnn-workbench" in entry and "Type=Application" in entry
     icons = [tmp_path / "icons/hicolor/scalable/apps/rcnn-workbench.svg",
              tmp_path / "icons/hicolor/256x256/apps/rcnn-workbench.png"]
     assert all(icon.is_file() for icon in icons)
     subprocess.run([*make, "uninstall-desktop"], check=True, capture_output=True, timeout=60)
     assert not any(tmp_path.rglob("rcnn-workbench*"))
+
+
+def test_the_desktop_entry_starts_the_gui_script_beside_the_python(tmp_path):
+    from workbench import desktop_entry
+    bin_dir = tmp_path / "venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "python").write_text("")
+    assert desktop_entry.exec_line(str(bin_dir / "python")) == f"{tmp_path}/venv/bin/python -m workbench"
+    (bin_dir / "rcnn-workbench-gui").write_text("")
+    home = tmp_path / "share"
+    path = desktop_entry.install(home, python=str(bin_dir / "python"))
+    assert f"Exec={bin_dir}/rcnn-workbench-gui" in path.read_text().splitlines()
+    assert (home / "icons/hicolor/256x256/apps/rcnn-workbench.png").read_bytes()[:4] == b"\x89PNG"
+    assert len(desktop_entry.uninstall(home)) == 3 and desktop_entry.uninstall(home) == []
