@@ -412,8 +412,10 @@ def render_html(built: dict, claims: ClaimSet) -> str:
             h.append(f"<tr><th>{escape(k)}</th><td>{escape(str(env[k]))}</td></tr>")
     h.append(f"<tr><th>backend</th><td>{escape(req['backend'])}"
              f"{', ' + str(req['workers']) + ' workers' if req.get('workers') else ''}</td></tr></table>")
-    h.append("<h2>Reproduce</h2><p>This command runs the same study and writes this report again "
-             "(into a new folder; <code>--resume DIR</code> finishes an interrupted one):</p>"
+    h.append("<h2>Reproduce</h2><p>This command made this report. Run it with a new <code>--out</code> folder "
+             "to repeat the study from scratch (an existing folder is never written into); "
+             "<code>python main.py claims --resume DIR</code> finishes an interrupted study and rewrites its "
+             "report:</p>"
              f"<pre>{escape(data['command'])}</pre>"
              "<p>Every number above is also in <code>claims.json</code> and <code>claims.csv</code> beside this "
              "file; the trials are ordinary run folders under <code>study/</code> (open them in the window, or "
