@@ -1,11 +1,14 @@
 """Screenshots of the workbench, taken offscreen by the real window (`make screenshot`).
 
-Starts the window, trains a short seven-case run on the offline sample,
-grabs the main window mid-run and each panel, then the results, a published
-log laid over the curves, and a small multi-trial run with bands and the
-seed comparison. Writes docs/screenshots/*.png (8-bit PNGs with an adaptive palette, kept small).
+Starts the window (at --size, 1366×768 by default: a laptop screen), grabs it
+before a run, trains a short seven-case run on the offline sample and grabs it
+mid-run (with the hover tooltip) and after, then a second run beside it from the
+run list, two published logs laid over the curves (one of another architecture,
+flagged), the log tab, and a small multi-trial run with per-trial lines, bands
+and the seed comparison. Writes docs/screenshots/*.png (8-bit PNGs with an
+adaptive palette, kept small).
 
-    python bench/screenshots.py [--out docs/screenshots] [--epochs 4] [--train-limit 1000]
+    python bench/screenshots.py [--out docs/screenshots] [--epochs 4] [--train-limit 1000] [--size 1366x768]
 """
 from __future__ import annotations
 
@@ -63,6 +66,7 @@ def main() -> int:
     parser.add_argument("--test-limit", type=int, default=300)
     parser.add_argument("--semantics", default="as-published", choices=("corrected", "as-published"))
     parser.add_argument("--no-trials", action="store_true", help="skip the multi-trial screenshot")
+    parser.add_argument("--size", default="1366x768", help="window size WxH (default: a 1366×768 laptop)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="rcnn-shots-"))
@@ -104,7 +108,9 @@ def main() -> int:
         return path
 
     window = MainWindow()
-    window.resize(1600, 1000)
+    window.confirm_close = False
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    window.resize(width, height)
     window.show()
     config = load_preset("quick").with_(data=DataSpec("sample", train_limit=args.train_limit,
                                                       test_limit=args.test_limit))
@@ -112,6 +118,7 @@ def main() -> int:
     window.load_config(config.with_train(epochs=args.epochs, semantics=args.semantics))
     wait_until(lambda: not window.data_panel.is_loading(), 30, "the data preview")
     settle()
+    save(window, "main-window-before")
 
     # ---- the configuration panels, each at a comfortable size
     for index, (panel, name) in enumerate(((window.data_panel, "data-noise-panel"),
@@ -132,22 +139,50 @@ def main() -> int:
                + steps_per_epoch // 2 or epoch_rows() >= args.epochs, 600, "half an epoch more")
     window.plots.refresh_now()
     settle(300)
+    plot = window.plots.plots[3]
+    (x0, x1), (y0, y1) = plot.vb.viewRange()
+    from PySide6.QtCore import QPointF
+    window.plots.hover_at(plot.vb.mapViewToScene(QPointF(x0 + 0.55 * (x1 - x0), y0 + 0.5 * (y1 - y0))))
     save(window, "main-window-running")
     save(window.plots, "live-plots")
     save(window.run_panel, "run-panel")
+    window.plots.clear_hover()
     wait_until(lambda: window.state == "idle", 1800, "the end of the run")
     settle()
+    save(window, "main-window-after")
+    first_run = window.run_dir
 
     # ---- after the run
     window.centre_tabs.setCurrentWidget(window.results)
     settle(300)
     save(window.results, "results-panel")
+    window.centre_tabs.setCurrentWidget(window.log_view)
+    settle(200)
+    save(window, "log-tab")
     window.centre_tabs.setCurrentWidget(window.plots)
+
+    # ---- a second run (the other semantics), then both side by side from the run list
+    other = "corrected" if args.semantics == "as-published" else "as-published"
+    window.load_config(config.with_train(epochs=max(2, args.epochs // 2), semantics=other))
+    window.start_run()
+    wait_until(lambda: window.state == "idle", 1800, "the second run")
+    window.run_list.refresh()
+    window.config_tabs.setCurrentWidget(window.run_list_tab)
+    window.run_list.set_ticked(first_run, True)
+    window.plots.refresh_now()
+    settle(400)
+    save(window, "run-list-overlay")
+    window.run_list.untick_all()
+
+    # ---- published logs: post A's, and a post-B log (another architecture: flagged, y fitted to the run)
+    window.open_run(first_run)
     window.compare_with_log(ROOT / "resources" / "published_logs" / "Transparcy2.txt")
+    window.compare_with_log(ROOT / "resources" / "published_logs" / "casea.txt")
     window.plots.set_smoothing(0.0)
     settle(300)
     save(window.plots, "compare-published")
     window.plots.clear_reference()
+    window.plots.set_y_mode("linear")
 
     # ---- several trials: bands and the seed comparison
     if not args.no_trials:

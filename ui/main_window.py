@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
     def _build_run_list(self):
         from .run_list_panel import RunListPanel
         panel = RunListPanel()
-        self.add_config_tab(panel, "4 · Runs")
+        self.run_list_tab = self.add_config_tab(panel, "4 · Runs")
         panel.overlay_changed.connect(self._on_overlay_changed)
         panel.open_requested.connect(self._open_run_from_list)
         return panel
@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
                       free.top() + max(0, (free.height() - frame - self.height()) // 2))
         else:
             self.resize(width, height)
-        left = max(360, min(640, int(0.42 * width)))
+        left = max(360, min(640, int(0.38 * width)))
         self.top_split.setSizes([left, max(1, width - left)])
 
     # =============================================================== menus

@@ -32,7 +32,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.cases import PUBLISHED_CASES, Case
 from workbench.metrics import MetricRow
@@ -48,7 +48,8 @@ SMOOTHING_CHOICES = (("Smoothing: off", 0.0), ("Smoothing: 0.6", 0.6), ("Smoothi
 BAND_CHOICES = (("Band: min–max", "minmax"), ("Band: ±1 sd", "sd"))
 Y_CHOICES = (("y: linear", "linear"), ("y: log (costs)", "log"), ("y: clip overlays", "clip"))
 REFRESH_HZ = 15
-LEGEND_COLUMNS = 4
+LEGEND_COLUMNS = 3
+COINCIDE_RTOL = 1e-6          # "the same curve": equal to 6 significant digits (manual vs autodiff rounding)
 BAND_TEXT = {"minmax": "min–max over trials", "sd": "mean ± 1 sd over trials"}
 
 __all__ = ["METRICS", "PlotsPanel", "ema_debiased", "epoch_x"]
@@ -138,6 +139,7 @@ class PlotsPanel(QWidget):
         self.log_box.toggled.connect(self.set_log_epochs)
         self.hint_label = QLabel("Hover a plot to read every case at that epoch.")
         self.hint_label.setStyleSheet("color: #606060;")
+        self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)   # never widens
         self.note_label = QLabel("")
         self.note_label.setWordWrap(True)
         self.note_label.setStyleSheet("color: #a02020;")
@@ -580,7 +582,8 @@ class PlotsPanel(QWidget):
         return np.asarray(xs, float), mean, lo, hi
 
     def _find_coinciding(self, plots: set[int]) -> None:
-        """A case whose curve equals an earlier case's in every plot coincides with it: drawn dashed, and said."""
+        """A case whose curve equals an earlier case's in every plot (to COINCIDE_RTOL, far below a pixel)
+        coincides with it: drawn dashed so both colours show, and said in the legend and on hover."""
         if not plots:
             return
         found: dict[str, str] = {}
@@ -594,7 +597,8 @@ class PlotsPanel(QWidget):
                     if a is None or b is None or not len(a[0]):
                         continue
                     any_data = True
-                    if not (np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])):
+                    if not (a[0].shape == b[0].shape and np.array_equal(a[0], b[0])
+                            and np.allclose(a[1], b[1], rtol=COINCIDE_RTOL, atol=0.0)):
                         same = False
                         break
                 if same and any_data:
@@ -617,14 +621,14 @@ class PlotsPanel(QWidget):
 
     def epoch_points(self, plot_index: int, key: str) -> tuple[np.ndarray, np.ndarray]:
         """The epoch values (dots) of `key` in a plot: one trial's, or the mean over trials."""
-        x, y = self._case_items(plot_index, key).points.getData()
+        x, y = self._case_items(plot_index, key).points.xData, self._case_items(plot_index, key).points.yData
         return (np.asarray(x if x is not None else [], float), np.asarray(y if y is not None else [], float))
 
     def trial_points(self, plot_index: int, key: str, trial: int) -> tuple[np.ndarray, np.ndarray]:
         items = self._case_items(plot_index, key)
         if trial >= len(items.trials):
             return np.empty(0), np.empty(0)
-        x, y = items.trials[trial].getData()
+        x, y = items.trials[trial].xData, items.trials[trial].yData
         return (np.asarray(x if x is not None else [], float), np.asarray(y if y is not None else [], float))
 
     # ------------------------------------------------------------ view ranges
@@ -654,7 +658,7 @@ class PlotsPanel(QWidget):
                 continue
             parts = [items.main, items.points, items.faint] + (items.trials if self._trials > 1 else [])
             for item in parts:
-                x, y = item.getData()
+                x, y = item.xData, item.yData          # the data itself (getData is log-mapped in log mode)
                 if x is not None and len(x):
                     xs.append(np.asarray(x, float))
                     ys.append(np.asarray(y, float))
@@ -663,7 +667,7 @@ class PlotsPanel(QWidget):
                 continue
             for (pp, key), item in o.items.items():
                 if pp == p and key not in self._hidden:
-                    x, y = item.getData()
+                    x, y = item.xData, item.yData
                     if x is not None and len(x):
                         oxs.append(np.asarray(x, float))
                         oys.append(np.asarray(y, float))
@@ -941,7 +945,8 @@ class PlotsPanel(QWidget):
             if same:
                 text += f" (= case {same}, coincides)"
             entry = LegendEntry(self, key, text, case.colour, dash=COINCIDE_DASH if same else None,
-                                tip=f"case {key}'s curves are exactly case {same}'s: drawn dashed over them"
+                                tip=f"case {key}'s curves equal case {same}'s (to {COINCIDE_RTOL:g} relative): drawn dashed "
+                                    "over them"
                                 if same else "")
             entry.shown = key not in self._hidden
             entry.render()

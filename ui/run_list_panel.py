@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QP
 from workbench.paths import runs_home
 from workbench.run_index import RunEntry, scan
 
-COLUMNS = ("Run", "Date", "Architecture", "Cases", "Status", "Final test acc.")
+COLUMNS = ("Run", "Status", "Final test acc.", "Architecture", "Cases", "Date")
 
 
 class RunListPanel(QWidget):
@@ -80,21 +80,21 @@ class RunListPanel(QWidget):
             self.tree.setSortingEnabled(False)
             self.tree.clear()
             for entry in self.entries:
-                item = QTreeWidgetItem([entry.name, entry.date.replace("T", " ")[:19], entry.arch,
-                                        " ".join(entry.cases),
+                item = QTreeWidgetItem([entry.name,
                                         entry.status + (f" ({entry.epochs_done} ep.)" if entry.epochs_done else ""),
-                                        entry.accuracy_text()])
+                                        entry.accuracy_text(), entry.arch, " ".join(entry.cases),
+                                        entry.date.replace("T", " ")[:19]])
                 item.setData(0, Qt.UserRole, str(entry.path))
                 item.setToolTip(0, entry.problem or str(entry.path))
                 if entry.status == "damaged":
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
-                    item.setForeground(4, Qt.GlobalColor.darkRed)
+                    item.setForeground(1, Qt.GlobalColor.darkRed)
                 else:
                     item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                     item.setCheckState(0, Qt.Checked if entry.path in self._ticked else Qt.Unchecked)
                 self.tree.addTopLevelItem(item)
             self.tree.setSortingEnabled(True)
-            self.tree.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+            self.tree.sortByColumn(COLUMNS.index("Date"), Qt.SortOrder.DescendingOrder)
         finally:
             self._filling = False
         known = {e.path for e in self.entries}

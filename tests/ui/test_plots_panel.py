@@ -290,7 +290,8 @@ def test_coinciding_cases_are_said_to_coincide(panel):
     panel.begin_run(cases("0", "1", "2"))
     for e in range(2):
         m = ce(5.0 - e, 0.5, 4.0 - e, 0.6)
-        panel.add_epoch(epoch_event(e, {"0": m, "1": m, "2": ce(6.0 - e, 0.4, 5.0, 0.5)}))
+        rounding = ce(5.0 - e + 1e-9, 0.5, 4.0 - e - 1e-9, 0.6)     # manual vs autodiff: last-digit rounding
+        panel.add_epoch(epoch_event(e, {"0": m, "1": rounding, "2": ce(5.0 - e + 1e-3, 0.5, 4.0 - e, 0.6)}))
     panel.refresh_now()
     assert panel.coinciding == {"1": "0"}
     assert "coincides" in panel.legend_entry("1").text and "case 0" in panel.legend_entry("1").text
@@ -361,6 +362,8 @@ def test_published_log_is_drawn_dashed_in_case_colours(panel):
     assert list(zip(ref.xData, ref.yData)) == expected
     # 801 published epochs beside a 3-epoch run: the epoch axis turns logarithmic so both show
     assert panel.log_epochs and panel.log_box.isChecked()
+    (x0, x1), _ = panel.plots[3].vb.viewRange()
+    assert x0 <= 0.0 and x1 >= math.log10(801.0)           # the view holds the run and the whole log
     lines = panel.hover_lines(3, math.log10(3.0))[1]
     assert any(t.startswith("case 1") for _c, t in lines)
     lines = panel.hover_lines(3, math.log10(101.0))[1]       # the log's epoch 100 (tested after it: x = 101)
