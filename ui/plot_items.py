@@ -99,12 +99,15 @@ class LegendEntry(pg.GraphicsWidget):
         self.font = QFont()
         self.font.setPointSizeF(9.0)
         metrics = QFontMetricsF(self.font)
+        self._metrics = metrics
         self._width = self.LINE + 8 + metrics.horizontalAdvance(text) + 16
         self._height = metrics.height() + 6
-        self.setMinimumSize(self._width, self._height)
+        # It may shrink below its text (elided) so the legend never makes the plots wider than the window.
+        self.setMinimumSize(min(self._width, self.LINE + 90), self._height)
+        self.setPreferredSize(self._width, self._height)
         self.setMaximumHeight(self._height)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self.setToolTip(tip or "click to hide or show this in all four plots")
+        self.setToolTip(f"{text}: {tip}" if tip else f"{text} (click to hide or show it in all four plots)")
         self.setAcceptHoverEvents(True)
 
     def render(self) -> None:
@@ -119,10 +122,12 @@ class LegendEntry(pg.GraphicsWidget):
         painter.drawLine(QPointF(4, y), QPointF(4 + self.LINE, y))
         painter.setFont(self.font)
         painter.setPen(QColor("#202020" if self.shown else "#a0a0a0"))
-        text_rect = QRectF(self.LINE + 10, 0, self._width - self.LINE - 10, self._height)
-        painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), self.text)
+        width = min(self._width, self.size().width())
+        text_rect = QRectF(self.LINE + 10, 0, max(0.0, width - self.LINE - 14), self._height)
+        shown = self._metrics.elidedText(self.text, Qt.TextElideMode.ElideRight, int(text_rect.width()))
+        painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), shown)
         if not self.shown:
-            painter.drawLine(QPointF(self.LINE + 10, y), QPointF(self._width - 16, y))
+            painter.drawLine(QPointF(self.LINE + 10, y), QPointF(width - 16, y))
 
     def mouseClickEvent(self, ev):
         if ev.button() == Qt.MouseButton.LeftButton:

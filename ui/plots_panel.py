@@ -943,7 +943,7 @@ class PlotsPanel(QWidget):
             text = f"{key} {case.name}"
             same = self._coincide.get(key)
             if same:
-                text += f" (= case {same}, coincides)"
+                text += f" = case {same} (coincides)"
             entry = LegendEntry(self, key, text, case.colour, dash=COINCIDE_DASH if same else None,
                                 tip=f"case {key}'s curves equal case {same}'s (to {COINCIDE_RTOL:g} relative): drawn dashed "
                                     "over them"
