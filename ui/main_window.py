@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
                       free.top() + max(0, (free.height() - frame - self.height()) // 2))
         else:
             self.resize(width, height)
-        left = max(360, min(640, int(0.38 * width)))
+        left = max(360, int((0.38 if width < 1500 else 0.45) * width))   # the plots keep ≥ 55%
         self.top_split.setSizes([left, max(1, width - left)])
 
     # =============================================================== menus
