@@ -648,14 +648,14 @@ class MainWindow(QMainWindow):
         from workbench.export import export_zip
         if self.run_dir is None:
             raise FileNotFoundError("no run to export yet")
-        export_zip(Path(self.run_dir), Path(dest))
+        export_zip(Path(self.run_dir), Path(dest), replace=True)   # the save dialog asked
         return Path(dest)
 
     def export_csv(self, dest: Path) -> Path:
         from workbench.export import export_long_csv
         if self.run_dir is None:
             raise FileNotFoundError("no run to export yet")
-        export_long_csv(Path(self.run_dir), Path(dest))
+        export_long_csv(Path(self.run_dir), Path(dest), replace=True)
         return Path(dest)
 
     def open_run(self, run_dir: Path) -> None:

@@ -47,11 +47,11 @@ def _inside_record(path: Path) -> Path | None:
     return None
 
 
-def _check_destination(dest: Path, run_dir: Path) -> Path:
+def _check_destination(dest: Path, run_dir: Path, replace: bool = False) -> Path:
     if not str(dest).strip() or str(dest) == ".":
         raise ExportError("the destination file name is empty")
     dest = Path(dest)
-    if dest.is_symlink() or dest.exists():
+    if dest.is_symlink() or (dest.exists() and not (replace and dest.is_file())):
         raise ExportError(f"{dest}: already exists; an export never replaces a file (choose a new name)")
     holder = _inside_record(dest)
     if holder is not None:
@@ -61,15 +61,22 @@ def _check_destination(dest: Path, run_dir: Path) -> Path:
     return dest
 
 
-def _publish(dest: Path, write) -> None:
-    """Write via `write(handle)` to a temporary file beside `dest`, then link it in (no overwrite)."""
+def _publish(dest: Path, write, replace: bool = False) -> None:
+    """Write via `write(handle)` to a temporary file beside `dest`, then link it in.
+
+    Without `replace` an existing `dest` is never touched (os.link fails); with it (the window,
+    after its save dialog asked) `dest` is replaced atomically, never left partial.
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.link(tmp, dest)          # fails if dest appeared meanwhile: never replaces
+        if replace:
+            os.replace(tmp, dest)
+        else:
+            os.link(tmp, dest)      # fails if dest appeared meanwhile: never replaces
     except FileExistsError:
         raise ExportError(f"{dest}: already exists; an export never replaces a file") from None
     except OSError as exc:
@@ -81,11 +88,14 @@ def _publish(dest: Path, write) -> None:
             pass
 
 
-def export_long_csv(run_dir: Path, dest: Path) -> int:
-    """Every (trial, case, epoch, split, metric) of the run as one row; nothing downsampled."""
+def export_long_csv(run_dir: Path, dest: Path, replace: bool = False) -> int:
+    """Every (trial, case, epoch, split, metric) of the run as one row; nothing downsampled.
+
+    `replace`: an existing file outside any record may be replaced (the window's save dialog asks).
+    """
     run_dir = Path(run_dir)
     manifest = _run_manifest(run_dir)
-    dest = _check_destination(dest, run_dir)
+    dest = _check_destination(dest, run_dir, replace)
     try:
         rows = M.read_metrics(run_dir / "metrics.csv")
     except M.MetricsFileError as exc:
@@ -117,7 +127,7 @@ def export_long_csv(run_dir: Path, dest: Path) -> int:
         text.flush()
         text.detach()
 
-    _publish(dest, write)
+    _publish(dest, write, replace)
     return count
 
 
@@ -142,16 +152,16 @@ def zip_members(run_dir: Path) -> tuple[list[Path], list[str]]:
     return files, skipped
 
 
-def export_zip(run_dir: Path, dest: Path) -> int:
+def export_zip(run_dir: Path, dest: Path, replace: bool = False) -> int:
     """The whole run folder in one ZIP (paths inside start with the folder's name)."""
-    return export_zip_report(run_dir, dest)[0]
+    return export_zip_report(run_dir, dest, replace)[0]
 
 
-def export_zip_report(run_dir: Path, dest: Path) -> tuple[int, list[str]]:
+def export_zip_report(run_dir: Path, dest: Path, replace: bool = False) -> tuple[int, list[str]]:
     """(files stored, symbolic links skipped)."""
     run_dir = Path(run_dir)
     _run_manifest(run_dir)
-    dest = _check_destination(dest, run_dir)
+    dest = _check_destination(dest, run_dir, replace)
     files, skipped = zip_members(run_dir)
 
     def write(handle):
@@ -165,5 +175,5 @@ def export_zip_report(run_dir: Path, dest: Path) -> tuple[int, list[str]]:
                         while block := source.read(1 << 20):
                             target.write(block)
 
-    _publish(dest, write)
+    _publish(dest, write, replace)
     return len(files), skipped

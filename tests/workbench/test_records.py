@@ -513,3 +513,14 @@ def test_event_files_hold_the_values_tensorflow_reads(tmp_path):
     assert got["train/cost"] == [(0, 3000.25), (1, 2999.5)]
     assert got["train/accuracy"] == [(0, 0.125), (1, 0.25)]
     assert np.isnan(got["test/cost"][0][1]) and got["test/accuracy"][0][1] == float("inf")
+
+
+def test_the_window_may_replace_an_export_it_asked_about_but_never_a_record(tmp_path):
+    from workbench.export import ExportError, export_long_csv, export_zip
+    run = _finished_folder(tmp_path / "run")
+    (tmp_path / "old.zip").write_text("old")
+    assert export_zip(run, tmp_path / "old.zip", replace=True) > 0
+    assert zipfile.ZipFile(tmp_path / "old.zip").namelist()
+    with pytest.raises(ExportError):
+        export_long_csv(run, run / "metrics.csv", replace=True)
+    assert M.read_metrics(run / "metrics.csv")
