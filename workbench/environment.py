@@ -170,7 +170,10 @@ def apply_threads(record: dict) -> list[str]:
     """
     problems = []
     threads = (record or {}).get("threads") or {}
-    for key, name in (("intra_op", INTRA_ENV), ("inter_op", INTER_ENV)):
+    tf = sys.modules.get("tensorflow")
+    # Environment variables only take effect before TensorFlow loads; once it has, changing them
+    # would only make this process's later records lie about what it runs with.
+    for key, name in (("intra_op", INTRA_ENV), ("inter_op", INTER_ENV)) if tf is None else ():
         value = threads.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             continue
@@ -178,7 +181,6 @@ def apply_threads(record: dict) -> list[str]:
             os.environ[name] = str(value)
         else:
             os.environ.pop(name, None)
-    tf = sys.modules.get("tensorflow")
     if tf is not None:
         for key, setter, getter in (
                 ("intra_op", "set_intra_op_parallelism_threads", "get_intra_op_parallelism_threads"),
@@ -189,7 +191,7 @@ def apply_threads(record: dict) -> list[str]:
             try:
                 getattr(tf.config.threading, setter)(value)
             except Exception:
-                current = getattr(tf.config.threading, getter)()
+                current = thread_settings()[key]
                 if current != value:
                     problems.append(f"{key.replace('_', '-')} threads: recorded {value}, current {current} "
                                     f"(TensorFlow is already running in this process; "

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from engine import data
-from engine.data import DataError, load_dataset
+from engine.data import sample_path, DataError, load_dataset
 
 RNG = np.random.default_rng(0)
 X_TRAIN = RNG.integers(0, 256, (30, 28, 28), dtype=np.uint8)
@@ -88,7 +88,8 @@ def test_summary_is_json_able():
     assert summary["n_train"] == 20 and summary["n_test"] == 10
     assert summary["image_shape"] == [28, 28, 1]
     assert len(summary["class_counts_train"]) == 10 and sum(summary["class_counts_train"]) == 20
-    assert set(summary) == {"name", "source", "n_train", "n_test", "image_shape", "class_counts_train"}
+    assert set(summary) == {"name", "source", "files", "n_train", "n_test", "image_shape", "class_counts_train"}
+    assert summary["files"] == [str(sample_path())]      # what the run checksums (workbench.environment)
 
 
 def test_limits_and_skip_take_prefixes():
