@@ -30,8 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.cases import PUBLISHED_CASES, Case
@@ -822,74 +821,19 @@ class PlotsPanel(QWidget):
                              f"(its own dash){': ' + o.warning if o.warning else ''}.")
         return " ".join(parts)
 
-    def _figure_size(self, width: int) -> tuple[QRectF, float, float, str]:
-        rect = self.view.ci.sceneBoundingRect()
-        scale = width / max(1.0, rect.width())
-        caption = self.caption_text()
-        font = self._caption_font()
-        metrics = QFontMetricsF(font)
-        text_rect = metrics.boundingRect(QRectF(0, 0, rect.width() - 16, 10_000),
-                                         int(Qt.TextFlag.TextWordWrap), caption)
-        return rect, scale, text_rect.height() + 12, caption
-
-    @staticmethod
-    def _caption_font() -> QFont:
-        font = QFont()
-        font.setPointSizeF(8.5)
-        return font
-
-    def _paint_figure(self, painter: QPainter, rect: QRectF, caption_h: float, caption: str) -> None:
-        painter.fillRect(QRectF(0, 0, rect.width(), rect.height() + caption_h), QColor("white"))
-        self.view.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-        painter.setPen(QColor("#303030"))
-        painter.setFont(self._caption_font())
-        painter.drawText(QRectF(8, rect.height() + 4, rect.width() - 16, caption_h - 6),
-                         int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),
-                         caption)
-
     def export_png(self, path: Path, width: int = 1600) -> Path:
         """The four plots, the legend and the caption as a PNG `width` pixels wide."""
-        from PySide6.QtGui import QImage
+        from .plot_export import export_png
         self.refresh_now()
         self.clear_hover()
-        rect, scale, caption_h, caption = self._figure_size(width)
-        image = QImage(int(rect.width() * scale), int((rect.height() + caption_h) * scale),
-                       QImage.Format.Format_ARGB32)
-        image.fill(QColor("white"))
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        painter.scale(scale, scale)
-        try:
-            self._paint_figure(painter, rect, caption_h, caption)
-        finally:
-            painter.end()
-        if not image.save(str(path), "PNG"):
-            raise OSError(f"{path}: cannot write the PNG file")
-        return Path(path)
+        return export_png(self.view, self.caption_text(), Path(path), width)
 
     def export_svg(self, path: Path) -> Path:
         """The four plots, the legend and the caption as vector graphics (Qt's SVG generator)."""
-        from PySide6.QtSvg import QSvgGenerator
+        from .plot_export import export_svg
         self.refresh_now()
         self.clear_hover()
-        rect, _scale, caption_h, caption = self._figure_size(int(self.view.ci.sceneBoundingRect().width()))
-        generator = QSvgGenerator()
-        generator.setFileName(str(path))
-        generator.setSize(QSize(int(rect.width()), int(rect.height() + caption_h)))
-        generator.setViewBox(QRectF(0, 0, rect.width(), rect.height() + caption_h))
-        generator.setTitle("RCNN Workbench plots")
-        generator.setDescription(caption)
-        painter = QPainter()
-        if not painter.begin(generator):
-            raise OSError(f"{path}: cannot write the SVG file")
-        try:
-            self._paint_figure(painter, rect, caption_h, caption)
-        finally:
-            painter.end()
-        if not Path(path).exists():
-            raise OSError(f"{path}: cannot write the SVG file")
-        return Path(path)
+        return export_svg(self.view, self.caption_text(), Path(path))
 
     def refresh_now(self) -> None:
         self._dirty = True
