@@ -396,6 +396,8 @@ class PlotsPanel(QWidget):
             self.log_box.setChecked(on)
         for plot in self.plots:
             plot.setLogMode(x=on, y=self._y_mode == "log" and METRICS[self.plots.index(plot)][1] == "cost")
+            if not on:
+                plot.getAxis("bottom").setStyle(maxTextLevel=2)
         self._manual = [False] * len(METRICS)
         self._fitted = [None] * len(METRICS)
         self._dirty = True
@@ -702,6 +704,9 @@ class PlotsPanel(QWidget):
         if old is not None and (x0, x1) == old[:2] and old[2] <= y0 + pad and y1 - pad <= old[3] \
                 and (old[3] - old[2]) <= 1.6 * (y1 - y0):
             return                                  # the data still fits the view well: no redraw of the axes
+        if self._log_x:
+            # label only the powers of ten over several decades: 2…9 between them overlap at this width
+            self.plots[p].getAxis("bottom").setStyle(maxTextLevel=0 if x1 - x0 > 1.5 else 1)
         wanted = (round(x0, 9), round(x1, 9), round(y0, 9), round(y1, 9))
         if wanted != self._fitted[p]:
             self._fitted[p] = wanted

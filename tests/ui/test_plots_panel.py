@@ -364,6 +364,7 @@ def test_published_log_is_drawn_dashed_in_case_colours(panel):
     assert panel.log_epochs and panel.log_box.isChecked()
     (x0, x1), _ = panel.plots[3].vb.viewRange()
     assert x0 <= 0.0 and x1 >= math.log10(801.0)           # the view holds the run and the whole log
+    assert panel.plots[3].getAxis("bottom").style["maxTextLevel"] == 0   # 1, 10, 100: no crowded 2…9 labels
     lines = panel.hover_lines(3, math.log10(3.0))[1]
     assert any(t.startswith("case 1") for _c, t in lines)
     lines = panel.hover_lines(3, math.log10(101.0))[1]       # the log's epoch 100 (tested after it: x = 101)
@@ -374,6 +375,7 @@ def test_published_log_is_drawn_dashed_in_case_colours(panel):
     panel.clear_reference()
     assert panel.legend_entry("published") is None
     assert not panel.log_epochs            # the automatic log axis goes with the reference
+    assert panel.plots[3].getAxis("bottom").style["maxTextLevel"] == 2
 
 
 def test_two_published_logs_and_two_runs_overlay_each_labelled_with_its_own_dash(panel):
