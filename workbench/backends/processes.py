@@ -7,7 +7,7 @@ middle of a write cannot block the others; its pipe simply ends, the driver
 reports the trial LOST (it is retried) and starts a replacement. Each worker
 loads the data from this machine's own files and checks it against the
 driver's checksum. Pause and Stop are two shared events every worker's
-trainer reads between steps.
+trainer reads between steps (two shared bytes, no lock a killed worker could hold).
 """
 from __future__ import annotations
 
@@ -24,10 +24,41 @@ READY_TIMEOUT_S = 600.0
 
 
 class SharedControl(RunControl):
-    """The engine's RunControl over process-shared events (same methods, same meaning)."""
+    """The engine's RunControl over two bytes of shared memory: [stop, pause] (same methods, same meaning).
 
-    def __init__(self, stop_event, running_event):
-        self._stop, self._running = stop_event, running_event
+    No lock on purpose: a multiprocessing Event hides a process-shared lock, and a worker killed while
+    holding it (SIGKILL during `is_set()`) would block every other worker and the driver forever.
+    """
+
+    def __init__(self, flags):
+        self._flags = flags
+
+    def stop(self) -> None:
+        self._flags[0] = 1
+
+    def pause(self) -> None:
+        if not self._flags[0]:
+            self._flags[1] = 1
+
+    def resume(self) -> None:
+        self._flags[1] = 0
+
+    @property
+    def stopped(self) -> bool:
+        return bool(self._flags[0])
+
+    @property
+    def paused(self) -> bool:
+        return bool(self._flags[1]) and not self._flags[0]
+
+    def wait_while_paused(self) -> float:
+        """Block while paused; the seconds spent waiting (the trainer keeps them out of its clocks)."""
+        if not self._flags[1] or self._flags[0]:
+            return 0.0
+        t0 = time.perf_counter()
+        while self._flags[1] and not self._flags[0]:
+            time.sleep(0.05)
+        return time.perf_counter() - t0
 
 
 def _lower_priority(nice: int) -> None:
@@ -42,7 +73,7 @@ def _lower_priority(nice: int) -> None:
             pass
 
 
-def worker_main(conn, stop_event, running_event, threads: int, worker_id: str, nice: int = 0) -> None:
+def worker_main(conn, flags, threads: int, worker_id: str, nice: int = 0) -> None:
     """A worker process: pin threads, load TensorFlow once, then run the trials it is sent."""
     import signal
     from .trial_runner import apply_threads, load_checked, run_trial, worker_facts
@@ -55,7 +86,7 @@ def worker_main(conn, stop_event, running_event, threads: int, worker_id: str, n
     except Exception as exc:                           # e.g. TensorFlow cannot load here
         conn.send(("broken", f"{type(exc).__name__}: {exc}"))
         return
-    control = SharedControl(stop_event, running_event)
+    control = SharedControl(flags)
     cache: dict[str, object] = {}
     emit = conn.send
     while True:
@@ -79,11 +110,11 @@ def worker_main(conn, stop_event, running_event, threads: int, worker_id: str, n
 
 
 class _Worker:
-    def __init__(self, ctx, index: int, stop_event, running_event, threads: int, nice: int = 0):
+    def __init__(self, ctx, index: int, flags, threads: int, nice: int = 0):
         self.index = index
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(target=worker_main, name=f"rcnn-study-worker-{index}", daemon=True,
-                                   args=(child, stop_event, running_event, threads, f"process-{index}", nice))
+                                   args=(child, flags, threads, f"process-{index}", nice))
         self.process.start()
         child.close()
         self.ready = False
@@ -99,9 +130,8 @@ class ProcessBackend:
         self.emit, self.threads, self.nice = emit, threads, nice
         self.n = workers or max(1, (os.cpu_count() or 1) // threads)
         self.ctx = mp.get_context("spawn")
-        self.stop_event = self.ctx.Event()
-        self.running_event = self.ctx.Event()
-        self.running_event.set()
+        self.flags = self.ctx.RawArray("b", 2)         # [stop, pause], read by every worker between steps
+        self.control = SharedControl(self.flags)
         self.workers: list[_Worker] = []
         self.startup_s: float | None = None
 
@@ -120,7 +150,7 @@ class ProcessBackend:
                 "device": facts.get("device_label"), "startup_s": round(self.startup_s, 3)}
 
     def _spawn(self, index: int) -> _Worker:
-        return _Worker(self.ctx, index, self.stop_event, self.running_event, self.threads, self.nice)
+        return _Worker(self.ctx, index, self.flags, self.threads, self.nice)
 
     def shutdown(self) -> None:
         for w in self.workers:
@@ -203,11 +233,10 @@ class ProcessBackend:
 
     # ------------------------------------------------------------------ control
     def pause(self) -> None:
-        self.running_event.clear()
+        self.control.pause()
 
     def resume(self) -> None:
-        self.running_event.set()
+        self.control.resume()
 
     def stop(self) -> None:
-        self.stop_event.set()
-        self.running_event.set()
+        self.control.stop()
