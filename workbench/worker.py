@@ -62,7 +62,10 @@ def lower_training_priority() -> int:
     if nice <= 0 or not hasattr(os, "setpriority"):
         return 0
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(nice, 19))
+        tid = threading.get_native_id()
+        # An increment on the thread's own priority: a window already started
+        # under `nice` must not see its training thread raised above it.
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + min(nice, 19)))
     except OSError:
         return 0
     return min(nice, 19)
