@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from engine.events import RunControl
 
+from .live_log import epoch_lines
 from .study_spec import StudyOptions, StudySpec
 from .worker import RunController, lower_training_priority
 
@@ -36,6 +37,7 @@ class StudyWorker(QObject):
     step = Signal(object)
     epoch = Signal(object)
     log = Signal(str)
+    log_append = Signal(str)        # one trial's finished epoch (workbench.live_log), never a whole file
     trial_end = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
@@ -88,7 +90,8 @@ class StudyWorker(QObject):
 
     def on_epoch(self, k: int, event, folder) -> None:
         self.epoch.emit(event)
-        self.log.emit(folder.transparency())
+        names = {c.key: c.name for c in folder.config.case_objects()}
+        self.log_append.emit(epoch_lines(event, names).replace("====== ", f"====== trial-{k} · ", 1))
 
     def on_trial_end(self, k: int, result) -> None:
         self.trial_end.emit(result)
@@ -115,7 +118,7 @@ class StudyController(RunController):
         thread.setObjectName("rcnn-workbench-study")
         worker = StudyWorker(spec, out_dir, options, min_step_interval=min_step_interval, resume=resume)
         worker.moveToThread(thread)
-        for name in ("started", "status", "step", "epoch", "log", "trial_end", "failed", "trial_changed",
+        for name in ("started", "status", "step", "epoch", "log", "log_append", "trial_end", "failed", "trial_changed",
                      "progress", "study_started"):
             getattr(worker, name).connect(getattr(self, name))
         worker.finished.connect(self._on_worker_finished)

@@ -95,11 +95,18 @@ def test_window_runs_a_local_study_and_every_trial_reaches_the_plots(window, qtb
     w.study_panel.seeds.setText("3,5")
     epochs = []
     w.controller.epoch.connect(lambda event: epochs.append(event.trial))
+    appended, whole = [], []
+    w.controller.log_append.connect(appended.append)
+    w.controller.log.connect(whole.append)
     out = w.start_study()
     qtbot.waitUntil(lambda: w.state == "idle" and not w.controller.running and w.last_outcome is not None,
                     timeout=TIMEOUT)
     assert w.last_outcome.status == "completed", w.last_outcome.error
     assert sorted(epochs) == [0, 1]                      # each trial's curve, tagged with its study index
+    # the console gets each finished epoch once, named by its trial, never a trial's whole log per epoch
+    assert sorted(chunk.splitlines()[0] for chunk in appended) == ["====== trial-0 · epoch 0 ======",
+                                                                   "====== trial-1 · epoch 0 ======"]
+    assert not whole
     assert [e["seed"] for e in read_study(out)["trials"]] == [3, 5]
     assert w.study_panel.bar.value() == 1000 and "2/2 trials completed" in w.study_panel.bar.text()
     assert Path(w.run_dir).parent == Path(out)           # the last trial opens like any run
