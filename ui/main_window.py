@@ -697,6 +697,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Opened run {run_dir.name} ({status}).", 10000)
 
     def _open_run_from_list(self, path: str) -> None:
+        report = Path(path) / "report.html"
+        if any(e.report == report for e in self.run_list.entries):     # a claims report: the browser shows it
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(report)))
+            self.statusBar().showMessage(f"Opened the claims report {report}", 8000)
+            return
         if self._state != "idle":
             self.statusBar().showMessage("A run is in progress: open the other run when it ends.", 8000)
             return

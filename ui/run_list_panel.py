@@ -86,7 +86,10 @@ class RunListPanel(QWidget):
                                         entry.date.replace("T", " ")[:19]])
                 item.setData(0, Qt.UserRole, str(entry.path))
                 item.setToolTip(0, entry.problem or str(entry.path))
-                if entry.status == "damaged":
+                if entry.report is not None:            # a claims report: opened in the browser, never overlaid
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
+                    item.setToolTip(0, f"{entry.report} (double-click to open the report)")
+                elif entry.status == "damaged":
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
                     item.setForeground(1, Qt.GlobalColor.darkRed)
                 else:

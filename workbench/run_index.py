@@ -28,6 +28,7 @@ class RunEntry:
     trials: int = 1
     epochs_done: int = 0
     problem: str = ""              # why a damaged entry cannot be shown
+    report: Path | None = None     # a claims report's report.html (opened in the browser, not overlaid)
 
     @property
     def best_accuracy(self) -> float:
@@ -43,9 +44,42 @@ class RunEntry:
         return f"{finite[key]:.3f} (case {key})"
 
 
+def read_report_entry(folder: Path) -> RunEntry | None:
+    """A claims report folder (claims.json of kind claims-report beside report.html), or None.
+
+    Listed beside the runs so the report a claims study wrote is found where its runs are;
+    its status says how many claims got which verdict.
+    """
+    folder = Path(folder)
+    data, html = folder / "claims.json", folder / "report.html"
+    if not (data.is_file() and html.is_file()) or data.is_symlink() or html.is_symlink():
+        return None
+    try:
+        if data.stat().st_size > 16 * 2**20:
+            raise ValueError("claims.json larger than 16 MiB")
+        claims = json.loads(data.read_text())
+    except (OSError, ValueError) as exc:
+        return RunEntry(folder, folder.name, "", "claims report", (), "damaged", problem=f"claims.json: {exc}")
+    if not isinstance(claims, dict) or claims.get("kind") != "claims-report":
+        return None
+    verdicts: dict[str, int] = {}
+    for claim in claims.get("claims") or []:
+        for result in (claim.get("results") or []) if isinstance(claim, dict) else []:
+            if isinstance(result, dict) and result.get("verdict"):
+                verdicts[str(result["verdict"])] = verdicts.get(str(result["verdict"]), 0) + 1
+    status = ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items())) or "report"
+    scale = claims.get("scale") if isinstance(claims.get("scale"), dict) else {}
+    return RunEntry(path=folder, name=folder.name, date=str(claims.get("generated_at") or ""),
+                    arch=f"claims report ({scale.get('name', '?')} scale)", cases=(), status=status,
+                    report=html)
+
+
 def read_entry(folder: Path) -> RunEntry | None:
     """The run in `folder`, a damaged entry when its manifest is unreadable, None when it is no run."""
     folder = Path(folder)
+    report = read_report_entry(folder)
+    if report is not None:
+        return report
     path = folder / "manifest.json"
     if not path.is_file() or path.is_symlink():
         return None

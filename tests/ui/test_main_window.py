@@ -482,6 +482,29 @@ def test_the_run_list_overlays_two_runs(window, qtbot, finished_run, tmp_path):
     assert [o.label for o in w.plots.overlays] == ["run"]
 
 
+def test_a_claims_report_in_the_run_list_opens_in_the_browser(window, tmp_path, monkeypatch):
+    import json
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QDesktopServices
+    w = window
+    folder = tmp_path / "reports" / "claims-quick"
+    folder.mkdir(parents=True)
+    (folder / "report.html").write_text("<html></html>")
+    (folder / "claims.json").write_text(json.dumps({"kind": "claims-report", "scale": {"name": "quick"},
+                                                    "claims": [{"results": [{"verdict": "supported"}]}]}))
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    w.run_list.add_folder(folder.parent)
+    tree = w.run_list.tree
+    item = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
+                if tree.topLevelItem(i).text(0) == "claims-quick")
+    assert not item.flags() & Qt.ItemFlag.ItemIsUserCheckable      # a report is never overlaid on the plots
+    assert item.text(1) == "1 supported"
+    tree.setCurrentItem(item)
+    w.run_list._open_selected()
+    assert opened == [str(folder / "report.html")]
+
+
 def test_a_published_log_of_another_architecture_is_flagged(window, finished_run):
     w = window
     w.open_run(finished_run)

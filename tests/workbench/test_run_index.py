@@ -45,3 +45,34 @@ def test_a_damaged_manifest_is_listed_with_its_reason_and_links_are_not_followed
     assert entries[0].status == "damaged" and "manifest.json" in entries[0].problem
     assert math.isnan(entries[0].best_accuracy)
     assert read_entry(home / "not-a-run") is None
+
+
+def make_report(folder, verdicts=("supported", "within seed noise", "within seed noise")):
+    folder.mkdir(parents=True)
+    (folder / "report.html").write_text("<html></html>")
+    (folder / "claims.json").write_text(json.dumps({
+        "kind": "claims-report", "generated_at": "2026-03-01T10:00:00+00:00", "scale": {"name": "quick"},
+        "claims": [{"id": "c", "results": [{"verdict": v} for v in verdicts]}]}))
+    return folder
+
+
+def test_a_claims_report_is_listed_among_the_runs_with_its_verdicts(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("RCNN_WORKBENCH_RUNS", str(home))
+    make_run(home / "a-run", "2026-01-01T10:00:00")
+    report = make_report(home / "claims-quick")
+    entries = scan()
+    assert [e.name for e in entries] == ["claims-quick", "a-run"]
+    assert entries[0].report == report / "report.html" and entries[1].report is None
+    assert entries[0].status == "1 supported, 2 within seed noise" and "quick" in entries[0].arch
+    (report / "claims.json").write_text(json.dumps({"kind": "something-else"}))
+    assert read_entry(report) is None                                # only the report writer's kind
+
+
+def test_a_symlinked_claims_report_is_not_read(tmp_path):
+    real = make_report(tmp_path / "real")
+    folder = tmp_path / "linked"
+    folder.mkdir()
+    (folder / "report.html").write_text("<html></html>")
+    (folder / "claims.json").symlink_to(real / "claims.json")
+    assert read_entry(folder) is None
