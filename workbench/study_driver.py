@@ -178,7 +178,7 @@ class StudyDriver:
             "backend": None, "data": [], "sessions": [], "error": None,
             "trials": [{"index": t.index, "folder": t.name, "group": t.group, "arch": t.arch, "seed": t.seed,
                         "overrides": t.overrides, "status": "pending", "attempts": 0, "error": None,
-                        "node": None, "epochs_done": 0, "final": {}, "previous_folders": []}
+                        "node": None, "epochs_done": 0, "final": {}, "diverged_at": {}, "previous_folders": []}
                        for t in self.trials],
         }
 
@@ -387,7 +387,10 @@ class StudyDriver:
             folder.finish(result.status)
         entry["status"] = result.status
         entry["epochs_done"] = result.epochs_done
+        # final: each case's last epoch before any divergence; diverged_at says which cases stopped where
+        # (the trial's metrics.csv keeps the diverged epoch's NaN as well)
         entry["final"] = {key: _case_epoch_dict(m) for key, m in result.final.items()}
+        entry["diverged_at"] = {key: int(epoch) for key, epoch in result.diverged_at.items()}
         self.fractions[k] = 1.0 if result.status == DONE else self.fractions.get(k, 0.0)
         self._trial_changed(k)
         _call(self.listener, "on_trial_end", k, dataclasses.replace(result, trial=k))

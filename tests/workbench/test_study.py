@@ -221,3 +221,15 @@ def test_the_command_line_and_a_study_file_describe_the_same_grid(tmp_path):
                                        "--out", str(tmp_path / "o")])
     assert [t.config.to_dict() for t in spec_from_args(again).trials()] == [t.config.to_dict() for t in spec.trials()]
     assert _options(again, load_study_file(tmp_path / "grid.json")[1]) == StudyOptions("ray", 3, 2)
+
+
+def test_study_json_says_which_case_diverged_where_its_final_values_stop(tmp_path):
+    from engine.cases import Case, parse_connections
+    boom = Case("boom", "boom", "#888888", "manual", parse_connections("1<g3*1e38"))
+    base = (tiny_base("post-a").with_(cases=("0", "boom"), custom_cases=(boom,))
+            .with_train(epochs=2, dilation_P=1000.0))
+    outcome = run_study(StudySpec.from_config(base, seeds=(0,)), tmp_path / "s", StudyOptions("local"))
+    assert outcome.status == "completed", outcome.error
+    entry = read_study(tmp_path / "s")["trials"][0]
+    assert entry["diverged_at"] == {"boom": 0}
+    assert entry["final"]["0"]["test_accuracy"] is not None
