@@ -190,12 +190,12 @@ def main() -> int:
 
     lines = [f"### Studies (issue 9): {platform.node()}, {os.cpu_count()} cores, {a.workers} workers × 1 thread, "
              f"data {a.data}, {a.epochs} epoch(s){' (--tiny smoke check, not a figure)' if a.tiny else ''}", ""]
-    lines.append("| study | backend | wall | vs local | start-up | wall without start-up | train s/trial |")
+    lines.append("| study | backend | wall | speed-up vs local (local wall ÷ this) | start-up | wall without start-up | train s/trial |")
     lines.append("|---|---|---|---|---|---|---|")
     for kind, by in results.items():
         base = by.get("local", {}).get("wall_s")
         for backend, r in by.items():
-            ratio = f"{base / r['wall_s']:.2f}× faster" if base else "-"
+            ratio = f"{base / r['wall_s']:.2f}×" if base else "-"
             lines.append(f"| {kind} ({r['trials']} trials) | {backend} | {r['wall_s']:.1f} s | {ratio} | "
                          f"{r['startup_s']:.1f} s | {r['wall_s'] - r['startup_s']:.1f} s | "
                          f"{r['train_s_per_trial']:.1f} s |")
