@@ -20,6 +20,7 @@ from pathlib import Path
 from .claims import SCALES, load_claims, scale_info
 from .claims_study import (REQUEST_FILE, STUDY_DIR, ClaimsRequest, build_spec, describe_duration,
                            measure_throughput, projected_seconds, study_options)
+from .cli_types import positive_int
 from .config import ConfigError
 from .study_spec import BACKENDS
 
@@ -28,31 +29,21 @@ def add_claims_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("claims", help="test the posts' published claims over seeds and write a report with verdicts")
     p.add_argument("--scale", choices=SCALES, help="quick (minutes), medium (hours), published (the original "
                                                    "set-up: a cluster or GPUs); default quick")
-    p.add_argument("--seeds", type=_positive, help="seeds per arm: 0 … K-1 (default: the scale's, 5)")
+    p.add_argument("--seeds", type=positive_int, help="seeds per arm: 0 … K-1 (default: the scale's, 5)")
     p.add_argument("--semantics", help="corrected and/or as-published, comma-separated "
                                        "(default: both)")
     p.add_argument("--quirks", metavar="NAME,NAME,…",
                    help="instead of --semantics: one custom set of the original scripts' quirks")
     p.add_argument("--claims", metavar="ID,ID", help="test only these claims (default: all; see resources/claims.json)")
     p.add_argument("--backend", choices=BACKENDS, help="where trials run (default local)")
-    p.add_argument("--workers", type=_positive, help="parallel workers (processes/ray)")
-    p.add_argument("--threads-per-worker", type=_positive, help="TensorFlow threads per worker")
+    p.add_argument("--workers", type=positive_int, help="parallel workers (processes/ray)")
+    p.add_argument("--threads-per-worker", type=positive_int, help="TensorFlow threads per worker")
     p.add_argument("--address", help="ray: 'auto' or HOST:PORT of a running cluster")
     p.add_argument("--estimate", action="store_true", help="only measure throughput and print the projected time")
     p.add_argument("--resume", type=Path, metavar="DIR", help="finish the claims study in DIR and rewrite its report")
     p.add_argument("--out", type=Path, help="the claims folder (new; default under the runs folder)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     return p
-
-
-def _positive(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be ≥ 1")
-    return value
 
 
 def request_from_args(args) -> ClaimsRequest:

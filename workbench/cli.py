@@ -16,6 +16,7 @@ from engine.cases import CASE_KEYS, Case, parse_connections
 from engine.quirks import NAMES as QUIRK_NAMES
 from engine.settings import INITS, SEMANTICS
 
+from .cli_types import nonneg_int, positive_int
 from .config import ConfigError, DataSpec, ExperimentConfig, load_preset, preset_names
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
@@ -29,21 +30,6 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message):             # one line, not argparse's usage dump
         raise UsageError(message)
-
-
-def _int_at_least(minimum):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{text} must be ≥ {minimum}")
-        return value
-    return parse
-
-
-_positive_int, _nonneg_int = _int_at_least(1), _int_at_least(0)
 
 
 def _number(text):
@@ -70,15 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cases", help=f"comma-separated case keys or 'all' (published: {','.join(CASE_KEYS)})")
     run.add_argument("--case", action="append", default=[], metavar="KEY=CONNECTIONS",
                      help="define a custom case, e.g. 'mine=1<g3,0<p2' (then list it in --cases)")
-    run.add_argument("--epochs", type=_positive_int)
-    run.add_argument("--batch-size", type=_positive_int)
+    run.add_argument("--epochs", type=positive_int)
+    run.add_argument("--batch-size", type=positive_int)
     run.add_argument("--lr", type=_number, help="learning rate")
-    run.add_argument("--seed", type=_nonneg_int)
-    run.add_argument("--trials", type=_positive_int, help="seeds per case: seed, seed+1, ...")
+    run.add_argument("--seed", type=nonneg_int)
+    run.add_argument("--trials", type=positive_int, help="seeds per case: seed, seed+1, ...")
     run.add_argument("--data", help="sample | mnist | fashion-mnist | PATH (mnist.npz or IDX folder)")
-    run.add_argument("--train-limit", type=_positive_int)
-    run.add_argument("--test-limit", type=_positive_int)
-    run.add_argument("--train-skip", type=_nonneg_int)
+    run.add_argument("--train-limit", type=positive_int)
+    run.add_argument("--test-limit", type=positive_int)
+    run.add_argument("--train-skip", type=nonneg_int)
     run.add_argument("--noise", help="one noise per timestep, e.g. 'none,gaussian(scale=0.2),poisson,uniform' "
                                      "(kinds: none, gaussian, poisson, gamma, uniform)")
     run.add_argument("--semantics", choices=SEMANTICS,
@@ -88,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--init", choices=INITS)
     run.add_argument("--dilation-p", type=_number, help="D = P / (1 + k*epoch); P (default 1000)")
     run.add_argument("--dilation-k", type=_number, help="k (default 0.008)")
-    run.add_argument("--log-every", type=_positive_int, help="epochs between transparency-log blocks")
+    run.add_argument("--log-every", type=positive_int, help="epochs between transparency-log blocks")
     run.add_argument("--out", type=Path, help="a new (or empty) run folder; default: a fresh folder "
                                               "<time>-<arch> under $RCNN_WORKBENCH_RUNS or "
                                               "~/.local/share/rcnn-workbench/runs")

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from .cli_types import positive_int
 from .config import ConfigError
 from .study_spec import AXES, BACKENDS, StudyOptions, StudySpec, load_study_file, parse_seeds, parse_values
 
@@ -51,25 +52,15 @@ def add_study_parser(sub, run_parser) -> argparse.ArgumentParser:
     study.add_argument("--dilation-p", help="dilation P value(s), comma-separated")
     study.add_argument("--dilation-k", help="dilation k value(s), comma-separated")
     study.add_argument("--backend", choices=BACKENDS, help="where trials run (default local)")
-    study.add_argument("--workers", type=_positive, help="parallel workers (processes/ray; default cores ÷ threads)")
-    study.add_argument("--threads-per-worker", type=_positive,
+    study.add_argument("--workers", type=positive_int, help="parallel workers (processes/ray; default cores ÷ threads)")
+    study.add_argument("--threads-per-worker", type=positive_int,
                        help="TensorFlow threads in each worker (default 1 for processes/ray)")
     study.add_argument("--address", help="ray: 'auto' or HOST:PORT of a running cluster (default: a local Ray)")
-    study.add_argument("--max-attempts", type=_positive, help="tries per trial when its worker dies (default 3)")
+    study.add_argument("--max-attempts", type=positive_int, help="tries per trial when its worker dies (default 3)")
     study.add_argument("--config", type=Path, help="a study file, or a configuration/run manifest as the base")
     study.add_argument("--resume", type=Path, metavar="DIR", help="run the missing or failed trials of a study")
     study.add_argument("--out", type=Path, help="the study folder (must not exist, or be empty)")
     return study
-
-
-def _positive(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be ≥ 1")
-    return value
 
 
 def _options(args, recorded: StudyOptions | None) -> StudyOptions:
