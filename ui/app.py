@@ -43,6 +43,19 @@ def share_the_gil_quickly(interval_s: float = GIL_SWITCH_INTERVAL_S) -> None:
     sys.setswitchinterval(interval_s)
 
 
+def collect_garbage_in_the_gui_thread(interval_s: float = 1.0):
+    """Python's cyclic garbage collection only in the GUI thread, from a timer; returns the collector.
+
+    Left automatic, a collection can start in the training thread and destroy a Qt object
+    there (a closed dialog's widgets, say) while the GUI thread deletes another: each then
+    waits for what the other holds (the GIL, a Qt mutex), and the window freezes. This was
+    seen as a hang in the test suite. pyqtgraph's GarbageCollector disables the automatic
+    collection and runs it from a QTimer in the GUI thread instead.
+    """
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+    return GarbageCollector(interval=interval_s)
+
+
 class _FirstPaint(QObject):
     """Reports the first paint of a widget once."""
 
@@ -66,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     share_the_gil_quickly()
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    collector = collect_garbage_in_the_gui_thread()  # noqa: F841 (kept alive for the app's life)
     app.setApplicationName("RCNN Workbench")
     app.setOrganizationName("rcnn-workbench")
     app.setApplicationDisplayName("RCNN Workbench")
