@@ -287,13 +287,15 @@ def test_hover_counts_the_trials_behind_a_mean(panel):
 
 
 def test_coinciding_cases_are_said_to_coincide(panel):
-    panel.begin_run(cases("0", "1", "2"))
+    panel.begin_run(cases("0", "1", "2", "3"))
     for e in range(2):
         m = ce(5.0 - e, 0.5, 4.0 - e, 0.6)
         rounding = ce(5.0 - e + 1e-9, 0.5, 4.0 - e - 1e-9, 0.6)     # manual vs autodiff: last-digit rounding
-        panel.add_epoch(epoch_event(e, {"0": m, "1": rounding, "2": ce(5.0 - e + 1e-3, 0.5, 4.0 - e, 0.6)}))
+        float32 = ce(5.0 - e + 1e-5, 0.5, 4.0 - e - 1e-5, 0.6)     # 2e-6 relative, as measured on post A's costs
+        panel.add_epoch(epoch_event(e, {"0": m, "1": rounding, "2": ce(5.0 - e + 1e-3, 0.5, 4.0 - e, 0.6),
+                                        "3": float32}))
     panel.refresh_now()
-    assert panel.coinciding == {"1": "0"}
+    assert panel.coinciding == {"1": "0", "3": "0"}       # case 2 is 1/1000 of the range away: visible, not the same
     assert "coincides" in panel.legend_entry("1").text and "case 0" in panel.legend_entry("1").text
     assert "coincides" not in panel.legend_entry("2").text
     assert panel._items[(0, "1")].main.opts["pen"].style() == Qt.PenStyle.CustomDashLine   # red shows through
