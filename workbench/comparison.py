@@ -18,18 +18,18 @@ trial) measures no seed noise, so it gets no better/worse verdict either
 ("identical in every trial" at zero, else ``CONSTANT``). Trials whose final value is NaN or infinite (diverged) are
 left out of the statistics and counted in ``n_diverged``.
 
-Pure Python/numpy: the Student-t quantile is computed here (regularised
-incomplete beta by continued fraction, inverted by bisection), so no scipy.
+The Student-t quantile comes from ``workbench.distributions`` (plain Python,
+no SciPy); ``t_quantile`` and ``t_cdf`` are re-exported here for callers.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import Iterable
 
 import numpy as np
 
+from workbench.distributions import t_cdf, t_quantile
 from workbench.metrics import MetricRow
 
 __all__ = [
@@ -218,113 +218,3 @@ def band(rows, case: str, metric: str, split: str, kind: str = "minmax"):
             sd = values.std(ddof=1) if values.size >= 2 else 0.0
             low[i], high[i] = mean[i] - sd, mean[i] + sd
     return epochs, mean, low, high
-
-
-# --------------------------------------------------------------------------- Student t
-
-def _betacf(a: float, b: float, x: float) -> float:
-    """Continued fraction of the incomplete beta function (modified Lentz)."""
-    tiny = 1e-300
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c = 1.0
-    d = 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 10_000):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        step = d * c
-        h *= step
-        if abs(step - 1.0) < 1e-15:
-            break
-    return h
-
-
-def _betainc(a: float, b: float, x: float) -> float:
-    """Regularised incomplete beta I_x(a, b) for a, b > 0 and 0 <= x <= 1."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    log_front = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-                 + a * math.log(x) + b * math.log1p(-x))
-    if x < (a + 1.0) / (a + b + 2.0):
-        return math.exp(log_front) * _betacf(a, b, x) / a
-    return 1.0 - math.exp(log_front) * _betacf(b, a, 1.0 - x) / b
-
-
-def t_cdf(t: float, df: float) -> float:
-    """P(T <= t) for Student's t with ``df`` > 0 degrees of freedom (df may be fractional).
-
-    Accurate to about 1e-12 up to df = 1e5 (beyond that lgamma cancellation
-    costs a few digits; the quantile switches to a series there).
-    """
-    if df <= 0 or math.isnan(df) or math.isnan(t):
-        return math.nan
-    if math.isinf(df):
-        return NormalDist().cdf(t)
-    t2 = t * t
-    if t2 < df:
-        # Near the centre: P(|T| < |t|) = I_y(1/2, df/2) with y = t²/(df+t²),
-        # which keeps full precision when the tail form would be 1 - (1 - tiny).
-        half_central = 0.5 * _betainc(0.5, df / 2.0, t2 / (df + t2))
-        return 0.5 + half_central if t >= 0 else 0.5 - half_central
-    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t2))   # P(T > |t|)
-    return 1.0 - tail if t >= 0 else tail
-
-
-def t_quantile(p: float, df: float) -> float:
-    """The p-quantile of Student's t with ``df`` degrees of freedom (df may be fractional).
-
-    Inverts ``t_cdf`` by bisection (df 1 and 2 have closed forms, df > 1e5 a
-    series, df = inf is the normal quantile).
-    """
-    if not 0.0 < p < 1.0:
-        raise ValueError(f"p must be strictly between 0 and 1, not {p!r}")
-    if not df > 0:
-        raise ValueError(f"df must be positive, not {df!r}")
-    if p == 0.5:
-        return 0.0
-    if p < 0.5:
-        return -t_quantile(1.0 - p, df)
-    if math.isinf(df):
-        return NormalDist().inv_cdf(p)
-    if df > 1e5:
-        # Huge df: lgamma cancellation would cost digits in t_cdf; the
-        # Cornish-Fisher series around the normal quantile (Abramowitz &
-        # Stegun 26.7.5) is exact to double precision here.
-        z = NormalDist().inv_cdf(p)
-        z2 = z * z
-        g1 = z * (z2 + 1.0) / 4.0
-        g2 = z * ((5.0 * z2 + 16.0) * z2 + 3.0) / 96.0
-        g3 = z * (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) / 384.0
-        g4 = z * ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) / 92160.0
-        return z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df
-    if df == 1.0:
-        return math.tan(math.pi * (p - 0.5))        # Cauchy, exact
-    if df == 2.0:
-        return (2.0 * p - 1.0) / math.sqrt(2.0 * p * (1.0 - p))   # exact
-    low, high = 0.0, 1.0
-    while t_cdf(high, df) < p:
-        low, high = high, high * 2.0
-        if high > 1e300:
-            return math.inf
-    for _ in range(200):
-        mid = 0.5 * (low + high)
-        if mid in (low, high):
-            break
-        if t_cdf(mid, df) < p:
-            low = mid
-        else:
-            high = mid
-    return 0.5 * (low + high)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 
 from .claims import Claim
-from .comparison import t_quantile
+from .distributions import chi2_quantile, t_quantile
 
 SUPPORTED = "supported"
 CONTRADICTED = "contradicted"
@@ -245,61 +245,3 @@ def _spread(claim, arm, semantics, min_seeds, confidence) -> ClaimResult:
                  f"gap of {gap * 100:.1f} points, so these seeds cannot tell; {seen}.")
     return ClaimResult(claim.id, semantics, verdict, words, "chi-square on the seed sd", n, (arm,), est, low,
                        high, statistic, (f"published gap between the two trials: {gap * 100:.1f} points",))
-
-
-# ------------------------------------------------------------------ chi-square
-def _gammainc_lower(a: float, x: float) -> float:
-    """Regularised lower incomplete gamma P(a, x) (series below a+1, continued fraction above)."""
-    if x <= 0.0:
-        return 0.0
-    log_front = -x + a * math.log(x) - math.lgamma(a)
-    if x < a + 1.0:
-        term = total = 1.0 / a
-        ap = a
-        for _ in range(10_000):
-            ap += 1.0
-            term *= x / ap
-            total += term
-            if abs(term) < abs(total) * 1e-16:
-                break
-        return total * math.exp(log_front)
-    tiny = 1e-300
-    b = x + 1.0 - a
-    c = 1.0 / tiny
-    d = 1.0 / b
-    h = d
-    for i in range(1, 10_000):
-        an = -i * (i - a)
-        b += 2.0
-        d = an * d + b
-        d = tiny if abs(d) < tiny else d
-        c = b + an / c
-        c = tiny if abs(c) < tiny else c
-        d = 1.0 / d
-        step = d * c
-        h *= step
-        if abs(step - 1.0) < 1e-16:
-            break
-    return 1.0 - math.exp(log_front) * h
-
-
-def chi2_cdf(x: float, df: float) -> float:
-    return _gammainc_lower(df / 2.0, x / 2.0)
-
-
-def chi2_quantile(p: float, df: float) -> float:
-    """The p-quantile of the chi-square distribution with `df` degrees of freedom (bisection)."""
-    if not 0.0 < p < 1.0 or not df > 0:
-        raise ValueError("chi2_quantile needs 0 < p < 1 and df > 0")
-    low, high = 0.0, max(1.0, df)
-    while chi2_cdf(high, df) < p:
-        low, high = high, high * 2.0
-    for _ in range(200):
-        mid = 0.5 * (low + high)
-        if mid in (low, high):
-            break
-        if chi2_cdf(mid, df) < p:
-            low = mid
-        else:
-            high = mid
-    return 0.5 * (low + high)

@@ -5,42 +5,9 @@ import statistics
 import numpy as np
 import pytest
 
-from workbench.comparison import (
-    band, compare, final_epochs, final_values, summarize, t_cdf, t_quantile,
-)
+from tests.workbench.test_distributions import T_TABLE   # printed t-table values
+from workbench.comparison import band, compare, final_epochs, final_values, summarize
 from workbench.metrics import MetricRow
-
-# Two-sided 95% critical values t(0.975, df) and a few others, from the standard printed table.
-T_TABLE = {(0.975, 1): 12.706205, (0.975, 2): 4.302653, (0.975, 3): 3.182446, (0.975, 4): 2.776445,
-           (0.975, 5): 2.570582, (0.975, 10): 2.228139, (0.975, 30): 2.042272, (0.95, 20): 1.724718,
-           (0.995, 30): 2.749996, (0.9995, 3): 12.923979, (0.9, 7): 1.414924}
-
-
-@pytest.mark.parametrize("p,df", sorted(T_TABLE))
-def test_t_quantile_matches_table(p, df):
-    assert t_quantile(p, df) == pytest.approx(T_TABLE[(p, df)], abs=1e-6)
-    assert t_quantile(1 - p, df) == pytest.approx(-T_TABLE[(p, df)], abs=1e-6)
-
-
-def test_t_quantile_against_closed_forms_and_limits():
-    # Closed-form CDFs for df = 3 and 4 check the bisection path independently.
-    def cdf3(t):
-        return 0.5 + (t / (math.sqrt(3) * (1 + t * t / 3)) + math.atan(t / math.sqrt(3))) / math.pi
-
-    def cdf4(t):
-        return 0.5 + 0.375 * (t / math.sqrt(1 + t * t / 4)) * (1 - t * t / (12 * (1 + t * t / 4)))
-
-    for p in (0.6, 0.8, 0.9, 0.975, 0.999):
-        assert cdf3(t_quantile(p, 3)) == pytest.approx(p, abs=1e-12)
-        assert cdf4(t_quantile(p, 4)) == pytest.approx(p, abs=1e-12)
-        assert t_cdf(t_quantile(p, 7.3), 7.3) == pytest.approx(p, abs=1e-12)
-    assert t_quantile(0.5, 3) == 0.0
-    assert t_quantile(0.975, math.inf) == pytest.approx(1.959964, abs=1e-6)
-    assert t_quantile(0.975, 1e6) == pytest.approx(1.959966, abs=1e-6)
-    # Fractional df (Welch) falls between its integer neighbours.
-    assert T_TABLE[(0.975, 5)] < t_quantile(0.975, 4.5) < T_TABLE[(0.975, 4)]
-    with pytest.raises(ValueError):
-        t_quantile(1.0, 3)
 
 
 def rows_for(finals, *, early=0.5):
