@@ -20,70 +20,46 @@ Curve items are created once per case and updated with setData from a QTimer
 (15 Hz), never from the worker's signals directly. Overlays (other runs from
 the run list, published logs) are drawn in the case colours, each overlay its
 own dash pattern, each labelled in the legend.
+
+This file is the widget that decides what to draw and when; the pieces live apart:
+ui/interval_means.py (the live training curve), ui/trial_spread.py (mean and band over trials),
+ui/plot_coincidence.py (which cases coincide), ui/plot_overlays.py (other runs, published logs),
+ui/plot_hover_text.py and ui/plot_hover.py (the tooltip's words and widget), ui/plot_ranges.py (fitted
+axes), ui/plot_items.py (the curve items), ui/plot_export.py (figures).
 """
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.cases import PUBLISHED_CASES, Case
 from workbench.metrics import MetricRow
 
+from .interval_means import IntervalMeans
+from .plot_coincidence import COINCIDE_FRACTION, find_coinciding
 from .plot_hover import HoverTip
-from .plot_items import (COINCIDE_DASH, OVERLAY_DASHES, CaseItems, LegendEntry, Series, dashed_pen,
-                         ema_debiased, finite_xy)
+from .plot_hover_text import hover_reading
+from .plot_caption import figure_caption
+from .plot_items import COINCIDE_DASH, CaseItems, LegendEntry, Series, ema_debiased, finite_xy
+from .plot_legend import build_legend
+from .plot_metrics import METRICS, epoch_x, plot_indices
+from .plot_overlays import Overlay, draw_overlay, remove_overlay_items
+from .plot_ranges import fitted_range, still_fits
+from .trial_spread import mean_and_band
 
-METRICS = (("train", "cost", "Training cost"), ("train", "accuracy", "Training accuracy"),
-           ("test", "cost", "Test cost"), ("test", "accuracy", "Test accuracy"))
 SMOOTHING_CHOICES = (("Smoothing: off", 0.0), ("Smoothing: 0.6", 0.6), ("Smoothing: 0.8", 0.8),
                      ("Smoothing: 0.9", 0.9), ("Smoothing: 0.95", 0.95), ("Smoothing: 0.99", 0.99))
 BAND_CHOICES = (("Band: min–max", "minmax"), ("Band: ±1 sd", "sd"))
 Y_CHOICES = (("y: linear", "linear"), ("y: log (costs)", "log"), ("y: clip overlays", "clip"))
 REFRESH_HZ = 15
-LEGEND_COLUMNS = 3
-COINCIDE_FRACTION = 1e-4      # "the same curve": apart by under 1/10,000 of the plot's data range (far below a pixel)
-BAND_TEXT = {"minmax": "min–max over trials", "sd": "mean ± 1 sd over trials"}
 
-__all__ = ["METRICS", "PlotsPanel", "ema_debiased", "epoch_x"]
-
-
-def epoch_x(split: str, epoch: int) -> float:
-    """Where epoch `epoch`'s value sits: training values cover the epoch (its middle), test values follow it."""
-    return epoch + (0.5 if split == "train" else 1.0)
-
-
-def _within_a_fraction_of_the_range(a: np.ndarray, b: np.ndarray) -> bool:
-    """Two curves no one could tell apart: every point within COINCIDE_FRACTION of their joint range.
-
-    Manual back-prop and autodiff agree to float32 rounding (about 1e-6 relative on post A's costs),
-    which is far below a pixel but not bit-equal; identical non-finite points (a divergence) match too.
-    """
-    both = np.concatenate([a, b])
-    finite = both[np.isfinite(both)]
-    span = float(finite.max() - finite.min()) if finite.size else 0.0
-    same_nonfinite = np.array_equal(~np.isfinite(a), ~np.isfinite(b))
-    ok = np.isfinite(a) & np.isfinite(b)
-    return same_nonfinite and bool(np.all(np.abs(a[ok] - b[ok]) <= COINCIDE_FRACTION * span))
-
-
-@dataclass
-class Overlay:
-    """Another run, or a published log, drawn over the shown run."""
-    kind: str                      # "run" or "published"
-    label: str
-    rows: list[MetricRow]
-    trials: int = 1
-    warning: str = ""              # e.g. a different architecture than the shown run's
-    hidden: bool = False
-    dash: tuple = (6, 3)
-    items: dict = field(default_factory=dict)     # (plot, case) -> PlotDataItem
+__all__ = ["COINCIDE_FRACTION", "METRICS", "Overlay", "PlotsPanel", "ema_debiased", "epoch_x"]
 
 
 class PlotsPanel(QWidget):
@@ -99,7 +75,7 @@ class PlotsPanel(QWidget):
         self.arch: str | None = None            # the shown run's architecture, when known
         self._live: dict[tuple[int, str, int], Series] = {}     # (trial, case, plot) -> interval means
         self._epochs: dict[tuple[int, str, int], Series] = {}   # (trial, case, plot) -> epoch values
-        self._step_prev: dict[int, tuple[int, int, dict]] = {}  # trial -> (epoch, step, running means)
+        self._intervals = IntervalMeans()                       # step events -> the training curve's points
         self._rows: list[MetricRow] = []
         self._diverged: dict[tuple[int, str], int] = {}         # (trial, case) -> epoch
         self._hidden: set[str] = set()
@@ -217,9 +193,10 @@ class PlotsPanel(QWidget):
         """Forget the previous run's data and show `cases` (in this order)."""
         self._trials = max(1, int(trials))
         self.arch = arch
-        for store in (self._live, self._epochs, self._step_prev, self._diverged, self._displayed,
+        for store in (self._live, self._epochs, self._diverged, self._displayed,
                       self._coincide, self._last_trial, self._epoch_version):
             store.clear()
+        self._intervals.clear()
         self._rows.clear()
         self._order = [c.key for c in cases]
         for c in cases:
@@ -241,24 +218,13 @@ class PlotsPanel(QWidget):
         self._dirty = True
 
     def add_step(self, event) -> None:
-        """Running means within an epoch → the mean of the batches since the previous report."""
-        prev_epoch, prev_step, prev = self._step_prev.get(event.trial, (event.epoch, 0, {}))
-        if prev_epoch != event.epoch or prev_step >= event.step:
-            prev_step, prev = 0, {}
-        span = event.step - prev_step
-        x = event.epoch + (prev_step + event.step) / (2.0 * event.steps_per_epoch)
-        for key, (cost, acc) in event.running.items():
-            before = prev.get(key)
-            if before is None or prev_step == 0:
-                window_cost, window_acc = cost, acc
-            else:
-                window_cost = (cost * event.step - before[0] * prev_step) / span
-                window_acc = (acc * event.step - before[1] * prev_step) / span
+        """A step report: one more point of each case's training curve (see ui/interval_means.py)."""
+        x, means = self._intervals.add(event)
+        for key, (cost, acc) in means.items():
             self._last_trial[key] = event.trial
-            self._live_series(event.trial, key, 0).put(x, window_cost)
-            self._live_series(event.trial, key, 1).put(x, window_acc)
+            self._live_series(event.trial, key, 0).put(x, cost)
+            self._live_series(event.trial, key, 1).put(x, acc)
             self._dirty_curves.update(((0, key), (1, key)))
-        self._step_prev[event.trial] = (event.epoch, event.step, dict(event.running))
 
     def add_epoch(self, event) -> None:
         wall = getattr(event, "wall_time_s", math.nan)
@@ -348,12 +314,11 @@ class PlotsPanel(QWidget):
 
     def _add_overlay(self, overlay: Overlay) -> None:
         self._overlays.append(overlay)
-        self._draw_overlay(overlay)
+        draw_overlay(overlay, self._overlays.index(overlay), self.plots, self._cases)
         self._after_overlays()
 
     def _remove_overlay(self, overlay: Overlay) -> None:
-        for (p, _key), item in overlay.items.items():
-            self.plots[p].removeItem(item)
+        remove_overlay_items(overlay, self.plots)
         self._overlays.remove(overlay)
 
     def _after_overlays(self) -> None:
@@ -365,24 +330,6 @@ class PlotsPanel(QWidget):
         self._fitted = [None] * len(METRICS)
         self._dirty = True
         self.refresh()
-
-    def _draw_overlay(self, overlay: Overlay) -> None:
-        dash = OVERLAY_DASHES[self._overlays.index(overlay) % len(OVERLAY_DASHES)]
-        by: dict[tuple[str, int], list[tuple[float, int, float]]] = {}
-        for r in overlay.rows:
-            first = 0 if r.split == "train" else 2
-            by.setdefault((r.case, first), []).append((epoch_x(r.split, r.epoch), r.trial, r.cost))
-            by.setdefault((r.case, first + 1), []).append((epoch_x(r.split, r.epoch), r.trial, r.accuracy))
-        for (key, p), points in by.items():
-            if key not in self._cases:
-                self._cases[key] = Case(key, f"case {key}", "#808080")
-            x, y = _mean_where_all(points, overlay.trials)
-            x, y = finite_xy(x, y)
-            item = pg.PlotDataItem(x, y, pen=dashed_pen(self._cases[key].colour, 1.5, dash))
-            item.setZValue(-2)
-            self.plots[p].addItem(item)
-            overlay.items[(p, key)] = item
-        overlay.dash = dash
 
     # ----------------------------------------------------------------- options
     def set_smoothing(self, weight: float) -> None:
@@ -576,49 +523,16 @@ class PlotsPanel(QWidget):
 
     def _mean_over_trials(self, key: str, p: int):
         """(x, mean, low, high) at the epochs every trial has reached; the band as chosen."""
-        per_x: dict[float, list[float]] = {}
-        for t in range(self._trials):
-            s = self._epochs.get((t, key, p))
-            if s is not None:
-                for x, y in zip(s.xs, s.ys):
-                    per_x.setdefault(x, []).append(y)
-        xs = sorted(x for x, values in per_x.items() if len(values) >= self._trials)
-        mean, lo, hi = (np.full(len(xs), np.nan) for _ in range(3))
-        for i, x in enumerate(xs):
-            values = np.array([v for v in per_x[x] if math.isfinite(v)])
-            if values.size == 0:
-                continue
-            mean[i] = values.mean()
-            if self._band_kind == "minmax":
-                lo[i], hi[i] = values.min(), values.max()
-            else:
-                sd = values.std(ddof=1) if values.size >= 2 else 0.0
-                lo[i], hi[i] = mean[i] - sd, mean[i] + sd
-        return np.asarray(xs, float), mean, lo, hi
+        per_trial = [(s.xs, s.ys) if (s := self._epochs.get((t, key, p))) is not None else None
+                     for t in range(self._trials)]
+        return mean_and_band(per_trial, self._trials, self._band_kind)
 
     def _find_coinciding(self, plots: set[int]) -> None:
         """A case whose curve equals an earlier case's in every plot (to COINCIDE_FRACTION of the range)
         coincides with it: drawn dashed so both colours show, and said in the legend and on hover."""
         if not plots:
             return
-        found: dict[str, str] = {}
-        for i, key in enumerate(self._order):
-            for other in self._order[:i]:
-                if other in found:
-                    continue
-                same, any_data = True, False
-                for p in range(len(METRICS)):
-                    a, b = self._displayed.get((p, key)), self._displayed.get((p, other))
-                    if a is None or b is None or not len(a[0]):
-                        continue
-                    any_data = True
-                    if not (a[0].shape == b[0].shape and np.array_equal(a[0], b[0])
-                            and _within_a_fraction_of_the_range(a[1], b[1])):
-                        same = False
-                        break
-                if same and any_data:
-                    found[key] = other
-                    break
+        found = find_coinciding(self._order, self._displayed, len(METRICS))
         if found != self._coincide:
             self._coincide = found
             for (p, key), items in self._items.items():
@@ -686,37 +600,8 @@ class PlotsPanel(QWidget):
                     if x is not None and len(x):
                         oxs.append(np.asarray(x, float))
                         oys.append(np.asarray(y, float))
-        all_x = np.concatenate(xs + oxs) if xs or oxs else np.array([1.0])
-        y_parts = ys if (self._y_mode == "clip" and ys) else ys + oys
-        all_y = np.concatenate(y_parts) if y_parts else np.array([0.0, 1.0] if metric == "accuracy" else [0.0, 1.0])
-        all_y = all_y[np.isfinite(all_y)]
-        if not all_y.size:
-            all_y = np.array([0.0, 1.0])
-        log_y = self._y_mode == "log" and metric == "cost"
-        if log_y:
-            all_y = all_y[all_y > 0]
-            all_y = np.log10(all_y) if all_y.size else np.array([0.0, 1.0])
-        y0, y1 = float(all_y.min()), float(all_y.max())
-        span = y1 - y0
-        floor = 0.02 if metric == "accuracy" and not log_y else max(abs(y1) * 0.02, 1e-6)
-        pad = max(0.06 * span, floor)
-        y0, y1 = y0 - pad, y1 + pad
-        if metric == "accuracy" and not log_y:
-            y0, y1 = max(y0, -0.02), min(y1, 1.02)
-        x_max = float(np.nanmax(all_x)) if all_x.size else 1.0
-        if self._log_x:
-            positive = all_x[all_x > 0]
-            lo = math.log10(float(positive.min())) if positive.size else -1.0
-            x0, x1 = lo - 0.05, math.log10(max(x_max, 1e-3)) + 0.05
-            if x1 - x0 < 0.2:
-                x0, x1 = x0 - 0.1, x1 + 0.1
-        else:
-            # whole epochs: the range (and the axis' ticks) change once an epoch, not on every step
-            x0, x1 = 0.0, float(max(1, math.ceil(x_max - 1e-9)))
-            x1 += 0.02 * x1
-        old = self._fitted[p]
-        if old is not None and (x0, x1) == old[:2] and old[2] <= y0 + pad and y1 - pad <= old[3] \
-                and (old[3] - old[2]) <= 1.6 * (y1 - y0):
+        x0, x1, y0, y1, pad = fitted_range(metric, xs, ys, oxs, oys, self._y_mode, self._log_x)
+        if still_fits(self._fitted[p], x0, x1, y0, y1, pad):
             return                                  # the data still fits the view well: no redraw of the axes
         if self._log_x:
             # label only the powers of ten over several decades: 2…9 between them overlap at this width
@@ -729,57 +614,13 @@ class PlotsPanel(QWidget):
     # ---------------------------------------------------------------- hover
     def hover_lines(self, plot_index: int, x_view: float) -> tuple[str, list[tuple[str, str]]] | None:
         """Tooltip text for the epoch nearest to view x in a plot: every visible case (and overlay) there."""
-        split, metric, title = METRICS[plot_index]
-        x = 10 ** x_view if self._log_x else x_view
-        epoch = int(math.floor(x)) if split == "train" else int(round(x - 1.0))
-        if epoch < 0:
+        reading = hover_reading(plot_index, x_view, log_x=self._log_x, order=self._order, hidden=self._hidden,
+                                rows=self._rows, cases=self._cases, trials=self._trials, coincide=self._coincide,
+                                overlays=self._overlays, smoothing=self._smoothing)
+        if reading is None:
             return None
-        fmt = (lambda v: f"{v:.4f}") if metric == "accuracy" else (lambda v: f"{v:.4g}")
-        lines: list[tuple[str, str]] = []
-        self._hover_points = []
-        for key in self._order:
-            if key in self._hidden:
-                continue
-            values = [r for r in self._rows if r.case == key and r.split == split and r.epoch == epoch]
-            if not values:
-                continue
-            case = self._cases[key]
-            ys = [getattr(r, metric) for r in values]
-            finite = [v for v in ys if math.isfinite(v)]
-            value = fmt(sum(finite) / len(finite)) if finite else "diverged"
-            if finite:
-                self._hover_points.append((epoch_x(split, epoch), sum(finite) / len(finite)))
-            if self._trials > 1:
-                count = f"mean of {len(values)} trials" if len(values) > 1 else "1 trial"
-                if len(values) < self._trials:
-                    count += f" of {self._trials} so far"
-                value = f"{value} ({count})"
-            same = self._coincide.get(key)
-            if same:
-                value += f" — coincides with case {same}"
-            lines.append((case.colour, f"case {key} {case.name}: {value}"))
-        for o in self._overlays:
-            if o.hidden:
-                continue
-            nearest: dict[str, MetricRow] = {}
-            for r in o.rows:          # each overlay at its own epoch nearest the cursor (logs skip epochs)
-                if r.split == split and r.trial == 0 and r.case not in self._hidden:
-                    best = nearest.get(r.case)
-                    if best is None or abs(epoch_x(split, r.epoch) - x) < abs(epoch_x(split, best.epoch) - x):
-                        nearest[r.case] = r
-            for case_key, r in nearest.items():
-                rx = epoch_x(split, r.epoch)
-                far = (abs(math.log10(rx) - x_view) > 0.1) if self._log_x else abs(rx - x) > 0.6
-                if far:
-                    continue
-                at = f" (epoch {r.epoch})" if r.epoch != epoch else ""
-                lines.append((self._cases.get(case_key, Case(case_key, case_key, "#808080")).colour,
-                              f"{o.label} · case {case_key}{at}: {fmt(getattr(r, metric))}"))
-        if not lines:
-            return None
-        where = "trained in" if split == "train" else "after"
-        smooth = ", curves smoothed" if self._smoothing > 0 else ""
-        return f"{title} · {where} epoch {epoch}{smooth}", lines
+        self._hover_points = reading.points
+        return reading.title, reading.lines
 
     @property
     def hover_text(self) -> str:
@@ -823,22 +664,8 @@ class PlotsPanel(QWidget):
     # ---------------------------------------------------------------- export
     def caption_text(self) -> str:
         """What an exported figure says about itself: the run, then how to read the curves."""
-        parts = [self.run_caption] if self.run_caption else []
-        parts.append("Training: mean of the batches between reports (x in epochs), dots = epoch means at "
-                     "the epoch's middle; test: after each epoch (x = e + 1).")
-        if self._trials > 1:
-            parts.append(f"{self._trials} trials: thin lines = trials; thick = mean over the trials at "
-                         f"epochs all reached; band = {BAND_TEXT[self._band_kind]}.")
-        if self._smoothing > 0:
-            parts.append(f"Smoothed (debiased EMA {self._smoothing:g}); raw curve faint.")
-        if self._coincide:
-            parts.append("Coinciding exactly (drawn dashed): " +
-                         ", ".join(f"case {k} = case {v}" for k, v in self._coincide.items()) + ".")
-        for o in self._overlays:
-            if not o.hidden:
-                parts.append(f"{'Published log' if o.kind == 'published' else 'Run'} {o.label} "
-                             f"(its own dash){': ' + o.warning if o.warning else ''}.")
-        return " ".join(parts)
+        return figure_caption(self.run_caption, self._trials, self._band_kind, self._smoothing, self._coincide,
+                              self._overlays)
 
     def export_png(self, path: Path, width: int = 1600) -> Path:
         """The four plots, the legend and the caption as a PNG `width` pixels wide."""
@@ -865,13 +692,13 @@ class PlotsPanel(QWidget):
     def _add_row(self, r: MetricRow) -> None:
         self._rows.append(r)
         self._last_trial[r.case] = r.trial
-        first = 0 if r.split == "train" else 2
-        for p in (first, first + 1):
+        cost_plot, accuracy_plot = plot_indices(r.split)
+        for p in (cost_plot, accuracy_plot):
             self._epoch_version[(r.case, p)] = self._epoch_version.get((r.case, p), 0) + 1
         self._epochs_changed = True
         x = epoch_x(r.split, r.epoch)
-        self._epoch_series(r.trial, r.case, first).put(x, r.cost)
-        self._epoch_series(r.trial, r.case, first + 1).put(x, r.accuracy)
+        self._epoch_series(r.trial, r.case, cost_plot).put(x, r.cost)
+        self._epoch_series(r.trial, r.case, accuracy_plot).put(x, r.accuracy)
 
     def _live_series(self, trial: int, key: str, p: int) -> Series:
         return self._live.setdefault((trial, key, p), Series())
@@ -887,46 +714,8 @@ class PlotsPanel(QWidget):
         return items
 
     def _rebuild_legend(self) -> None:
-        row = self.legend_row
-        old = list(row.items)
-        row.clear()
-        for item in old:
-            if item.scene() is not None:
-                item.scene().removeItem(item)
-        self._legend.clear()
-        self._overlay_entries.clear()
-        if not self._order and not self._overlays:
-            row.setMaximumHeight(24)
-            row.addItem(pg.LabelItem("<span style='color:#606060'>Press Run (F5): the selected cases appear "
-                                     "here, one colour each.</span>", size="9pt"))
-            return
-        entries = []
-        for key in self._order:
-            case = self._cases[key]
-            text = f"{key} {case.name}"
-            same = self._coincide.get(key)
-            if same:
-                text += f" = case {same} (coincides)"
-            entry = LegendEntry(self, key, text, case.colour, dash=COINCIDE_DASH if same else None,
-                                tip=f"case {key}'s curves equal case {same}'s (to {COINCIDE_FRACTION:g} of each plot's range): drawn dashed "
-                                    "over them"
-                                if same else "")
-            entry.shown = key not in self._hidden
-            entry.render()
-            self._legend[key] = entry
-            entries.append(entry)
-        for i, o in enumerate(self._overlays):
-            text = ("⚠ " if o.warning else "") + o.label
-            entry = LegendEntry(self, f"overlay:{i}", text, "#404040", dash=getattr(o, "dash", (6, 3)),
-                                tip=o.warning or "click to hide or show this overlay")
-            entry.shown = not o.hidden
-            entry.render()
-            self._overlay_entries[i] = entry
-            entries.append(entry)
-        for i, entry in enumerate(entries):
-            row.addItem(entry, row=i // LEGEND_COLUMNS, col=i % LEGEND_COLUMNS)
-        rows = (len(entries) + LEGEND_COLUMNS - 1) // LEGEND_COLUMNS
-        row.setMaximumHeight(24 * rows + 2)
+        self._legend, self._overlay_entries = build_legend(self.legend_row, self, self._order, self._cases,
+                                                           self._coincide, self._hidden, self._overlays)
 
     def _apply_visibility(self) -> None:
         self._visibility_dirty = False
@@ -966,13 +755,3 @@ class PlotsPanel(QWidget):
         if key.startswith("overlay:"):
             return self._overlay_entries.get(int(key.split(":")[1]))
         return self._legend.get(key)
-
-
-def _mean_where_all(points: list[tuple[float, int, float]], trials: int) -> tuple[np.ndarray, np.ndarray]:
-    """(x, mean over trials) at the x every trial reached; `points` are (x, trial, value)."""
-    per_x: dict[float, list[float]] = {}
-    for x, _trial, value in points:
-        per_x.setdefault(x, []).append(value)
-    xs = sorted(x for x, v in per_x.items() if len(v) >= trials)
-    ys = [float(np.mean(per_x[x])) if all(math.isfinite(v) for v in per_x[x]) else math.nan for x in xs]
-    return np.asarray(xs, float), np.asarray(ys, float)

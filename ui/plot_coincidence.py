@@ -1,0 +1,55 @@
+"""Which cases coincide: curves no one could tell apart, so the later one would hide the earlier one.
+
+In corrected mode case 1 (autodiff) equals case 0 (manual back-prop) to float32 rounding, and its
+green curve is drawn exactly over the red one. The panel draws such a case dashed and says so in the
+legend and on hover; this module only decides which cases coincide (plain NumPy, no Qt).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+COINCIDE_FRACTION = 1e-4      # "the same curve": apart by under 1/10,000 of the plot's data range (far below a pixel)
+
+__all__ = ["COINCIDE_FRACTION", "find_coinciding", "within_a_fraction_of_the_range"]
+
+
+def within_a_fraction_of_the_range(a: np.ndarray, b: np.ndarray) -> bool:
+    """Two curves no one could tell apart: every point within COINCIDE_FRACTION of their joint range.
+
+    Manual back-prop and autodiff agree to float32 rounding (about 1e-6 relative on post A's costs),
+    which is far below a pixel but not bit-equal; identical non-finite points (a divergence) match too.
+    """
+    both = np.concatenate([a, b])
+    finite = both[np.isfinite(both)]
+    span = float(finite.max() - finite.min()) if finite.size else 0.0
+    same_nonfinite = np.array_equal(~np.isfinite(a), ~np.isfinite(b))
+    ok = np.isfinite(a) & np.isfinite(b)
+    return same_nonfinite and bool(np.all(np.abs(a[ok] - b[ok]) <= COINCIDE_FRACTION * span))
+
+
+def find_coinciding(order: list[str], displayed: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]],
+                    plots: int) -> dict[str, str]:
+    """case -> the earlier case (in `order`) whose shown curves it equals in every plot that has data.
+
+    `displayed` maps (plot, case) to the (x, y) a case's main curve shows. A case is compared with
+    the earlier cases that do not themselves coincide with another, so a chain names the first case.
+    """
+    found: dict[str, str] = {}
+    for i, key in enumerate(order):
+        for other in order[:i]:
+            if other in found:
+                continue
+            same, any_data = True, False
+            for p in range(plots):
+                a, b = displayed.get((p, key)), displayed.get((p, other))
+                if a is None or b is None or not len(a[0]):
+                    continue
+                any_data = True
+                if not (a[0].shape == b[0].shape and np.array_equal(a[0], b[0])
+                        and within_a_fraction_of_the_range(a[1], b[1])):
+                    same = False
+                    break
+            if same and any_data:
+                found[key] = other
+                break
+    return found

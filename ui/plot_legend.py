@@ -1,0 +1,66 @@
+"""The plots' shared legend: one clickable entry per case and per overlay, above the four plots.
+
+It is where a reader looks first, so it also says what the eye cannot: a case that coincides with an
+earlier one (drawn dashed over it) and an overlay that does not match the shown run (⚠).
+"""
+from __future__ import annotations
+
+import pyqtgraph as pg
+
+from engine.cases import Case
+
+from .plot_coincidence import COINCIDE_FRACTION
+from .plot_items import COINCIDE_DASH, LegendEntry
+
+LEGEND_COLUMNS = 3
+ROW_HEIGHT = 24
+EMPTY_TEXT = "Press Run (F5): the selected cases appear here, one colour each."
+
+__all__ = ["LEGEND_COLUMNS", "build_legend", "case_legend_text"]
+
+
+def case_legend_text(key: str, case: Case, same: str | None) -> str:
+    """A case's legend text; `same` is the earlier case it coincides with, if any."""
+    text = f"{key} {case.name}"
+    return text + f" = case {same} (coincides)" if same else text
+
+
+def build_legend(row, panel, order: list[str], cases: dict[str, Case], coincide: dict[str, str],
+                 hidden: set[str], overlays: list) -> tuple[dict[str, LegendEntry], dict[int, LegendEntry]]:
+    """Fill the layout `row` anew; returns the case entries (by key) and the overlay entries (by index)."""
+    old = list(row.items)
+    row.clear()
+    for item in old:
+        if item.scene() is not None:
+            item.scene().removeItem(item)
+    legend: dict[str, LegendEntry] = {}
+    overlay_entries: dict[int, LegendEntry] = {}
+    if not order and not overlays:
+        row.setMaximumHeight(ROW_HEIGHT)
+        row.addItem(pg.LabelItem(f"<span style='color:#606060'>{EMPTY_TEXT}</span>", size="9pt"))
+        return legend, overlay_entries
+    entries = []
+    for key in order:
+        case = cases[key]
+        same = coincide.get(key)
+        entry = LegendEntry(panel, key, case_legend_text(key, case, same), case.colour,
+                            dash=COINCIDE_DASH if same else None,
+                            tip=f"case {key}'s curves equal case {same}'s (to {COINCIDE_FRACTION:g} of each plot's "
+                                "range): drawn dashed over them" if same else "")
+        entry.shown = key not in hidden
+        entry.render()
+        legend[key] = entry
+        entries.append(entry)
+    for i, o in enumerate(overlays):
+        text = ("⚠ " if o.warning else "") + o.label
+        entry = LegendEntry(panel, f"overlay:{i}", text, "#404040", dash=getattr(o, "dash", (6, 3)),
+                            tip=o.warning or "click to hide or show this overlay")
+        entry.shown = not o.hidden
+        entry.render()
+        overlay_entries[i] = entry
+        entries.append(entry)
+    for i, entry in enumerate(entries):
+        row.addItem(entry, row=i // LEGEND_COLUMNS, col=i % LEGEND_COLUMNS)
+    rows = (len(entries) + LEGEND_COLUMNS - 1) // LEGEND_COLUMNS
+    row.setMaximumHeight(ROW_HEIGHT * rows + 2)
+    return legend, overlay_entries
