@@ -19,6 +19,7 @@ from multiprocessing.connection import wait as wait_any
 from engine.events import RunControl
 
 from . import protocol as P
+from .forwarding import ForwardsControl
 
 READY_TIMEOUT_S = 600.0
 
@@ -123,7 +124,9 @@ class _Worker:
         self.started = time.monotonic()
 
 
-class ProcessBackend:
+class ProcessBackend(ForwardsControl):
+    """Pause/Resume/Stop set the shared bytes every worker's trainer reads (`ForwardsControl` -> `control`)."""
+
     name = "processes"
 
     def __init__(self, emit: P.Emit, workers: int | None = None, threads: int = 1, nice: int = 0):
@@ -230,13 +233,3 @@ class ProcessBackend:
             self.emit(P.TrialEvent(P.LOST, task.index, task.attempt, reason))
         elif not worker.ready:
             raise RuntimeError(f"a worker process could not start: {reason}")
-
-    # ------------------------------------------------------------------ control
-    def pause(self) -> None:
-        self.control.pause()
-
-    def resume(self) -> None:
-        self.control.resume()
-
-    def stop(self) -> None:
-        self.control.stop()

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from . import protocol as P
+from .forwarding import ForwardsControl
 
 INSTALL_HINT = "the ray backend needs Ray: pip install .[ray]"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -34,8 +35,8 @@ def require_ray():
     return ray
 
 
-class TrialActor:
-    """Runs inside a Ray worker process; wrapped with ray.remote at start-up."""
+class TrialActor(ForwardsControl):
+    """Runs inside a Ray worker process; wrapped with ray.remote at start-up. Pause/Resume/Stop reach `control`."""
 
     def __init__(self, threads: int, worker_id: str):
         from engine.events import RunControl
@@ -62,15 +63,6 @@ class TrialActor:
             self.cache = {task.data_sha256: dataset}
         run_trial(task, self.cache[task.data_sha256], emit, self.control, dict(self.facts))
 
-    def pause(self) -> None:
-        self.control.pause()
-
-    def resume(self) -> None:
-        self.control.resume()
-
-    def stop(self) -> None:
-        self.control.stop()
-
 
 class _Slot:
     def __init__(self, index: int, actor):
@@ -80,7 +72,9 @@ class _Slot:
         self.facts: dict | None = None
 
 
-class RayBackend:
+class RayBackend(ForwardsControl):
+    """Pause/Resume/Stop go to every actor; a trial submitted later is told the current state."""
+
     name = "ray"
 
     def __init__(self, emit: P.Emit, datasets: dict, workers: int | None = None, threads: int = 1,
@@ -93,7 +87,6 @@ class RayBackend:
         self.slots: list[_Slot] = []
         self.refs: dict[str, object] = {}
         self.queue = None
-        self.paused = self.stopped = False
         self.startup_s: float | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -222,18 +215,6 @@ class RayBackend:
             self.emit(P.TrialEvent(P.LOST, task.index, task.attempt, reason))
 
     # ------------------------------------------------------------------ control
-    def _each(self, method: str) -> None:
+    def _forward(self, command: str) -> None:
         for slot in self.slots:
-            getattr(slot.actor, method).remote()
-
-    def pause(self) -> None:
-        self.paused = True
-        self._each("pause")
-
-    def resume(self) -> None:
-        self.paused = False
-        self._each("resume")
-
-    def stop(self) -> None:
-        self.stopped = True
-        self._each("stop")
+            getattr(slot.actor, command).remote()

@@ -1,0 +1,58 @@
+"""Pause, Resume and Stop reach where each parallel backend's trials train (the forwarding lives in one mixin)."""
+import pytest
+
+from workbench.backends import protocol as P
+from workbench.backends.forwarding import ForwardsControl
+from workbench.backends.processes import ProcessBackend
+
+
+def test_process_backend_sets_the_shared_bytes_every_worker_reads():
+    backend = ProcessBackend(emit=lambda event: None, workers=1)     # no worker started: only the flags
+    assert isinstance(backend, ForwardsControl)
+    backend.pause()
+    assert backend.paused and backend.control.paused and list(backend.flags) == [0, 1]
+    backend.resume()
+    assert not backend.paused and not backend.control.paused and list(backend.flags) == [0, 0]
+    backend.stop()
+    assert backend.stopped and backend.control.stopped and backend.flags[0] == 1
+    backend.pause()                                                    # a stopped run is never paused
+    assert not backend.control.paused
+
+
+class _Call:
+    def __init__(self, log, name):
+        self.log, self.name = log, name
+
+    def remote(self, *args):
+        self.log.append(self.name)
+        return object()
+
+
+class _FakeActor:
+    """Records the remote calls a Ray actor handle would receive."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        return _Call(self.calls, name)
+
+
+def test_ray_backend_tells_every_actor_and_a_trial_submitted_later_the_current_state():
+    pytest.importorskip("ray")
+    from workbench.backends.ray_backend import RayBackend, TrialActor, _Slot
+    assert issubclass(TrialActor, ForwardsControl)
+    backend = RayBackend(emit=lambda event: None, datasets={}, workers=2)   # Ray itself is not started
+    backend.slots = [_Slot(0, _FakeActor()), _Slot(1, _FakeActor())]
+    backend.refs = {"sha": object()}
+    backend.pause()
+    backend.resume()
+    backend.pause()
+    assert [s.actor.calls for s in backend.slots] == [["pause", "resume", "pause"]] * 2
+    backend.submit(P.TrialTask(index=0, attempt=1, config={}, data_sha256="sha"))
+    assert backend.slots[0].actor.calls[3:] == ["run", "pause"]           # a new trial starts paused
+    backend.stop()
+    assert all(s.actor.calls[-1] == "stop" for s in backend.slots)
+    backend.slots[0].task = None
+    backend.submit(P.TrialTask(index=1, attempt=1, config={}, data_sha256="sha"))
+    assert backend.slots[0].actor.calls[-3:] == ["run", "pause", "stop"]  # ...and stopped after Stop
