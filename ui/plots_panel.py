@@ -95,6 +95,7 @@ class PlotsPanel(QWidget):
         self._hover_points: list[tuple[float, float]] = []
         self._epoch_version: dict[tuple[str, int], int] = {}    # (case, plot) -> changes of its epoch values
         self._epochs_changed = False
+        self._steps_changed = False                             # new training-curve points since the last check
         self._last_trial: dict[str, int] = {}                   # case -> the trial that last sent data
         self._overlay_warning = ""
         self.run_caption = ""                   # the run's description, set by the window (for exports)
@@ -225,6 +226,7 @@ class PlotsPanel(QWidget):
             self._live_series(event.trial, key, 0).put(x, cost)
             self._live_series(event.trial, key, 1).put(x, acc)
             self._dirty_curves.update(((0, key), (1, key)))
+        self._steps_changed = True
 
     def add_epoch(self, event) -> None:
         wall = getattr(event, "wall_time_s", math.nan)
@@ -443,8 +445,10 @@ class PlotsPanel(QWidget):
         for p, key in todo:
             if key in self._order:
                 self._draw_case(p, key, full)
-        if full or self._epochs_changed:
-            self._epochs_changed = False
+        if full or self._epochs_changed or self._steps_changed:
+            # once a tick at most, and from the step curves too: during the first epoch case 1 lies
+            # exactly over case 0 long before an epoch's values arrive
+            self._epochs_changed = self._steps_changed = False
             self._find_coinciding({p for p, _k in todo})
         if self._visibility_dirty:
             self._apply_visibility()

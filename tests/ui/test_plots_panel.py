@@ -304,6 +304,27 @@ def test_coinciding_cases_are_said_to_coincide(panel):
     assert any(t.startswith("case 1") and "coincides with case 0" in t for t in lines)
 
 
+def test_coinciding_cases_are_said_to_coincide_during_the_first_epoch_from_steps_alone(panel, qtbot):
+    """No epoch event yet: the training curves alone must tell the legend that case 1 hides case 0."""
+    panel.begin_run(cases("0", "1", "2"))
+    first = panel.refresh_count
+    qtbot.waitUntil(lambda: panel.refresh_count > first, timeout=3000)    # the timer drew the empty run
+    steps = 10
+    for s in range(1, steps + 1):
+        cost, acc = 2.0 - 0.1 * s, 0.1 + 0.05 * s                 # ranges 0.9 and 0.45 over the epoch
+        panel.add_step(step(0, s, steps, {
+            "0": (cost, acc),
+            "1": (cost * (1 + 1e-6), acc * (1 - 1e-6)),             # autodiff vs manual: float32 rounding
+            "2": (cost + 0.9e-3, acc + 0.45e-3)}))                  # 1/1000 of each range: visibly apart
+    # no refresh_now(): the plots' own timer must find it as the curves are drawn
+    qtbot.waitUntil(lambda: "coincides" in panel.legend_entry("1").text, timeout=3000)
+    assert len(panel.curve_points(0, "2")[0]) == steps                # case 2's whole curve was compared too
+    assert panel.coinciding == {"1": "0"}
+    assert panel.legend_entry("1").text.endswith("= case 0 (coincides)")
+    assert "coincides" not in panel.legend_entry("2").text
+    assert panel._items[(0, "1")].main.opts["pen"].style() == Qt.PenStyle.CustomDashLine   # red shows through
+
+
 def test_trials_show_the_mean_with_a_min_max_or_sd_band(panel):
     panel.begin_run(cases("0", "1"), trials=3)
     finals = {0: [0.5, 0.6, 0.8], 1: [0.55, 0.65, 0.9]}   # epoch -> trial values (case 0, test accuracy)
