@@ -16,9 +16,12 @@ class IntervalMeans:
 
     def __init__(self) -> None:
         self._prev: dict[int, tuple[int, int, dict]] = {}   # trial -> (epoch, step, running means)
+        self.batches: int | None = None            # batches in the run's first window (the report interval)
+        self.steps_per_epoch: int | None = None
 
     def clear(self) -> None:
         self._prev.clear()
+        self.batches = self.steps_per_epoch = None
 
     def add(self, event) -> tuple[float, dict[str, tuple[float, float]]]:
         """The new point of every case in `event`: x in epochs and the mean over the batches since the last report."""
@@ -26,6 +29,8 @@ class IntervalMeans:
         if prev_epoch != event.epoch or prev_step >= event.step:
             prev_step, prev = 0, {}
         span = event.step - prev_step
+        if self.batches is None:
+            self.batches, self.steps_per_epoch = span, event.steps_per_epoch
         x = event.epoch + (prev_step + event.step) / (2.0 * event.steps_per_epoch)
         means: dict[str, tuple[float, float]] = {}
         for key, (cost, acc) in event.running.items():

@@ -11,10 +11,11 @@ __all__ = ["BAND_TEXT", "figure_caption"]
 
 
 def figure_caption(run_caption: str, trials: int, band_kind: str, smoothing: float, coincide: dict[str, str],
-                   overlays: list) -> str:
+                   overlays: list, line: str = "line = mean of the batches between reports") -> str:
+    """`line` says what the training line is (ui/curve_meaning.py)."""
     parts = [run_caption] if run_caption else []
-    parts.append("Training: mean of the batches between reports (x in epochs), dots = epoch means at "
-                 "the epoch's middle; test: after each epoch (x = e + 1).")
+    parts.append(f"Training (x in epochs): {line}; ● = mean over epoch k, at k + ½. "
+                 "Test: ● = value after epoch k, at k + 1.")
     if trials > 1:
         parts.append(f"{trials} trials: thin lines = trials; thick = mean over the trials at "
                      f"epochs all reached; band = {BAND_TEXT[band_kind]}.")

@@ -29,12 +29,15 @@ class HoverTip(QLabel):
         if viewport is not None:
             viewport().installEventFilter(self)
 
-    def show_lines(self, title: str, lines: list[tuple[str, str]], at: QPoint) -> None:
-        """`lines` are (colour, text); the tip is placed beside `at` (host coordinates), inside the host."""
-        self.plain = "\n".join([title] + [t for _c, t in lines])
+    def show_lines(self, title: str, lines: list[tuple[str, str]], at: QPoint, note: str = "") -> None:
+        """`lines` are (colour, text), `note` a grey last line; the tip is placed beside `at` (host
+        coordinates), inside the host."""
+        self.plain = "\n".join([title] + [t for _c, t in lines] + ([note] if note else []))
         rows = [f"<b>{html.escape(title)}</b>"]
         for colour, text in lines:
             rows.append(f"<span style='color:{colour}'>■</span>&nbsp;{html.escape(text)}")
+        if note:
+            rows.append(f"<span style='color:#606060'>{html.escape(note)}</span>")
         self.setText("<br>".join(rows))
         self.adjustSize()
         pos = at + OFFSET

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from engine.cases import Case
 from workbench.metrics import MetricRow
 
+from .curve_meaning import hover_note
 from .plot_metrics import METRICS, epoch_x
 
 __all__ = ["HoverReading", "hover_reading"]
@@ -22,12 +23,14 @@ class HoverReading:
     title: str
     lines: list[tuple[str, str]]             # (colour, text)
     points: list[tuple[float, float]]        # (x, y) of the shown run's values listed (ringed on the plot)
+    note: str = ""                           # what the values listed are (the dots) and what the line is
 
 
 def hover_reading(plot_index: int, x_view: float, *, log_x: bool, order: list[str], hidden: set[str],
                   rows: list[MetricRow], cases: dict[str, Case], trials: int, coincide: dict[str, str],
-                  overlays: list, smoothing: float) -> HoverReading | None:
-    """The reading at view x in a plot, or None where there is nothing to read."""
+                  overlays: list, smoothing: float, line: str = "") -> HoverReading | None:
+    """The reading at view x in a plot, or None where there is nothing to read; `line` says what the
+    training line is (ui/curve_meaning.py)."""
     split, metric, title = METRICS[plot_index]
     x = 10 ** x_view if log_x else x_view
     epoch = int(math.floor(x)) if split == "train" else int(round(x - 1.0))
@@ -78,4 +81,5 @@ def hover_reading(plot_index: int, x_view: float, *, log_x: bool, order: list[st
         return None
     where = "trained in" if split == "train" else "after"
     smooth = ", curves smoothed" if smoothing > 0 else ""
-    return HoverReading(f"{title} · {where} epoch {epoch}{smooth}", lines, points)
+    note = hover_note(split, epoch, line, trials) if line and points else ""
+    return HoverReading(f"{title} · {where} epoch {epoch}{smooth}", lines, points, note)

@@ -135,6 +135,22 @@ class LegendEntry(pg.GraphicsWidget):
             self.panel.set_case_visible(self.key, not self.shown)
 
 
+class GuideEntry(LegendEntry):
+    """The legend's reading guide: a grey line with a dot on it, and what each of them means (not clickable)."""
+
+    def __init__(self, text: str, tip: str):
+        super().__init__(None, "guide", text, "#707070", tip=tip)
+
+    def paint(self, painter, *args):
+        super().paint(painter, *args)
+        painter.setPen(QPen(QColor("#707070"), 1.0))
+        painter.setBrush(QColor("#707070"))
+        painter.drawEllipse(QPointF(4 + self.LINE / 2, self._height / 2), 3.0, 3.0)
+
+    def mouseClickEvent(self, ev):
+        ev.ignore()
+
+
 class CaseItems:
     """Everything drawn for one case of the shown run in one plot; created once, re-used across runs.
 

@@ -10,11 +10,13 @@ import pyqtgraph as pg
 from engine.cases import Case
 
 from .plot_coincidence import COINCIDE_FRACTION
-from .plot_items import COINCIDE_DASH, LegendEntry
+from .plot_items import COINCIDE_DASH, GuideEntry, LegendEntry
 
 LEGEND_COLUMNS = 3
 ROW_HEIGHT = 24
 EMPTY_TEXT = "Press Run (F5): the selected cases appear here, one colour each."
+GUIDE_TIP = ("why a dot can sit below a rising line: the dot averages the whole epoch, the line only a few "
+             "batches at a time")
 
 __all__ = ["LEGEND_COLUMNS", "build_legend", "case_legend_text"]
 
@@ -26,8 +28,10 @@ def case_legend_text(key: str, case: Case, same: str | None) -> str:
 
 
 def build_legend(row, panel, order: list[str], cases: dict[str, Case], coincide: dict[str, str],
-                 hidden: set[str], overlays: list) -> tuple[dict[str, LegendEntry], dict[int, LegendEntry]]:
-    """Fill the layout `row` anew; returns the case entries (by key) and the overlay entries (by index)."""
+                 hidden: set[str], overlays: list, guide: str = ""
+                 ) -> tuple[dict[str, LegendEntry], dict[int, LegendEntry], GuideEntry | None]:
+    """Fill the layout `row` anew; returns the case entries (by key), the overlay entries (by index) and the
+    reading guide (`guide`: what the line and the dots are, on a row of its own under the cases)."""
     old = list(row.items)
     row.clear()
     for item in old:
@@ -38,7 +42,7 @@ def build_legend(row, panel, order: list[str], cases: dict[str, Case], coincide:
     if not order and not overlays:
         row.setMaximumHeight(ROW_HEIGHT)
         row.addItem(pg.LabelItem(f"<span style='color:#606060'>{EMPTY_TEXT}</span>", size="9pt"))
-        return legend, overlay_entries
+        return legend, overlay_entries, None
     entries = []
     for key in order:
         case = cases[key]
@@ -62,5 +66,10 @@ def build_legend(row, panel, order: list[str], cases: dict[str, Case], coincide:
     for i, entry in enumerate(entries):
         row.addItem(entry, row=i // LEGEND_COLUMNS, col=i % LEGEND_COLUMNS)
     rows = (len(entries) + LEGEND_COLUMNS - 1) // LEGEND_COLUMNS
+    guide_entry = None
+    if guide and order:
+        guide_entry = GuideEntry(guide, GUIDE_TIP)
+        row.addItem(guide_entry, row=rows, col=0, colspan=LEGEND_COLUMNS)
+        rows += 1
     row.setMaximumHeight(ROW_HEIGHT * rows + 2)
-    return legend, overlay_entries
+    return legend, overlay_entries, guide_entry

@@ -45,6 +45,7 @@ from .interval_means import IntervalMeans
 from .plot_coincidence import COINCIDE_FRACTION, find_coinciding
 from .plot_hover import HoverTip
 from .plot_hover_text import hover_reading
+from .curve_meaning import curve_guide, line_text
 from .plot_caption import figure_caption
 from .plot_items import COINCIDE_DASH, CaseItems, LegendEntry, Series, ema_debiased, finite_xy
 from .plot_legend import build_legend
@@ -93,9 +94,13 @@ class PlotsPanel(QWidget):
         self._visibility_dirty = False
         self._displayed: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
         self._hover_points: list[tuple[float, float]] = []
+        self._hover_note = ""
         self._epoch_version: dict[tuple[str, int], int] = {}    # (case, plot) -> changes of its epoch values
         self._epochs_changed = False
         self._steps_changed = False                             # new training-curve points since the last check
+        self._from_disk = False                                 # a run folder opened: epoch means only
+        self._guide_shown = ""                                  # the legend's reading guide as last drawn
+        self.guide_entry = None
         self._last_trial: dict[str, int] = {}                   # case -> the trial that last sent data
         self._overlay_warning = ""
         self.run_caption = ""                   # the run's description, set by the window (for exports)
@@ -199,6 +204,7 @@ class PlotsPanel(QWidget):
             store.clear()
         self._intervals.clear()
         self._rows.clear()
+        self._from_disk = False
         self._order = [c.key for c in cases]
         for c in cases:
             self._cases[c.key] = c
@@ -256,6 +262,8 @@ class PlotsPanel(QWidget):
         """Show a finished run's metrics table (e.g. a run folder opened from disk)."""
         trials = trials or (max((r.trial for r in rows), default=0) + 1)
         self.begin_run(cases, trials, arch)
+        self._from_disk = True
+        self._rebuild_legend()
         for r in rows:
             self._add_row(r)
             if not (math.isfinite(r.cost) and math.isfinite(r.accuracy)):
@@ -450,6 +458,8 @@ class PlotsPanel(QWidget):
             # exactly over case 0 long before an epoch's values arrive
             self._epochs_changed = self._steps_changed = False
             self._find_coinciding({p for p, _k in todo})
+        if self.curve_guide_text != self._guide_shown:
+            self._rebuild_legend()                 # the first step told how many batches the line averages
         if self._visibility_dirty:
             self._apply_visibility()
         for p in sorted({p for p, _k in todo}) if not full else range(len(self.plots)):
@@ -620,10 +630,11 @@ class PlotsPanel(QWidget):
         """Tooltip text for the epoch nearest to view x in a plot: every visible case (and overlay) there."""
         reading = hover_reading(plot_index, x_view, log_x=self._log_x, order=self._order, hidden=self._hidden,
                                 rows=self._rows, cases=self._cases, trials=self._trials, coincide=self._coincide,
-                                overlays=self._overlays, smoothing=self._smoothing)
+                                overlays=self._overlays, smoothing=self._smoothing, line=self.line_text)
         if reading is None:
             return None
         self._hover_points = reading.points
+        self._hover_note = reading.note
         return reading.title, reading.lines
 
     @property
@@ -646,7 +657,7 @@ class PlotsPanel(QWidget):
                     break
                 title, lines = found
                 at = self.view.mapFromScene(scene_pos)
-                self.tip.show_lines(title, lines, QPoint(int(at.x()), int(at.y())))
+                self.tip.show_lines(title, lines, QPoint(int(at.x()), int(at.y())), self._hover_note)
                 self._mark_epoch(i, title)
                 self.hovered.emit(self.tip.plain)
                 return self.tip.plain
@@ -669,7 +680,7 @@ class PlotsPanel(QWidget):
     def caption_text(self) -> str:
         """What an exported figure says about itself: the run, then how to read the curves."""
         return figure_caption(self.run_caption, self._trials, self._band_kind, self._smoothing, self._coincide,
-                              self._overlays)
+                              self._overlays, self.line_text)
 
     def export_png(self, path: Path, width: int = 1600) -> Path:
         """The four plots, the legend and the caption as a PNG `width` pixels wide."""
@@ -718,8 +729,21 @@ class PlotsPanel(QWidget):
         return items
 
     def _rebuild_legend(self) -> None:
-        self._legend, self._overlay_entries = build_legend(self.legend_row, self, self._order, self._cases,
-                                                           self._coincide, self._hidden, self._overlays)
+        self._guide_shown = self.curve_guide_text
+        self._legend, self._overlay_entries, self.guide_entry = build_legend(
+            self.legend_row, self, self._order, self._cases, self._coincide, self._hidden, self._overlays,
+            self._guide_shown)
+
+    @property
+    def line_text(self) -> str:
+        """What the training plots' line is (the mean of each N batches, or the epoch means)."""
+        text = line_text(self._intervals.batches, self._intervals.steps_per_epoch, self._from_disk)
+        return f"thin {text}" if self._trials > 1 else text
+
+    @property
+    def curve_guide_text(self) -> str:
+        """The legend's reading guide: what the training plots' line and dots are."""
+        return curve_guide(self._intervals.batches, self._intervals.steps_per_epoch, self._from_disk, self._trials)
 
     def _apply_visibility(self) -> None:
         self._visibility_dirty = False

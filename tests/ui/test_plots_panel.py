@@ -177,6 +177,35 @@ def test_training_x_values_run_on_across_epochs_without_restarting(panel):
     np.testing.assert_allclose(py, [np.mean(batch_costs[i * 4:(i + 1) * 4]) for i in range(3)])
 
 
+def test_the_legend_and_hover_say_what_the_training_line_and_its_dots_are(panel, qtbot):
+    """A rising curve's epoch-mean dot sits below the line: the legend and the hover say why (what each is)."""
+    panel.begin_run(cases("0"))
+    panel.refresh_now()
+    assert panel.guide_entry is not None and panel.guide_entry.scene() is panel.view.scene()
+    assert "mean of the batches between two progress reports" in panel.guide_entry.text   # before any step
+    steps, every = 40, 4                                    # the engine reports every 4 batches: 10 points an epoch
+    batch_acc = [0.9 - 0.8 * 0.9 ** b for b in range(1, steps + 1)]          # rises fast, then levels off
+    for s in range(every, steps + 1, every):
+        panel.add_step(step(0, s, steps, {"0": (1.0, float(np.mean(batch_acc[:s])))}))
+    panel.add_epoch(epoch_event(0, {"0": ce(1.0, float(np.mean(batch_acc)), 1.0, 0.5)}))
+    qtbot.waitUntil(lambda: "each 4 batches" in panel.guide_entry.text, timeout=3000)   # the timer updates it
+    assert panel.guide_entry.text == ("Training: line = mean of each 4 batches (10 points an epoch)"
+                                      " · ● mean over epoch k (at k + ½)")
+    x, y = panel.curve_points(1, "0")                       # the text tells the truth: each point averages 4 batches
+    np.testing.assert_allclose(y, [np.mean(batch_acc[i:i + every]) for i in range(0, steps, every)])
+    px, py = panel.epoch_points(1, "0")
+    assert py[0] < y[np.searchsorted(x, px[0])]             # the dot the reader asks about: below the line
+    _mouse_to(panel, qtbot, 1, QPointF(0.5, float(py[0])))
+    qtbot.waitUntil(lambda: panel.hover_text != "", timeout=3000)
+    assert panel.hover_text.splitlines()[-1] == ("● = mean over epoch 0; line = mean of each 4 batches "
+                                                 "(10 points an epoch)")
+    _title, _lines = panel.hover_lines(3, 1.0)
+    assert panel._hover_note == "● = test value after epoch 0 (line joins them)"
+    assert "line = mean of each 4 batches" in panel.caption_text() and "● = mean over epoch k" in panel.caption_text()
+    panel.load_rows([MetricRow(0, "0", 0, split, 1.0, 0.5, 1.0) for split in ("train", "test")], cases("0"))
+    assert panel.guide_entry.text.startswith("Training: line joins the epoch means")   # a run opened from disk
+
+
 def test_a_single_test_point_is_drawn_with_a_marker_and_a_fitted_axis(panel, qtbot):
     panel.begin_run(cases("0", "1"))
     panel.add_epoch(epoch_event(0, {"0": ce(150.0, 0.3, 135.4, 0.35), "1": ce(150.0, 0.3, 140.0, 0.4)}))
