@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QLabel, QMainW
 
 from engine.cases import PUBLISHED_CASES, Case  # noqa: E402
 from workbench.config import ConfigError, ExperimentConfig, load_preset  # noqa: E402
+from workbench.run_progress import RunProgress  # noqa: E402
 from workbench.settings_store import SettingsStore  # noqa: E402
 
 from .plots_panel import PlotsPanel  # noqa: E402
@@ -584,8 +585,8 @@ class MainWindow(QMainWindow):
     def _title_progress(self, trial, epoch, progress) -> None:
         trials = self.run_config.trials if self.run_config else 1
         epochs = self.run_config.train.epochs if self.run_config else 1
-        overall = (trial + progress.fraction) / max(1, trials)
-        self._title_detail = f"epoch {epoch + 1}/{epochs}, {overall:.0%}"
+        run = RunProgress(epochs, trials)
+        self._title_detail = f"{' · '.join(run.position(trial, epoch))}, {run.fraction(trial, progress):.0%}"
         self._update_title()
 
     def _update_title(self) -> None:

@@ -15,18 +15,10 @@ from PySide6.QtGui import QFontDatabase, QTextCursor
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
 
+from workbench.run_progress import RunProgress, clock
+
 STATES = ("idle", "starting", "running", "paused", "stopping")
 RUN_TIP = "Train the selected cases side by side (F5)"
-
-
-def clock(seconds: float | None) -> str:
-    """12.3 -> '00:12'; 3725 -> '1:02:05'; None -> '--:--'."""
-    if seconds is None or seconds != seconds or seconds < 0:
-        return "--:--"
-    s = int(round(seconds))
-    h, rem = divmod(s, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
 class RunPanel(QWidget):
@@ -42,7 +34,7 @@ class RunPanel(QWidget):
         self._epochs = 1
         self._trials = 1
         self._last_epoch_done = 0
-        self._trial_seconds: dict[int, float] = {}     # trial -> its elapsed (paused time excluded)
+        self._run = RunProgress(1)                     # whole-run fraction, times and numbering
 
         self.run_button = QPushButton("▶  Run")
         self.run_button.setToolTip(RUN_TIP)
@@ -129,7 +121,7 @@ class RunPanel(QWidget):
     def begin(self, epochs: int, trials: int = 1, folder: str = "") -> None:
         self._epochs, self._trials = max(1, epochs), max(1, trials)
         self._last_epoch_done = 0
-        self._trial_seconds = {}
+        self._run = RunProgress(epochs, trials)
         self.progress.setValue(0)
         self.progress.setFormat("starting…")
         self.folder_label.setText(folder)
@@ -153,23 +145,14 @@ class RunPanel(QWidget):
         self._show_progress(event.trial, event.epoch, None, None, p)
 
     def run_times(self, trial: int, p) -> tuple[float, float | None]:
-        """(elapsed, ETA) for the whole run from a trial's progress: earlier trials' time is added,
-        and each trial still to come is expected to take as long as this one in total."""
-        self._trial_seconds[trial] = p.elapsed_s
-        elapsed = sum(self._trial_seconds.values())
-        if p.eta_s is None:
-            return elapsed, None
-        later = self._trials - trial - 1
-        return elapsed, p.eta_s + later * (p.elapsed_s + p.eta_s)
+        """(elapsed, ETA) for the whole run from a trial's progress (see `RunProgress.times`)."""
+        return self._run.times(trial, p)
 
     def _show_progress(self, trial, epoch, step, steps, p) -> None:
-        overall = (trial + p.fraction) / self._trials
-        self.progress.setValue(int(round(1000 * min(1.0, overall))))
+        overall = self._run.fraction(trial, p)
+        self.progress.setValue(int(round(1000 * overall)))
         elapsed, eta = self.run_times(trial, p)
-        parts = []
-        if self._trials > 1:
-            parts.append(f"trial {trial} of 0–{self._trials - 1}")
-        parts.append(f"epoch {epoch} of 0–{self._epochs - 1}")
+        parts = self._run.position(trial, epoch)
         if step is not None:
             parts.append(f"step {step}/{steps}")
         else:

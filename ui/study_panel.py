@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLay
                                QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from workbench.config import ConfigError, ExperimentConfig
+from workbench.run_progress import clock
 from workbench.study_spec import BACKENDS, StudyOptions, StudySpec, parse_seeds, parse_values
 
 COLUMNS = ("Trial", "Configuration", "Seed", "Status", "Epoch", "ETA", "Node", "Tries")
@@ -26,15 +27,6 @@ _AXES = (  # (field label, StudySpec axis, value type, placeholder)
 )
 _STATUS_COLOUR = {"completed": "#2e7d32", "failed": "#c62828", "running": "#1565c0", "stopped": "#8d6e63",
                   "pending": "#757575"}
-
-
-def _clock(seconds) -> str:
-    if seconds is None:
-        return "--:--"
-    s = int(round(seconds))
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
 class StudyPanel(QWidget):
@@ -268,13 +260,13 @@ class StudyPanel(QWidget):
         if row is None:
             return
         self._set(row, 4, f"{event.epoch + event.step / max(1, event.steps_per_epoch):.1f}/{self._epochs}")
-        self._set(row, 5, _clock(event.progress.eta_s))
+        self._set(row, 5, clock(event.progress.eta_s))
 
     def show_progress(self, p) -> None:
         self.bar.setValue(int(round(p.fraction * 1000)))
         extra = f", {p.failed} failed" if p.failed else ""
         self.bar.setFormat(f"{p.fraction:.0%}: {p.completed}/{p.total} trials done, {p.running} running{extra}"
-                           f" — elapsed {_clock(p.elapsed_s)}, ETA {_clock(p.eta_s)}")
+                           f" — elapsed {clock(p.elapsed_s)}, ETA {clock(p.eta_s)}")
 
     def finish(self, outcome) -> None:
         for entry in outcome.trials:

@@ -18,6 +18,7 @@ from engine.settings import INITS, SEMANTICS
 
 from .cli_types import nonneg_int, positive_int
 from .config import ConfigError, DataSpec, ExperimentConfig, load_preset, preset_names
+from .run_progress import RunProgress, clock
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 PROG = "rcnn-workbench"        # how the user called us (main.py, python -m workbench); set by main()
@@ -197,22 +198,18 @@ def _name_option(problem: str) -> str:
     return problem
 
 
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
-
-
 class ProgressBar:
-    """A one-line progress bar with ETA on stderr (a line per epoch when not a terminal)."""
+    """A one-line progress bar with ETA on stderr (a line per epoch when not a terminal).
 
-    def __init__(self, config: ExperimentConfig, stream=sys.stderr, quiet=False):
-        self.config, self.stream, self.quiet = config, stream, quiet
-        self.tty = stream.isatty()
+    Worded as the window's progress bar (`RunProgress`): trials and epochs
+    numbered from 0 as in metrics.csv, fraction, elapsed and ETA for the whole run.
+    """
+
+    def __init__(self, config: ExperimentConfig, stream=None, quiet=False):
+        self.config, self.stream, self.quiet = config, stream or sys.stderr, quiet
+        self.tty = self.stream.isatty()
         self._last = 0.0
+        self._run = RunProgress(config.train.epochs, config.trials)
 
     def _bar(self, fraction: float, width=24) -> str:
         filled = int(fraction * width)
@@ -222,25 +219,28 @@ class ProgressBar:
         if not self.quiet:
             self._line(f"{text}…", final=not self.tty)
 
+    def _where(self, event, what: str) -> str:
+        """'[########................]  33% trial 1 of 0–2 · epoch 0 of 0–3 · step 4/10 · 00:12 elapsed · run ETA
+        00:30', the window's words."""
+        p = event.progress
+        fraction = self._run.fraction(event.trial, p)
+        elapsed, eta = self._run.times(event.trial, p)
+        parts = [*self._run.position(event.trial, event.epoch), what, f"{clock(elapsed)} elapsed",
+                 f"run ETA {clock(eta)}"]
+        return f"{self._bar(fraction)} {fraction:4.0%} " + " · ".join(parts)
+
     def on_step(self, event):
         if self.quiet or not self.tty or time.monotonic() - self._last < 0.2:
             return
         self._last = time.monotonic()
-        p = event.progress
-        trial = f"trial {event.trial + 1}/{self.config.trials} " if self.config.trials > 1 else ""
-        self._line(f"{self._bar(p.fraction)} {p.fraction:4.0%} {trial}epoch {event.epoch + 1}/"
-                   f"{self.config.train.epochs} step {event.step}/{event.steps_per_epoch} "
-                   f"elapsed {_clock(p.elapsed_s)} ETA {_clock(p.eta_s)}")
+        self._line(self._where(event, f"step {event.step}/{event.steps_per_epoch}"))
 
     def on_epoch(self, event, folder):
         if self.quiet:
             return
         best = max(event.metrics.items(), key=lambda kv: kv[1].test_accuracy
                    if kv[1].test_accuracy == kv[1].test_accuracy else -1)
-        p = event.progress
-        msg = (f"{self._bar(p.fraction)} {p.fraction:4.0%} epoch {event.epoch + 1}/{self.config.train.epochs}"
-               f" done, best test acc {best[1].test_accuracy:.3f} (case {best[0]}), "
-               f"elapsed {_clock(p.elapsed_s)} ETA {_clock(p.eta_s)}")
+        msg = self._where(event, "epoch done") + f" · best test acc {best[1].test_accuracy:.3f} (case {best[0]})"
         if event.diverged_now:
             msg += f"; diverged: case {', '.join(event.diverged_now)}"
         self._line(msg, final=True)

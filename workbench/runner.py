@@ -133,7 +133,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path | None = None, listen
             if control.stopped:
                 outcome.status = "stopped"
                 break
-            _call(listener, "on_status", f"building trial {trial + 1} of {config.trials}"
+            _call(listener, "on_status", f"building trial {trial} of 0–{config.trials - 1}"
                   if config.trials > 1 else "compiling the training step")
             trainer = LockstepTrainer(arch, cases, config.train, dataset, config.noise_schedule(), trial=trial)
             folder.start_trial(trial, trainer.seed)

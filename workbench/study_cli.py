@@ -157,12 +157,12 @@ class StudyProgressPrinter:
         if not self.tty and now - self._last_line < 30.0:
             return
         self._last_line = now
-        from .cli import _clock
+        from .run_progress import clock
         filled = int(p.fraction * 24)
         bar = "[" + "#" * filled + "." * (24 - filled) + "]"
         self._line(f"{bar} {p.fraction:4.0%} {p.completed}/{p.total} trials done, {p.running} running"
                    + (f", {p.failed} failed" if p.failed else "")
-                   + f", elapsed {_clock(p.elapsed_s)} ETA {_clock(p.eta_s)}")
+                   + f", elapsed {clock(p.elapsed_s)} ETA {clock(p.eta_s)}")
 
     def _line(self, text, final=False):
         if self.tty:
