@@ -7,21 +7,18 @@ epoch; over epochs for the recurrent input weight Wx). Writes
 docs/screenshots/gradient-flow*.png.
 
     python bench/screenshot_gradient_flow.py [--epochs 4] [--train-limit 1500] [--out docs/screenshots]
+                                             [--size 1600x1000]
 """
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The set-up every screenshot script shares; importing it also puts the project on the path and sets the
+# offscreen/TensorFlow environment defaults, before Qt or TensorFlow load.
+from screenshots import ROOT, Shots  # noqa: E402
 
 
 def main() -> int:
@@ -30,48 +27,13 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--train-limit", type=int, default=1500)
     parser.add_argument("--quirks", default="", help="quirk set for the run (default: corrected)")
+    parser.add_argument("--size", default="1600x1000", help="window size WxH")
     args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="rcnn-gradflow-"))
-    os.environ["RCNN_WORKBENCH_RUNS"] = str(tmp / "runs")
-    os.environ["RCNN_WORKBENCH_SETTINGS"] = str(tmp / "settings.ini")
-
-    import time
-
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
-    from screenshots import quantize
-    app = QApplication([])
-    from ui.main_window import MainWindow
+    shots = Shots(args.out, prefix="rcnn-gradflow-")
+    wait_until, settle, save = shots.wait_until, shots.settle, shots.save
     from workbench.config import DataSpec, load_preset
 
-    def wait_until(condition, timeout_s: float, what: str) -> None:
-        end = time.monotonic() + timeout_s
-        loop = QEventLoop()
-        timer = QTimer()
-        timer.setInterval(50)
-        timer.timeout.connect(lambda: (condition() or time.monotonic() > end) and loop.quit())
-        timer.start()
-        if not condition():
-            loop.exec()
-        timer.stop()
-        if not condition():
-            raise TimeoutError(f"timed out waiting for {what}")
-
-    def settle(ms: int = 400) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
-    def save(widget, name: str) -> None:
-        image = widget.grab().toImage()
-        path = args.out / f"{name}.png"
-        quantize(image).save(str(path), "PNG", 9)
-        print(f"{path}  {image.width()}×{image.height()}")
-
-    window = MainWindow()
-    window.resize(1600, 1000)
-    window.show()
+    window = shots.window(args.size)
     quirks = tuple(q for q in args.quirks.split(",") if q)
     config = load_preset("quick").with_(cases=("0", "6"), data=DataSpec("sample", args.train_limit, 500))
     window.load_config(config.with_train(epochs=args.epochs, quirks=quirks))
@@ -97,7 +59,7 @@ def main() -> int:
     settle(300)
     save(panel, "gradient-flow-epochs")
     window.close()
-    app.processEvents()
+    shots.app.processEvents()
     return 0
 
 

@@ -58,30 +58,33 @@ def quantize(image):
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--train-limit", type=int, default=1000)
-    parser.add_argument("--test-limit", type=int, default=300)
-    parser.add_argument("--semantics", default="as-published", choices=("corrected", "as-published"))
-    parser.add_argument("--no-trials", action="store_true", help="skip the multi-trial screenshot")
-    parser.add_argument("--size", default="1366x768", help="window size WxH (default: a 1366×768 laptop)")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="rcnn-shots-"))
-    os.environ["RCNN_WORKBENCH_RUNS"] = str(tmp / "runs")
-    os.environ["RCNN_WORKBENCH_SETTINGS"] = str(tmp / "settings.ini")
+class Shots:
+    """What every screenshot script sets up: a private runs folder and settings file (the user's are
+    never touched), the application, and helpers to wait on the window and save 8-bit PNGs into `out`."""
 
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtGui import QImage
-    from PySide6.QtWidgets import QApplication
-    app = QApplication([])
-    app.setApplicationName("RCNN Workbench")
-    from ui.main_window import MainWindow
-    from workbench.config import DataSpec, load_preset
+    def __init__(self, out: Path, prefix: str = "rcnn-shots-"):
+        self.out = out
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=prefix))
+        os.environ["RCNN_WORKBENCH_RUNS"] = str(tmp / "runs")
+        os.environ["RCNN_WORKBENCH_SETTINGS"] = str(tmp / "settings.ini")
+        from PySide6.QtWidgets import QApplication
+        self.app = QApplication.instance() or QApplication([])
+        self.app.setApplicationName("RCNN Workbench")
 
+    def window(self, size: str):
+        """The main window at `size` ("WxH"), shown, closing without asking."""
+        from ui.main_window import MainWindow
+        window = MainWindow()
+        window.confirm_close = False
+        width, height = (int(v) for v in size.lower().split("x"))
+        window.resize(width, height)
+        window.show()
+        return window
+
+    @staticmethod
     def wait_until(condition, timeout_s: float, what: str) -> None:
+        from PySide6.QtCore import QEventLoop, QTimer
         end = time.monotonic() + timeout_s
         loop = QEventLoop()
         timer = QTimer()
@@ -94,24 +97,37 @@ def main() -> int:
         if not condition():
             raise TimeoutError(f"timed out waiting for {what}")
 
+    @staticmethod
     def settle(ms: int = 400) -> None:
+        from PySide6.QtCore import QEventLoop, QTimer
         loop = QEventLoop()
         QTimer.singleShot(ms, loop.quit)
         loop.exec()
 
-    def save(widget, name: str) -> Path:
+    def save(self, widget, name: str) -> Path:
         image = widget.grab().toImage()
         small = quantize(image)       # Qt's own 8-bit conversion turned the translucent bands grey
-        path = args.out / f"{name}.png"
+        path = self.out / f"{name}.png"
         small.save(str(path), "PNG", 9)
         print(f"{path}  {image.width()}×{image.height()}  {path.stat().st_size // 1024} KB")
         return path
 
-    window = MainWindow()
-    window.confirm_close = False
-    width, height = (int(v) for v in args.size.lower().split("x"))
-    window.resize(width, height)
-    window.show()
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--train-limit", type=int, default=1000)
+    parser.add_argument("--test-limit", type=int, default=300)
+    parser.add_argument("--semantics", default="as-published", choices=("corrected", "as-published"))
+    parser.add_argument("--no-trials", action="store_true", help="skip the multi-trial screenshot")
+    parser.add_argument("--size", default="1366x768", help="window size WxH (default: a 1366×768 laptop)")
+    args = parser.parse_args()
+    shots = Shots(args.out)
+    app, wait_until, settle, save = shots.app, shots.wait_until, shots.settle, shots.save
+    from workbench.config import DataSpec, load_preset
+
+    window = shots.window(args.size)
     config = load_preset("quick").with_(data=DataSpec("sample", train_limit=args.train_limit,
                                                       test_limit=args.test_limit))
     # as-published semantics: the seven cases separate within a few epochs, so every colour shows
