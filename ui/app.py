@@ -1,7 +1,9 @@
 """The workbench window (`rcnn-workbench`, `python main.py` or `make run`, via workbench/launcher.py).
 
-The window is shown and painted before anything imports TensorFlow; the
-engine loads in the worker thread when the first run starts.
+The window is shown and painted before anything imports TensorFlow. TensorFlow never loads
+in the window's process: runs train in an engine process (workbench/engine_process.py), and
+one such process starts loading in the background just after the window is painted, so the
+first Run does not wait for it.
 
 RCNN_WORKBENCH_REPORT_PAINT=1 prints "first-paint <seconds since the epoch>
 <tensorflow imported: 0/1>" at the first paint of the window (used by
@@ -19,6 +21,7 @@ from workbench.version import app_version
 
 
 GIL_SWITCH_INTERVAL_S = 0.001
+ENGINE_WARM_DELAY_MS = 500
 
 
 def application_icon():
@@ -96,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         for child in (window.centralWidget(), window.plots.view.viewport()):
             child.installEventFilter(watcher)
     window.show()
+    # After the first paint: a spare engine process loads TensorFlow while the user sets up a run.
+    QTimer.singleShot(ENGINE_WARM_DELAY_MS, window.controller.keep_engine_warm)
     code = app.exec()
     if window.controller.running:       # the window closed some other way: still leave no thread
         window.controller.shutdown()

@@ -1,41 +1,37 @@
 """The one bridge between the engine and the window: a worker object on a QThread.
 
-`RunController.start(config, out_dir)` moves a `RunWorker` to a fresh QThread
-and calls `workbench.runner.run_experiment` there, so TensorFlow is imported
-and every training step runs off the GUI thread. The worker turns the
-engine's listener calls into Qt signals (queued into the GUI thread):
+`RunController.start(config, out_dir)` moves a `RunWorker` to a fresh QThread. The run itself
+trains in a child process (workbench/engine_process.py: the warm spare when there is one), so
+neither TensorFlow's import nor its training steps ever hold the window's GIL; the worker thread
+only reads the child's events from a pipe and turns them into Qt signals (queued into the GUI
+thread):
 
     started(str folder)  status(str)  step(StepEvent)  epoch(EpochEvent)
     log(str transparency.txt, once at the end)  log_append(str one finished epoch, see live_log)
     trial_end(TrialResult)  finished(RunOutcome)
-    failed(str one-line error)
+    failed(str one-line error)  rerun_done(RerunReport)
 
-Step events are throttled (at most one every `min_step_interval` seconds,
-except the last step of an epoch, which is always sent). Pause, resume and
-stop go through the engine's `RunControl`, which the trainer checks between
-steps. `shutdown()` stops a run, ends the thread and waits for it: the
-window calls it from closeEvent, so no thread outlives the window.
+Step events are throttled in the child (at most one every `min_step_interval` seconds, except
+the last step of an epoch, which is always sent). Pause, resume and stop are two shared bytes
+the child's trainer reads between steps. `shutdown()` stops a run, waits for the child to write
+its final status and ends the thread: the window calls it from closeEvent, so no thread or
+engine process outlives the window.
 
 Only QtCore is used here; no widgets.
 """
 from __future__ import annotations
 
-import os
-import sys
-import threading
-import time
 from pathlib import Path
-
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from engine.events import RunControl
 
 from .config import ExperimentConfig
-from .live_log import epoch_lines
-
-from .paths import RUNS_ENV, runs_home  # noqa: E402,F401  (RUNS_ENV kept for importers)
-from .run_folder import new_run_dir  # noqa: E402,F401  (one function for the CLI and the window)
+from .engine_process import (TRAIN_NICE_ENV, EngineLost, EngineProcess, RunRequest,  # noqa: F401
+                             lower_training_priority, take_engine, warm_spare)
+from .paths import RUNS_ENV, runs_home  # noqa: F401  (RUNS_ENV kept for importers)
+from .run_folder import new_run_dir  # noqa: F401  (one function for the CLI and the window)
 
 
 def default_runs_dir() -> Path:
@@ -43,36 +39,8 @@ def default_runs_dir() -> Path:
     return runs_home()
 
 
-TRAIN_NICE_ENV = "RCNN_WORKBENCH_TRAIN_NICE"
-
-
-def lower_training_priority() -> int:
-    """Run the calling thread, and the TensorFlow thread pools it starts, at a lower CPU priority.
-
-    Training may use every core; the GUI thread keeps its normal priority, so the
-    scheduler gives it the CPU whenever it has work and the window stays smooth
-    (bench/RESULTS.md, "## GUI"). Linux nice values are per thread and inherited by
-    threads created later, which is how TensorFlow's pools get it. Returns the nice
-    increment applied (0: none; set RCNN_WORKBENCH_TRAIN_NICE=0 to turn it off).
-    """
-    try:
-        nice = int(os.environ.get(TRAIN_NICE_ENV, "10"))
-    except ValueError:
-        nice = 10
-    if nice <= 0 or not hasattr(os, "setpriority"):
-        return 0
-    try:
-        tid = threading.get_native_id()
-        # An increment on the thread's own priority: a window already started
-        # under `nice` must not see its training thread raised above it.
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + min(nice, 19)))
-    except OSError:
-        return 0
-    return min(nice, 19)
-
-
 class RunWorker(QObject):
-    """Runs one experiment in whatever thread it lives in; a listener for run_experiment."""
+    """Relays one run from its engine process to Qt signals, in whatever thread it lives in."""
 
     started = Signal(str)
     status = Signal(str)
@@ -85,60 +53,43 @@ class RunWorker(QObject):
     failed = Signal(str)
     rerun_done = Signal(object)     # workbench.rerun.RerunReport, for a re-run
 
-    def __init__(self, config: ExperimentConfig, out_dir: Path, control: RunControl | None = None,
+    def __init__(self, config: ExperimentConfig, out_dir: Path, engine: EngineProcess,
                  min_step_interval: float = 0.05, rerun_of: Path | None = None):
         super().__init__()
         self.config = config
         self.out_dir = Path(out_dir)
         self.rerun_of = Path(rerun_of) if rerun_of is not None else None
-        self.control = control or RunControl()
-        self.min_step_interval = min_step_interval
-        self._last_step = 0.0
-        self.steps_seen = 0
-        self.steps_sent = 0
-        self._case_names: dict[str, str] | None = None
+        self.engine = engine
+        self.control = engine.control
+        self.request = RunRequest(config.to_dict(), str(self.out_dir),
+                                  str(self.rerun_of) if self.rerun_of is not None else None, min_step_interval)
 
     # ------------------------------------------------------------------ thread entry
     @Slot()
     def run(self) -> None:
-        from .runner import RunOutcome, run_experiment   # TensorFlow loads inside, lazily
-        lower_training_priority()
+        from .runner import RunOutcome
+        outcome = None
         try:
-            if self.rerun_of is not None:
-                from .rerun import rerun
-                report = rerun(self.rerun_of, self.out_dir, listener=self, control=self.control)
-                outcome = report.outcome or RunOutcome("failed", self.out_dir, error=report.message)
-                self.rerun_done.emit(report)
-            else:
-                outcome = run_experiment(self.config, self.out_dir, listener=self, control=self.control)
-        except Exception as exc:       # run_experiment records its own errors; this is a last resort
+            self.engine.submit(self.request)
+            for message in self.engine.messages():
+                kind = message[0]
+                if kind == "finished":
+                    outcome = message[1]
+                elif kind == "epoch":
+                    self.epoch.emit(message[1])
+                    self.log_append.emit(message[2])
+                elif kind in ("started", "status", "step", "trial_end", "rerun_done"):
+                    getattr(self, kind).emit(message[1])
+        except EngineLost as exc:
+            outcome = RunOutcome("failed", self.out_dir, error=str(exc))
+        except Exception as exc:       # a last resort: the window must hear how the run ended
             outcome = RunOutcome("failed", self.out_dir, error=f"{type(exc).__name__}: {exc}")
+        finally:
+            self.engine.close(5.0)
         self.send_final_log(outcome.folder)
         if outcome.status == "failed":
             self.failed.emit(outcome.error or "the run failed")
         self.finished.emit(outcome)
-
-    # ------------------------------------------------------------- engine listener
-    def on_started(self, folder) -> None:
-        self.started.emit(str(folder.dir))
-
-    def on_status(self, text: str) -> None:
-        self.status.emit(text)
-
-    def on_step(self, event) -> None:
-        self.steps_seen += 1
-        now = time.monotonic()
-        last_of_epoch = event.step >= event.steps_per_epoch
-        if last_of_epoch or now - self._last_step >= self.min_step_interval:
-            self._last_step = now
-            self.steps_sent += 1
-            self.step.emit(event)
-
-    def on_epoch(self, event, folder) -> None:
-        self.epoch.emit(event)
-        if self._case_names is None:
-            self._case_names = {c.key: c.name for c in self.config.case_objects()}
-        self.log_append.emit(epoch_lines(event, self._case_names, self.config.trials))
 
     def send_final_log(self, folder: Path) -> None:
         """The run folder's transparency.txt, once, when the run has ended (its header has the status)."""
@@ -146,9 +97,6 @@ class RunWorker(QObject):
             self.log.emit((Path(folder) / "transparency.txt").read_text())
         except OSError:
             pass
-
-    def on_trial_end(self, result) -> None:
-        self.trial_end.emit(result)
 
 
 class RunController(QObject):
@@ -168,8 +116,9 @@ class RunController(QObject):
     failed = Signal(str)
     rerun_done = Signal(object)
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None, keep_spare: bool = False):
         super().__init__(parent)
+        self.keep_spare = keep_spare     # the app keeps a warm engine process for the next Run
         self._thread: QThread | None = None
         self._worker: RunWorker | None = None
         self.config: ExperimentConfig | None = None      # the configuration of the current/last run
@@ -192,6 +141,12 @@ class RunController(QObject):
     def worker(self) -> RunWorker | None:
         return self._worker
 
+    def keep_engine_warm(self) -> None:
+        """From now on keep one engine process loaded for the next Run (the app does; tests need not)."""
+        self.keep_spare = True
+        if not self.running:
+            warm_spare()
+
     # ----------------------------------------------------------------- actions
     def start(self, config: ExperimentConfig, out_dir: Path, min_step_interval: float = 0.05,
               rerun_of: Path | None = None) -> None:
@@ -202,7 +157,8 @@ class RunController(QObject):
         self.config, self.out_dir = config, Path(out_dir)
         thread = QThread()
         thread.setObjectName("rcnn-workbench-run")
-        worker = RunWorker(config, out_dir, min_step_interval=min_step_interval, rerun_of=rerun_of)
+        engine = take_engine(fresh=rerun_of is not None)
+        worker = RunWorker(config, out_dir, engine, min_step_interval=min_step_interval, rerun_of=rerun_of)
         worker.moveToThread(thread)
         for name in ("started", "status", "step", "epoch", "log", "log_append", "trial_end", "failed",
                      "rerun_done"):
@@ -228,7 +184,7 @@ class RunController(QObject):
         """Stop the run, end its thread and wait for it; True when no thread is left running.
 
         The trainer stops between steps, so this normally returns within a
-        step; only TensorFlow's import (not interruptible) can take longer.
+        step; only TensorFlow's import in a fresh engine process can take longer.
         """
         if self._thread is None:
             return True
@@ -247,6 +203,8 @@ class RunController(QObject):
             thread.quit()
             thread.wait()       # run() has returned: only the event loop is left to end
         self._release()
+        if self.keep_spare:
+            warm_spare()        # the next Run starts without waiting for TensorFlow
         self.finished.emit(outcome)
 
     def _release(self) -> None:

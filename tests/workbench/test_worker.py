@@ -12,7 +12,8 @@ from engine.events import Progress, StepEvent
 from workbench.config import DataSpec, ExperimentConfig, load_preset
 from workbench.metrics import read_metrics
 from workbench.settings_store import CONFIG_KEY, SettingsStore, default_config
-from workbench.worker import RunController, RunWorker, new_run_dir
+from workbench.engine_process import StepThrottle
+from workbench.worker import RunController, new_run_dir
 
 
 def tiny(epochs=1, source="sample", train_limit=200):
@@ -109,20 +110,22 @@ def test_engine_error_reaches_failed_signal_and_manifest(qtbot, controller, tmp_
     assert manifest["status"] == "failed" and "no-such-file.npz" in manifest["error"]
 
 
-def test_step_signals_are_throttled_but_epoch_ends_pass(qtbot, tmp_path):
-    worker = RunWorker(tiny(), tmp_path, min_step_interval=0.05)
-    sent = []
-    worker.step.connect(sent.append)
+def test_step_events_are_throttled_but_epoch_ends_pass():
+    throttle = StepThrottle(0.05)
     progress = Progress(0, 10, 0.0, None)
     t0 = time.monotonic()
     n = 0
+    sent = []
     while time.monotonic() - t0 < 0.5:
         n += 1
-        worker.on_step(StepEvent(0, 0, 1, 1000, {"0": (1.0, 0.5)}, progress))
-    worker.on_step(StepEvent(0, 0, 1000, 1000, {"0": (1.0, 0.5)}, progress))
-    assert n > 100
-    assert 2 <= len(sent) <= 0.5 / 0.05 + 3
-    assert sent[-1].step == 1000
+        event = StepEvent(0, 0, 1, 1000, {"0": (1.0, 0.5)}, progress)
+        if throttle.admit(event):
+            sent.append(event)
+    last = StepEvent(0, 0, 1000, 1000, {"0": (1.0, 0.5)}, progress)
+    assert throttle.admit(last)                      # an epoch's last step always passes
+    sent.append(last)
+    assert n > 100 and throttle.seen == n + 1
+    assert 2 <= len(sent) <= 0.5 / 0.05 + 3 and throttle.sent == len(sent)
 
 
 def test_new_run_dir_uses_env_and_is_unique(tmp_path, monkeypatch):
