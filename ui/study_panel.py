@@ -79,7 +79,7 @@ class StudyPanel(QWidget):
         bform = QFormLayout(backend_box)
         self.backend = QComboBox()
         self.backend.addItems(BACKENDS)
-        self.backend.setToolTip("local: in the window's worker thread, one trial after another; "
+        self.backend.setToolTip("local: one trial after another, in one worker process beside the window; "
                                 "processes: worker processes on this machine; ray: a Ray cluster")
         bform.addRow("Backend", self.backend)
         self.workers = QSpinBox()

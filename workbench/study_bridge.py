@@ -17,7 +17,9 @@ process or Ray actor. Only QtCore is used here.
 """
 from __future__ import annotations
 
+import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -27,6 +29,21 @@ from engine.events import RunControl
 from .live_log import epoch_lines
 from .study_spec import StudyOptions, StudySpec
 from .worker import RunController, lower_training_priority
+
+
+def beside_the_window(options: StudyOptions) -> StudyOptions:
+    """A study started from the window never trains in the window's process.
+
+    "local" there means what it means on the command line, trials one after another on this
+    machine, but in one worker process instead of the window's own: TensorFlow's import and
+    training would otherwise hold the window's GIL (see workbench/engine_process.py). The
+    numbers are the same (the backends are bit-identical at the same thread count), and
+    study.json records what really ran: processes, 1 worker.
+    """
+    if options.backend != "local":
+        return options
+    return replace(options, backend="processes", workers=1,
+                   threads_per_worker=options.threads_per_worker or os.cpu_count() or 1)
 
 
 class StudyWorker(QObject):
@@ -48,7 +65,7 @@ class StudyWorker(QObject):
     def __init__(self, spec: StudySpec | None, out_dir: Path, options: StudyOptions,
                  control: RunControl | None = None, min_step_interval: float = 0.05, resume: bool = False):
         super().__init__()
-        self.spec, self.out_dir, self.options = spec, Path(out_dir), options
+        self.spec, self.out_dir, self.options = spec, Path(out_dir), beside_the_window(options)
         self.control = control or RunControl()
         self.min_step_interval = min_step_interval
         self.resume = resume

@@ -3,6 +3,7 @@ worker processes. Every wait is on a condition, never a fixed sleep."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,11 @@ def test_window_runs_a_local_study_and_every_trial_reaches_the_plots(window, qtb
     assert sorted(chunk.splitlines()[0] for chunk in appended) == ["====== trial-0 · epoch 0 ======",
                                                                    "====== trial-1 · epoch 0 ======"]
     assert not whole
-    assert [e["seed"] for e in read_study(out)["trials"]] == [3, 5]
+    study = read_study(out)
+    assert [e["seed"] for e in study["trials"]] == [3, 5]
+    # "local" from the window trains beside it, in one worker process: never in the window's own process
+    pids = {json.loads((Path(out) / t["folder"] / "manifest.json").read_text())["worker"]["pid"]
+            for t in study["trials"]}
+    assert len(pids) == 1 and os.getpid() not in pids
     assert w.study_panel.bar.value() == 1000 and "2/2 trials completed" in w.study_panel.bar.text()
     assert Path(w.run_dir).parent == Path(out)           # the last trial opens like any run
