@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 COINCIDE_FRACTION = 1e-4      # "the same curve": apart by under 1/10,000 of the plot's data range (far below a pixel)
+MIN_RANGE = 0.02              # a plot's y-range is never under 2% of its values (as ui/plot_ranges.py fits it)
 
 __all__ = ["COINCIDE_FRACTION", "find_coinciding", "within_a_fraction_of_the_range"]
 
@@ -18,10 +19,14 @@ def within_a_fraction_of_the_range(a: np.ndarray, b: np.ndarray) -> bool:
 
     Manual back-prop and autodiff agree to float32 rounding (about 1e-6 relative on post A's costs),
     which is far below a pixel but not bit-equal; identical non-finite points (a divergence) match too.
+    The range is at least MIN_RANGE of the values' size: with one point each (the test plots after the
+    first epoch) the joint range is only the difference itself, and the two cases would seem to part.
     """
     both = np.concatenate([a, b])
     finite = both[np.isfinite(both)]
     span = float(finite.max() - finite.min()) if finite.size else 0.0
+    if finite.size:
+        span = max(span, MIN_RANGE * float(np.abs(finite).max()))
     same_nonfinite = np.array_equal(~np.isfinite(a), ~np.isfinite(b))
     ok = np.isfinite(a) & np.isfinite(b)
     return same_nonfinite and bool(np.all(np.abs(a[ok] - b[ok]) <= COINCIDE_FRACTION * span))

@@ -352,6 +352,13 @@ def test_coinciding_cases_are_said_to_coincide_during_the_first_epoch_from_steps
     assert panel.legend_entry("1").text.endswith("= case 0 (coincides)")
     assert "coincides" not in panel.legend_entry("2").text
     assert panel._items[(0, "1")].main.opts["pen"].style() == Qt.PenStyle.CustomDashLine   # red shows through
+    # the first epoch ends: one test point each, apart by the same rounding; they still coincide
+    cost, acc = 1.2, 0.6
+    panel.add_epoch(epoch_event(0, {"0": ce(cost, acc, cost, acc),
+                                    "1": ce(cost * (1 + 1e-6), acc, cost * (1 - 1e-6), acc),
+                                    "2": ce(cost + 0.9e-3, acc, cost + 0.9e-3, acc)}))
+    qtbot.waitUntil(lambda: len(panel.curve_points(2, "2")[0]) == 1, timeout=3000)
+    assert panel.coinciding == {"1": "0"}
 
 
 def test_trials_show_the_mean_with_a_min_max_or_sd_band(panel):
