@@ -8,7 +8,6 @@ TensorFlow, so the window paints before the engine loads.
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from workbench.worker import RunController, default_runs_dir, new_run_dir
@@ -634,15 +633,14 @@ class MainWindow(QMainWindow):
         return [self.plots.export_png(path.with_suffix(".png")), self.plots.export_svg(path.with_suffix(".svg"))]
 
     def export_run_folder(self, dest_dir: Path) -> Path:
-        """Copy the shown run folder into `dest_dir` (as dest_dir/<run name>)."""
+        """Copy the shown run's files into a new folder dest_dir/<run name> (as the ZIP export: no symbolic
+        link followed, no lock or disk-space reserve, an existing folder never written into)."""
+        from workbench.export import export_folder
         if self.run_dir is None or not Path(self.run_dir).exists():
             raise FileNotFoundError("no run to export yet: press Run or open a run folder")
-        source = Path(self.run_dir)
-        target = Path(dest_dir) / source.name
-        if target.resolve() == source.resolve():
-            raise ValueError("choose a folder other than the run's own folder")
-        shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.tmp"))
-        self.statusBar().showMessage(f"Run folder copied to {target}", 10000)
+        target, skipped = export_folder(Path(self.run_dir), Path(dest_dir))
+        note = f" (skipped {len(skipped)} symbolic link(s))" if skipped else ""
+        self.statusBar().showMessage(f"Run folder copied to {target}{note}", 10000)
         return target
 
     def export_zip(self, dest: Path) -> Path:

@@ -1,28 +1,32 @@
-"""One-file exports of a run folder: a long-format CSV and a ZIP of everything.
+"""Exports of a run folder: a long-format CSV, a ZIP of everything, and a copy of the folder.
 
 Exports never write into a run folder or over an existing file, and never
 leave a partial file: they are written to a temporary name beside the
-destination and linked into place only when complete. The ZIP holds only
-regular files that are inside the run folder: symbolic links (to files or
-folders) are skipped and counted, never followed.
+destination and put in place only when complete. The ZIP and the copy hold
+only the user's files, the regular files inside the run folder: symbolic
+links (to files or folders) are skipped and counted, never followed, and the
+writer's own bookkeeping is left out: its lock, temporary files, and the
+256 KiB disk-space reserve a killed writer leaves behind (only the writer
+removes that; a reader never touches another process's folder).
 """
 from __future__ import annotations
 
 import csv
 import os
+import shutil
 import stat
 import tempfile
 import zipfile
 from pathlib import Path
 
 from . import metrics as M
-from .run_folder import read_manifest
+from .run_folder import RESERVE_NAME, read_manifest
 from .run_lock import LOCK_NAME
 
 LONG_COLUMNS = ("run", "arch", "semantics", "trial", "seed", "case", "case_name", "epoch", "split",
                 "metric", "value", "wall_time_s")
 RECORD_KINDS = ("run", "imported-log")
-_SKIP = (".tmp", LOCK_NAME, ".space-reserve")
+_NOT_USER_FILES = (".tmp", LOCK_NAME, RESERVE_NAME)   # name endings of the writer's bookkeeping
 
 
 class ExportError(ValueError):
@@ -132,7 +136,10 @@ def export_long_csv(run_dir: Path, dest: Path, replace: bool = False) -> int:
 
 
 def zip_members(run_dir: Path) -> tuple[list[Path], list[str]]:
-    """(regular files inside the folder, names skipped because they are symbolic links)."""
+    """(the user's regular files inside the folder, names skipped because they are symbolic links).
+
+    The writer's lock, temporary files and disk-space reserve are not the user's and are not listed.
+    """
     run_dir = Path(run_dir)
     files, skipped = [], []
     for root, dirs, names in os.walk(run_dir, followlinks=False):
@@ -146,7 +153,7 @@ def zip_members(run_dir: Path) -> tuple[list[Path], list[str]]:
             st = path.lstat()
             if stat.S_ISLNK(st.st_mode):
                 skipped.append(str(path.relative_to(run_dir)))
-            elif stat.S_ISREG(st.st_mode) and not name.endswith(_SKIP):
+            elif stat.S_ISREG(st.st_mode) and not name.endswith(_NOT_USER_FILES):
                 files.append(path)
         dirs.sort()
     return files, skipped
@@ -177,3 +184,46 @@ def export_zip_report(run_dir: Path, dest: Path, replace: bool = False) -> tuple
 
     _publish(dest, write, replace)
     return len(files), skipped
+
+
+def export_folder(run_dir: Path, dest_dir: Path) -> tuple[Path, list[str]]:
+    """Copy the run's files into a new folder `dest_dir`/<run name>; (that folder, symbolic links skipped).
+
+    The same files as the ZIP; `dest_dir` is created if need be. The copy is made in a temporary
+    folder beside the target and renamed into place when complete; an existing target is never
+    written into.
+    """
+    run_dir = Path(run_dir)
+    _run_manifest(run_dir)
+    dest_dir = Path(dest_dir)
+    target = dest_dir / run_dir.name
+    if target.resolve() == run_dir.resolve():
+        raise ExportError("choose a folder other than the run's own folder")
+    if target.is_symlink() or target.exists():
+        raise ExportError(f"{target}: already exists; an export never writes into an existing folder "
+                          f"(choose another place)")
+    holder = _inside_record(target)
+    if holder is not None:
+        raise ExportError(f"{target}: is inside the record folder {holder}; export to a place outside it")
+    files, skipped = zip_members(run_dir)
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{run_dir.name}.", suffix=".tmp", dir=dest_dir))
+    except OSError as exc:
+        raise ExportError(f"{dest_dir}: cannot write ({exc.strerror or exc})") from None
+    try:
+        for path in files:
+            copy = tmp / path.relative_to(run_dir)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as source, open(copy, "xb") as target_file:
+                shutil.copyfileobj(source, target_file, 1 << 20)
+            shutil.copystat(path, copy, follow_symlinks=False)
+        if target.exists() or target.is_symlink():
+            raise ExportError(f"{target}: already exists; an export never writes into an existing folder")
+        os.rename(tmp, target)
+    except OSError as exc:
+        raise ExportError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)          # gone already when the rename succeeded
+    return target, skipped

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,12 @@ def test_a_killed_run_leaves_every_finished_epoch_readable(tmp_path):
     # metrics.csv is written first; the log and event files follow it within the same epoch.
     log = parse_log(out / "transparency.txt")
     assert {r.epoch for r in log.rows} >= epochs - {max(epochs)}
+    # SIGKILL leaves the writer's 256 KiB space reserve; a ZIP export holds only the user's files and
+    # leaves the reserve where it is (nothing but its writer removes it).
+    assert (out / ".space-reserve").stat().st_size == 256 * 1024
+    assert main(["export", str(out), "--zip", str(out.parent / "killed.zip")]) == 0
+    with zipfile.ZipFile(out.parent / "killed.zip") as z:
+        names = {n.split("/", 1)[1] for n in z.namelist()}
+    assert {"manifest.json", "metrics.csv", "transparency.txt"} <= names
+    assert not names & {".space-reserve", "writer.lock"}
+    assert (out / ".space-reserve").exists()

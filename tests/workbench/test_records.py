@@ -23,8 +23,9 @@ from workbench import metrics as M
 from workbench import run_lock
 from workbench.cli import main
 from workbench.config import ConfigError, DataSpec, ExperimentConfig, load_preset
-from workbench.run_folder import (RunFolder, RunFolderError, claim_folder, create_run_dir, new_run_dir,
-                                  read_manifest)
+from workbench.export import ExportError, export_folder
+from workbench.run_folder import (RESERVE_BYTES, RESERVE_NAME, RunFolder, RunFolderError, claim_folder,
+                                  create_run_dir, new_run_dir, read_manifest)
 from workbench.run_status import read_status
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -441,6 +442,45 @@ def test_zip_export_stores_nothing_from_outside_the_run(tmp_path, capsys):
         names = z.namelist()
         assert not any("link" in n for n in names) and "run/manifest.json" in names
         assert all(b"SECRET" not in z.read(n) for n in names)
+
+
+def _as_a_killed_writer_leaves_it(run):
+    """What SIGKILL leaves in a run folder besides the records: the lock, the space reserve, a temporary file."""
+    (run / RESERVE_NAME).write_bytes(b"\0" * RESERVE_BYTES)
+    (run / run_lock.LOCK_NAME).write_text("{}")
+    (run / "manifest.json.abc.tmp").write_text("{")
+
+
+def test_exports_leave_out_the_writers_bookkeeping_and_never_remove_it(tmp_path, capsys):
+    run = _finished_folder(tmp_path / "run")
+    users = sorted(str(p.relative_to(run)) for p in run.rglob("*") if p.is_file())
+    _as_a_killed_writer_leaves_it(run)
+    before = _snapshot(run)
+    assert main(["export", str(run), "--zip", str(tmp_path / "r.zip"), "--csv", str(tmp_path / "r.csv")]) == 0
+    with zipfile.ZipFile(tmp_path / "r.zip") as z:
+        assert sorted(n.split("/", 1)[1] for n in z.namelist()) == users
+    (tmp_path / "copies").mkdir()
+    copy, skipped = export_folder(run, tmp_path / "copies")
+    assert copy == tmp_path / "copies" / "run" and skipped == []
+    assert sorted(str(p.relative_to(copy)) for p in copy.rglob("*") if p.is_file()) == users
+    assert (copy / "metrics.csv").read_bytes() == (run / "metrics.csv").read_bytes()
+    assert [p.name for p in (tmp_path / "copies").iterdir()] == ["run"]          # no temporary folder left
+    assert _snapshot(run) == before          # the reserve stays: only its writer may remove it
+
+
+def test_a_folder_export_never_writes_into_an_existing_folder_or_a_record(tmp_path):
+    run = _finished_folder(tmp_path / "run")
+    (tmp_path / "copies" / "run").mkdir(parents=True)
+    (tmp_path / "copies" / "run" / "mine.txt").write_text("mine")
+    with pytest.raises(ExportError, match="already exists"):
+        export_folder(run, tmp_path / "copies")
+    assert [p.name for p in (tmp_path / "copies" / "run").iterdir()] == ["mine.txt"]
+    other = _finished_folder(tmp_path / "other")
+    with pytest.raises(ExportError, match="inside the record folder"):
+        export_folder(run, other)
+    with pytest.raises(ExportError, match="other than the run's own"):
+        export_folder(run, tmp_path)
+    assert not any(p.name.endswith(".tmp") for p in tmp_path.rglob("*"))
 
 
 def test_a_pickled_settings_value_is_ignored_not_loaded(tmp_path):
