@@ -144,7 +144,15 @@ def engine_main(conn, flags, parent_pid: int, preload: bool) -> None:
     """The child: lower priority, load TensorFlow (unless a re-run must set threads first), run one request."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)       # Ctrl-C belongs to the window, which stops the run
     control = SharedControl(flags)
-    signal.signal(signal.SIGTERM, lambda *_: control.stop())   # terminate(): stop between steps, keep the record
+    running = []
+
+    def on_sigterm(*_):
+        # terminate(): a run stops between steps and keeps its record; an idle spare just ends.
+        if running:
+            control.stop()
+        else:
+            os._exit(0)
+    signal.signal(signal.SIGTERM, on_sigterm)
     threading.Thread(target=_watch_parent, args=(parent_pid, control), daemon=True,
                      name="rcnn-engine-parent-watch").start()
     lower_training_priority()
@@ -163,6 +171,7 @@ def engine_main(conn, flags, parent_pid: int, preload: bool) -> None:
     if message[0] != "run":
         return
     request: RunRequest = message[1]
+    running.append(request)
     _serve(conn, control, request)
 
 
@@ -304,7 +313,7 @@ def close_spare() -> None:
     with _spare_lock:
         spare, _spare = _spare, None
     if spare is not None:
-        spare.close(2.0)
+        spare.close(0.5)            # an idle spare holds no record: it ends at once on SIGTERM
 
 
 atexit.register(close_spare)

@@ -186,6 +186,7 @@ class RunController(QObject):
         The trainer stops between steps, so this normally returns within a
         step; only TensorFlow's import in a fresh engine process can take longer.
         """
+        self.keep_spare = False          # shutting down: no new engine process for a next Run
         if self._thread is None:
             return True
         self.stop()

@@ -153,3 +153,26 @@ def test_the_warm_spare_runs_the_next_run_and_a_rerun_gets_a_fresh_engine(qtbot,
 def test_a_request_is_plain_data():
     request = E.RunRequest(tiny().to_dict(), "/tmp/x")
     assert json.loads(json.dumps(request.config)) == request.config
+
+
+def test_an_idle_spare_ends_on_sigterm_it_holds_no_record():
+    spare = E.EngineProcess()
+    try:
+        assert spare.conn.poll(60)      # its first word ("loading TensorFlow"): its signal handlers are set
+        spare.process.terminate()       # as multiprocessing does at exit, or close() after its grace time
+        spare.process.join(60)
+        assert not spare.alive and spare.process.exitcode == 0   # it ended itself; nothing had to kill it
+    finally:
+        spare.close(1.0)
+
+
+def test_shutting_down_mid_run_starts_no_new_spare(qtbot, controller, tmp_path):
+    controller.keep_engine_warm()
+    steps = []
+    controller.step.connect(steps.append)
+    controller.start(tiny(epochs=200), tmp_path / "run")
+    qtbot.waitUntil(lambda: len(steps) >= 1, timeout=120_000)
+    assert controller.shutdown(30_000)
+    qtbot.wait(200)             # the finished signal is delivered now, after the thread has ended
+    assert not E.has_spare()
+    assert json.loads((tmp_path / "run" / "manifest.json").read_text())["status"] == "stopped"
