@@ -17,6 +17,7 @@ from engine.cases import PUBLISHED_CASES, Case, DilationSchedule, inert_connecti
 from engine import quirks as Q
 from engine.settings import INITS, SEMANTICS, SEMANTICS_HELP, TrainSettings
 from workbench.config import ExperimentConfig, preset_info, preset_names
+from ui.reflow import Reflow
 from ui.widgets import ErrorLabel, NumberField, Swatch, hint_label, mark_invalid
 
 # Colours for custom cases: distinct from the seven published ones.
@@ -87,6 +88,9 @@ class CaseRow(QWidget):
         self.warning.setVisible(bool(dead))
 
 
+STACKED_CASES_MAX_HEIGHT = 560
+
+
 class CasePanel(QWidget):
     """The cases to train and the settings shared by all of them."""
 
@@ -111,10 +115,21 @@ class CasePanel(QWidget):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 3)
         layout.addLayout(right, 2)
+        self._reflow = Reflow(layout)          # training settings under the cases when the pane is narrow
 
         for case in PUBLISHED_CASES.values():
             self._add_row(case, custom=False)
         self.load(ExperimentConfig(arch=arch))
+
+    def reflow(self, width: int) -> None:
+        """Cases and training settings side by side when `width` allows, else one above the other.
+
+        Stacked, the case list is given the height of its rows (up to STACKED_CASES_MAX_HEIGHT),
+        so it does not shrink to one visible case; the tab's own scroll bar moves through the rest.
+        """
+        self._reflow.fit(width)
+        rows = self.cases_scroll.widget().sizeHint().height()
+        self.cases_scroll.setMinimumHeight(min(rows, STACKED_CASES_MAX_HEIGHT) if self._reflow.stacked else 0)
 
     # ============================================================ the contract
     def load(self, config: ExperimentConfig) -> None:
@@ -216,6 +231,7 @@ class CasePanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.cases_scroll = scroll
         buttons = QHBoxLayout()
         all_on = QPushButton("All")
         all_on.clicked.connect(lambda: self._check_all(True))
@@ -387,7 +403,8 @@ class CasePanel(QWidget):
         self._emit_changed()
 
     def _build_dilation(self) -> QWidget:
-        box = QGroupBox("Dilation factor D(epoch) = P / (1 + k · epoch)  — used by cases 2–6 and custom cases")
+        box = QGroupBox("Dilation factor D(epoch) = P / (1 + k · epoch)")
+        box.setToolTip("Used by cases 2–6 and by custom cases")
         self.dil_P = NumberField("P", float, minimum=0, width=90)
         self.dil_k = NumberField("k", float, minimum=0, width=90)
         self.dil_P.setToolTip("D at epoch 0 (published: 1000)")
@@ -396,6 +413,7 @@ class CasePanel(QWidget):
             field.edited.connect(self._on_field)
             field.edited.connect(self._update_plot)
         self.d_summary = QLabel()
+        self.d_summary.setWordWrap(True)
         self.d_plot = pg.PlotWidget(background="w")
         self.d_plot.setMinimumHeight(150)
         self.d_plot.setMenuEnabled(False)
@@ -414,6 +432,7 @@ class CasePanel(QWidget):
         row.addSpacing(12)
         row.addWidget(self.d_summary, 1)
         layout = QVBoxLayout(box)
+        layout.addWidget(hint_label("Used by cases 2–6 and by custom cases."))
         layout.addLayout(row)
         layout.addWidget(self.d_plot, 1)
         return box

@@ -346,18 +346,19 @@ class DataNoisePanel(QWidget):
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.limit_error = ErrorLabel()
 
+        # Two rows, so the pane needs no horizontal scrolling on a 1366-pixel screen.
         row = QHBoxLayout()
         row.addWidget(QLabel("Source"))
-        row.addWidget(self.source_combo)
-        row.addSpacing(16)
-        for text, box in (("Training images", self.train_limit), ("Test images", self.test_limit),
-                          ("Skip first", self.train_skip)):
-            row.addWidget(QLabel(text))
-            row.addWidget(box)
-            row.addSpacing(8)
-        row.addStretch(1)
+        row.addWidget(self.source_combo, 1)
+        limits = QGridLayout()
+        for i, (text, box) in enumerate((("Training images", self.train_limit), ("Test images", self.test_limit),
+                                         ("Skip first", self.train_skip))):
+            limits.addWidget(QLabel(text), i // 2, 2 * (i % 2))
+            limits.addWidget(box, i // 2, 2 * (i % 2) + 1)
+        limits.setColumnStretch(4, 1)
         layout = QVBoxLayout(self.data_box)
         layout.addLayout(row)
+        layout.addLayout(limits)
         layout.addWidget(self.limit_error)
         layout.addWidget(self.sizes)
         layout.addWidget(self.status)
@@ -384,18 +385,22 @@ class DataNoisePanel(QWidget):
         self.grey_mode.setToolTip("How pixel values map to grey levels in these images "
                                   "(noise is not clipped: values can leave [0, 1])")
         self.grey_mode.currentIndexChanged.connect(lambda _i: self._draw())
+        # Elided to a short width (the whole text is in the list and the tooltip): the pane fits 1366 px.
+        self.grey_mode.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.grey_mode.setMinimumContentsLength(16)
 
-        controls = QHBoxLayout()
+        controls = QHBoxLayout()          # which image, and its noise
         controls.addWidget(QLabel("Image #"))
         controls.addWidget(self.index)
         controls.addWidget(self.random_button)
-        controls.addSpacing(12)
         controls.addWidget(self.resample_button)
-        controls.addWidget(self.reset_button)
-        controls.addSpacing(12)
-        controls.addWidget(QLabel("Grey scale"))
-        controls.addWidget(self.grey_mode)
         controls.addStretch(1)
+        noise_controls = QHBoxLayout()    # the published noise, and how pixels are drawn
+        noise_controls.addWidget(self.reset_button)
+        noise_controls.addSpacing(12)
+        noise_controls.addWidget(QLabel("Grey scale"))
+        noise_controls.addWidget(self.grey_mode)
+        noise_controls.addStretch(1)
 
         self.clean_caption = QLabel("<b>clean</b>")
         self.clean_caption.setAlignment(Qt.AlignCenter)
@@ -433,9 +438,11 @@ class DataNoisePanel(QWidget):
         self.scroll = scroll
 
         self.noise_note = QLabel()
+        self.noise_note.setWordWrap(True)
         self.noise_note.setStyleSheet("color: #555;")
         layout = QVBoxLayout(self.preview_box)
         layout.addLayout(controls)
+        layout.addLayout(noise_controls)
         layout.addWidget(self.noise_note)
         layout.addWidget(scroll, 1)
 

@@ -7,6 +7,7 @@ only `catalog.describe` is used, never `catalog.build`.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from ui.reflow import Reflow
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy,
                                QVBoxLayout, QWidget)
 
@@ -78,6 +79,10 @@ class ArchitectureCard(QFrame):
         super().mousePressEvent(event)
 
 
+WIDE_CARDS_WIDTH = 540        # two columns of cards beside the large diagram
+STACKED_CARDS_HEIGHT = 330    # the cards' own scroll area, when it sits above the diagram
+
+
 class ArchitectureGallery(QWidget):
     """Cards on the left, the selected architecture large on the right."""
 
@@ -98,7 +103,7 @@ class ArchitectureGallery(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.grid_host)
         scroll.setFrameShape(QFrame.NoFrame)
-        scroll.setMinimumWidth(540)
+        scroll.setMinimumWidth(WIDE_CARDS_WIDTH)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.scroll = scroll
 
@@ -143,7 +148,23 @@ class ArchitectureGallery(QWidget):
         layout = QHBoxLayout(self)
         layout.addWidget(scroll, 5)
         layout.addWidget(host, 6)
+        self._reflow = Reflow(layout)     # cards above the large diagram when the pane is narrow
+        self._wide_columns = columns
         self.refresh()
+
+    def reflow(self, width: int) -> None:
+        """Cards beside the large diagram when `width` allows; else the cards (one column if need be) above it."""
+        if self._reflow.fit(width) or self._reflow.wide_width is not None:
+            stacked = self._reflow.stacked
+            self.scroll.setMinimumWidth(0 if stacked else WIDE_CARDS_WIDTH)
+            self.scroll.setMinimumHeight(STACKED_CARDS_HEIGHT if stacked else 0)
+        card = next(iter(self.cards.values()), None)
+        per_card = (card.minimumSizeHint().width() if card else 230) + self.grid.spacing()
+        columns = self._wide_columns if not self._reflow.stacked else max(1, min(self._wide_columns,
+                                                                                 (width - 20) // per_card))
+        if columns != self._columns:
+            self._columns = columns
+            self.refresh()
 
     # ============================================================ the contract
     def load(self, config: ExperimentConfig) -> None:
@@ -235,28 +256,28 @@ class ArchitectureGallery(QWidget):
             self.notes.setText("")
 
     def _legend(self) -> QVBoxLayout:
+        """Box colours three to a row and edge styles two to a row, so the legend fits a narrow pane."""
         rows = QVBoxLayout()
         rows.setSpacing(2)
-        boxes, lines = QHBoxLayout(), QHBoxLayout()
-        for row in (boxes, lines):
-            row.setSpacing(4)
-        for role, colour in ROLE_COLOURS.items():
-            boxes.addWidget(Swatch(colour, 14))
-            boxes.addWidget(QLabel(ROLE_NAMES[role]))
-            boxes.addSpacing(8)
+        roles = [(Swatch(colour, 14), QLabel(ROLE_NAMES[role])) for role, colour in ROLE_COLOURS.items()]
+        edges = []
         for kind in ("forward", "recurrent", "skip", "inert"):
             colour, _, dash = EDGE_STYLES[kind]
             style = "dashed" if dash != Qt.SolidLine else "solid"
             line = QLabel()
             line.setFixedSize(22, 8)
             line.setStyleSheet(f"border: none; border-top: 2px {style} {colour};")
-            lines.addWidget(line, 0, Qt.AlignVCenter)
-            lines.addWidget(QLabel(LEGEND_EDGES[kind]))
-            lines.addSpacing(8)
-        boxes.addStretch(1)
-        lines.addStretch(1)
-        rows.addLayout(boxes)
-        rows.addLayout(lines)
+            edges.append((line, QLabel(LEGEND_EDGES[kind])))
+        for items, per_row in ((roles, 3), (edges, 2)):
+            grid = QGridLayout()
+            grid.setHorizontalSpacing(4)
+            grid.setVerticalSpacing(2)
+            for i, (mark, label) in enumerate(items):
+                r, c = divmod(i, per_row)
+                grid.addWidget(mark, r, 2 * c, Qt.AlignVCenter)
+                grid.addWidget(label, r, 2 * c + 1)
+            grid.setColumnStretch(2 * per_row, 1)
+            rows.addLayout(grid)
         return rows
 
 

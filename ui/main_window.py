@@ -24,6 +24,7 @@ from workbench.run_progress import RunProgress  # noqa: E402
 from workbench.settings_store import SettingsStore  # noqa: E402
 
 from .plots_panel import PlotsPanel  # noqa: E402
+from .reflow import ReflowScrollArea  # noqa: E402
 from .results_panel import ResultsPanel  # noqa: E402
 from .run_panel import LogView, RunPanel  # noqa: E402
 
@@ -164,7 +165,7 @@ class MainWindow(QMainWindow):
     # ============================================================== layout
     def add_config_tab(self, panel: QWidget, title: str) -> QScrollArea:
         """A tab in the left pane (scrolls, so a tall panel never pushes the window off the screen)."""
-        scroll = QScrollArea()
+        scroll = ReflowScrollArea()      # a two-column panel stacks its columns when the pane is narrow
         scroll.setWidget(panel)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
