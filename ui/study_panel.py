@@ -203,7 +203,7 @@ class StudyPanel(QWidget):
             self.run_button.setEnabled(False)
             return
         spec, options = self.spec(), self.options()
-        where = {"local": "one after another in the window's worker thread",
+        where = {"local": "one after another, in one worker process beside the window",
                  "processes": f"on {options.workers} worker process(es) × {options.threads_per_worker} thread(s)",
                  "ray": f"on {options.workers} Ray actor(s) × {options.threads_per_worker} thread(s)"
                         + (f" at {options.address}" if options.address else " (a local Ray)")}[options.backend]

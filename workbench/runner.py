@@ -1,7 +1,7 @@
 """Run an experiment into a run folder: the one path shared by the CLI and the GUI.
 
-TensorFlow is imported here lazily (first call), so the GUI can show its
-window first and load the engine in its worker thread.
+TensorFlow is imported here lazily (first call): the CLI prints nothing before it
+needs to, and the window's engine process (workbench/engine_process.py) calls this.
 """
 from __future__ import annotations
 
