@@ -3,22 +3,22 @@
 The window holds one ExperimentConfig. Each configuration panel shows part
 of it (`load`) and writes its part back (`apply`); the first `problem()` of
 any panel or of the configuration itself disables Run and is shown beside
-it. Runs go through workbench.worker (a QThread); nothing here imports
-TensorFlow, so the window paints before the engine loads.
+it. Runs go through workbench.worker (a QThread relaying an engine process); nothing here
+imports TensorFlow. The menus and Help live in ui/window_menus.py, opening, overlaying and
+exporting runs in ui/window_files.py (mixins of this class).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.worker import RunController, default_runs_dir, new_run_dir
+from workbench.worker import default_runs_dir, new_run_dir
 from workbench.study_bridge import StudyController   # studies (issue 9)
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal  # noqa: E402
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence  # noqa: E402
-from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QLabel, QMainWindow,  # noqa: E402
+from PySide6.QtCore import Qt, QTimer, Signal  # noqa: E402
+from PySide6.QtGui import QGuiApplication  # noqa: E402
+from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow,  # noqa: E402
                                QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from engine.cases import PUBLISHED_CASES, Case  # noqa: E402
 from workbench.config import ConfigError, ExperimentConfig, load_preset  # noqa: E402
 from workbench.run_progress import RunProgress  # noqa: E402
 from workbench.settings_store import SettingsStore  # noqa: E402
@@ -27,11 +27,11 @@ from .plots_panel import PlotsPanel  # noqa: E402
 from .reflow import ReflowScrollArea  # noqa: E402
 from .results_panel import ResultsPanel  # noqa: E402
 from .run_panel import LogView, RunPanel  # noqa: E402
+from .window_files import WindowFiles  # noqa: E402
+from .window_menus import README_URL, SHORTCUTS, WindowMenus  # noqa: E402,F401 (importers)
 
 APP_TITLE = "RCNN Workbench"
 PREFERRED_SIZE = (1680, 1020)        # on screens large enough; smaller screens get what they have
-README_URL = "https://github.com/rcnn-workbench/rcnn-workbench#readme"
-SHORTCUTS = {"run": ("F5", "Ctrl+R"), "pause": ("Space", "Ctrl+P"), "stop": ("Esc", "Ctrl+.")}
 
 
 def _panels():
@@ -42,7 +42,7 @@ def _panels():
     return DataNoisePanel, ArchitectureGallery, CasePanel
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowMenus, WindowFiles, QMainWindow):
     run_state_changed = Signal(str)     # "idle", "starting", "running", "paused", "stopping"
 
     def __init__(self, store: SettingsStore | None = None, parent: QWidget | None = None):
@@ -199,125 +199,6 @@ class MainWindow(QMainWindow):
             self.resize(width, height)
         left = max(360, int((0.38 if width < 1500 else 0.45) * width))   # the plots keep ≥ 55%
         self.top_split.setSizes([left, max(1, width - left)])
-
-    # =============================================================== menus
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-
-        def action(menu, text, slot, shortcut=None, tip=""):
-            a = QAction(text, self)
-            if isinstance(shortcut, tuple):
-                a.setShortcuts([QKeySequence(k) for k in shortcut])
-            elif shortcut:
-                a.setShortcut(QKeySequence(shortcut))
-            a.setStatusTip(tip)
-            a.setToolTip(tip or text)
-            a.triggered.connect(slot)
-            menu.addAction(a)
-            return a
-
-        self.open_config_action = action(file_menu, "Open configuration…", self._ask_open_configuration,
-                                         QKeySequence.StandardKey.Open,
-                                         "Load a saved configuration (or a run's manifest.json)")
-        self.save_config_action = action(file_menu, "Save configuration…", self._ask_save_configuration,
-                                         QKeySequence.StandardKey.Save, "Save the current configuration as JSON")
-        file_menu.addSeparator()
-        self.open_run_action = action(file_menu, "Open run folder…", self._ask_open_run,
-                                      tip="Show an earlier run's curves and results")
-        self.save_plots_action = action(file_menu, "Save plots (PNG/SVG)…", self._ask_save_plots,
-                                        "Ctrl+Shift+S", "The four plots and their legend as an image")
-        self.export_run_action = action(file_menu, "Export run folder…", self._ask_export_run,
-                                        tip="Copy the run folder (manifest, metrics, transparency log, "
-                                            "predictions, TensorBoard files) elsewhere")
-        self.export_zip_action = action(file_menu, "Export run as ZIP…", self._ask_export_zip,
-                                        tip="The whole run folder in one ZIP file")
-        self.export_csv_action = action(file_menu, "Export metrics as one CSV…", self._ask_export_csv,
-                                        tip="Every case, trial, epoch and metric in one long-format CSV")
-        file_menu.addSeparator()
-        action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
-
-        run_menu = self.menuBar().addMenu("&Run")
-        self.run_menu = run_menu
-        self.run_action = action(run_menu, "Run", self.start_run, SHORTCUTS["run"],
-                                 "Train the selected cases with the current configuration")
-        self.pause_action = action(run_menu, "Pause / Resume", self.toggle_pause, SHORTCUTS["pause"],
-                                   "Pause between two steps (also while the engine starts); again to resume")
-        self.stop_action = action(run_menu, "Stop", self.stop_run, SHORTCUTS["stop"],
-                                  "Stop after the current step; finished epochs stay in the run folder")
-        for a in (self.run_action, self.pause_action, self.stop_action):
-            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-
-        compare_menu = self.menuBar().addMenu("&Compare")
-        self.compare_menu = compare_menu
-        self.compare_action = action(compare_menu, "Add a published log…", self._ask_compare_log,
-                                     tip="Draw a published 2018 log as dashed curves beside your run "
-                                         "(as many logs as you like, each labelled)")
-        self.clear_reference_action = action(compare_menu, "Remove published curves",
-                                             self.plots.clear_reference)
-        compare_menu.addSeparator()
-        self.rerun_action = action(compare_menu, "Re-run this run…", self.rerun_current,
-                                   tip="Train the shown run again from its manifest and check the numbers "
-                                       "match bit for bit")
-        # --- claims (issue 13) ---
-        compare_menu.addSeparator()
-        self.claims_action = action(compare_menu, "Check the published claims…", self.open_claims_dialog,
-                                    tip="Run the study the posts' claims need and open a report with verdicts")
-        # --- end claims ---
-
-        help_menu = self.menuBar().addMenu("&Help")
-        self.help_menu = help_menu
-        self.readme_action = action(help_menu, "README", self.open_readme,
-                                    tip="The workbench's README (how to run, what each panel does)")
-        self.shortcuts_action = action(help_menu, "Keyboard shortcuts", self.show_shortcuts)
-        self.about_action = action(help_menu, "About RCNN Workbench", self.show_about)
-        self._update_run_actions()
-
-    @staticmethod
-    def version() -> str:
-        from workbench.version import app_version
-        return app_version()
-
-    # --- claims (issue 13) ---
-    def open_claims_dialog(self):
-        from .claims_dialog import open_claims_dialog
-        self.claims_dialog = open_claims_dialog(self)
-        return self.claims_dialog
-    # --- end claims ---
-
-    def about_text(self) -> str:
-        """Version (package metadata), where runs go, and the libraries that change the numbers."""
-        from importlib import metadata
-
-        from workbench.paths import runs_home
-        from workbench.version import app_version
-
-        def version(name):
-            try:
-                return metadata.version(name)
-            except metadata.PackageNotFoundError:
-                return "not installed"
-        return (f"<b>RCNN Workbench {app_version()}</b><br>"
-                "Reproduce and extend two 2018 recurrent-CNN experiments.<br><br>"
-                f"Runs are saved in: {runs_home()}<br>"
-                f"TensorFlow {version('tensorflow')}, NumPy {version('numpy')}, "
-                f"PySide6 {version('PySide6-Essentials')}, pyqtgraph {version('pyqtgraph')}")
-
-    def show_about(self) -> None:
-        QMessageBox.about(self, "About RCNN Workbench", self.about_text())
-
-    def shortcuts_text(self) -> str:
-        return "\n".join(f"{name.capitalize()}: {' or '.join(keys)}" for name, keys in SHORTCUTS.items())
-
-    def show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", self.shortcuts_text())
-
-    def readme_path(self) -> Path | None:
-        path = Path(__file__).resolve().parent.parent / "README.md"
-        return path if path.exists() else None
-
-    def open_readme(self) -> None:
-        path = self.readme_path()
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)) if path else QUrl(README_URL))
 
     # ======================================================= configuration
     def load_config(self, config: ExperimentConfig) -> str | None:
@@ -619,254 +500,6 @@ class MainWindow(QMainWindow):
     def _on_centre_tab(self, index: int) -> None:
         if index == 1:
             self.centre_tabs.setTabText(1, "Results")
-
-    # ================================================================ files
-    def save_plots(self, path: Path) -> list[Path]:
-        """PNG or SVG by the suffix; no suffix writes both."""
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix == ".png":
-            return [self.plots.export_png(path)]
-        if suffix == ".svg":
-            return [self.plots.export_svg(path)]
-        if suffix:
-            raise ValueError(f"{path.name}: plots are saved as .png or .svg")
-        return [self.plots.export_png(path.with_suffix(".png")), self.plots.export_svg(path.with_suffix(".svg"))]
-
-    def export_run_folder(self, dest_dir: Path) -> Path:
-        """Copy the shown run's files into a new folder dest_dir/<run name> (as the ZIP export: no symbolic
-        link followed, no lock or disk-space reserve, an existing folder never written into)."""
-        from workbench.export import export_folder
-        if self.run_dir is None or not Path(self.run_dir).exists():
-            raise FileNotFoundError("no run to export yet: press Run or open a run folder")
-        target, skipped = export_folder(Path(self.run_dir), Path(dest_dir))
-        note = f" (skipped {len(skipped)} symbolic link(s))" if skipped else ""
-        self.statusBar().showMessage(f"Run folder copied to {target}{note}", 10000)
-        return target
-
-    def export_zip(self, dest: Path) -> Path:
-        from workbench.export import export_zip
-        if self.run_dir is None:
-            raise FileNotFoundError("no run to export yet")
-        export_zip(Path(self.run_dir), Path(dest), replace=True)   # the save dialog asked
-        return Path(dest)
-
-    def export_csv(self, dest: Path) -> Path:
-        from workbench.export import export_long_csv
-        if self.run_dir is None:
-            raise FileNotFoundError("no run to export yet")
-        export_long_csv(Path(self.run_dir), Path(dest), replace=True)
-        return Path(dest)
-
-    def open_run(self, run_dir: Path) -> None:
-        """Show an earlier run's curves and results."""
-        from workbench.metrics import read_metrics
-        from workbench.run_folder import read_manifest
-        run_dir = Path(run_dir)
-        manifest = read_manifest(run_dir)
-        rows = read_metrics(run_dir / "metrics.csv")
-        cases = []
-        for key, info in manifest.get("cases", {}).items():
-            if key in PUBLISHED_CASES:
-                cases.append(PUBLISHED_CASES[key])
-            else:
-                cases.append(Case(key, info.get("name", key), info.get("colour", "#808080")))
-        trials = max(1, len(manifest.get("trials", [])))
-        self.plots.load_rows(rows, cases, trials, arch=manifest.get("config", {}).get("arch"))
-        self.results.show_run(run_dir)
-        self.run_dir = run_dir
-        self._show_device(run_dir)
-        self.run_config = None
-        from workbench.run_status import status_of
-        status = status_of(manifest, run_dir).status
-        try:
-            opened = ExperimentConfig.from_dict(manifest["config"])
-        except (KeyError, TypeError, ValueError, ConfigError):
-            opened = None
-        self.plots.run_caption = self._caption(opened, run_dir.name, status)
-        self._on_overlay_changed()
-        epochs_done = len({r.epoch for r in rows if r.split == "test"})
-        self.run_panel.show_opened(str(run_dir), status, epochs_done, trials)
-        try:
-            self.log_view.set_text((run_dir / "transparency.txt").read_text())
-        except OSError:
-            self.log_view.set_text("")
-        self._title_detail = f"{run_dir.name} ({status})"
-        self._update_run_actions()
-        self._update_title()
-        self.statusBar().showMessage(f"Opened run {run_dir.name} ({status}).", 10000)
-
-    def _open_run_from_list(self, path: str) -> None:
-        report = Path(path) / "report.html"
-        if any(e.report == report for e in self.run_list.entries):     # a claims report: the browser shows it
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(report)))
-            self.statusBar().showMessage(f"Opened the claims report {report}", 8000)
-            return
-        if self._state != "idle":
-            self.statusBar().showMessage("A run is in progress: open the other run when it ends.", 8000)
-            return
-        try:
-            self.open_run(Path(path))
-        except (OSError, ValueError) as exc:
-            self.show_error("Open run folder", str(exc))
-
-    def _on_overlay_changed(self) -> None:
-        """The runs ticked in the run list, drawn over the shown run (each run its own dash style)."""
-        from workbench.metrics import read_metrics
-        shown = self.shown_arch()
-        runs, problems = [], []
-        for entry in self.run_list.overlays():
-            if self.run_dir is not None and Path(entry.path) == Path(self.run_dir):
-                continue            # the shown run itself
-            try:
-                rows = read_metrics(Path(entry.path) / "metrics.csv")
-            except (OSError, ValueError) as exc:
-                problems.append(f"{entry.name}: {exc}")
-                continue
-            warning = (f"architecture {entry.arch}, the shown run is {shown}"
-                       if shown and entry.arch != shown else "")
-            runs.append((entry.name, rows, entry.trials, warning))
-        self.plots.set_run_overlays(runs)
-        if problems:
-            self.statusBar().showMessage("Cannot overlay " + "; ".join(problems), 15000)
-
-    def shown_arch(self) -> str | None:
-        """The architecture of the run on the plots (opened, last run, else the configured one)."""
-        return self.plots.arch or (self.run_config.arch if self.run_config else None)
-
-    def _caption(self, config: ExperimentConfig | None, name: str, status: str = "") -> str:
-        if config is None:
-            return f"Run {name}."
-        seeds = f"seed {config.train.seed}" if config.trials == 1 else \
-            f"seeds {config.train.seed}–{config.train.seed + config.trials - 1}"
-        return (f"Run {name}{' (' + status + ')' if status else ''}: architecture {config.arch}, "
-                f"{config.train.semantics} maths, cases {', '.join(config.cases)}, {config.train.epochs} epochs, "
-                f"batch {config.train.batch_size}, {seeds}.")
-
-    def _show_device(self, run_dir) -> None:
-        from workbench.device_record import device_text, device_tooltip, recorded_device
-        device = recorded_device(run_dir) if run_dir is not None else None
-        self.device_label.setText(device_text(device))
-        self.device_label.setToolTip(device_tooltip(device))
-
-    def _shown_batch_size(self) -> int:
-        """The batch size of the run on the plots (an opened run, the last run, else the configured one)."""
-        manifest = getattr(self.results, "manifest", None) or {}
-        batch = manifest.get("config", {}).get("train", {}).get("batch_size")
-        if isinstance(batch, int):
-            return batch
-        config = self.run_config or self.current_config()
-        return config.train.batch_size
-
-    def compare_with_log(self, path: Path):
-        """Lay a published log over the plots as dashed curves; returns the parsed log."""
-        from workbench.published_logs import cost_at_batch, parse_log
-        log = parse_log(Path(path))
-        rows, scaled = cost_at_batch(log, self._shown_batch_size())
-        label = f"published ({Path(path).name}{', ' + scaled if scaled else ''})"
-        shown = self.shown_arch()
-        warning = ""
-        if shown and log.architecture != shown:
-            warning = (f"a {log.architecture} log, the shown run is {shown}: not comparable "
-                       "(y-axis fitted to the run)")
-        self.plots.add_reference(rows, label, warning)
-        message = (f"Published log {Path(path).name}: {log.layout} layout, cases {', '.join(log.cases)}, "
-                   f"{len({r.epoch for r in log.rows})} epochs.")
-        if log.notes:
-            message += f" {len(log.notes)} damaged place(s) skipped, e.g. {log.notes[0]}"
-        if warning:
-            message = f"⚠ {log.architecture} log over a {shown} run. " + message
-        self.statusBar().showMessage(message, 20000)
-        self.centre_tabs.setCurrentWidget(self.plots)
-        return log
-
-    # ---------------------------------------------------------- dialogs
-    def _dialog_dir(self) -> Path:
-        """File dialogs open in the shown run's folder, else the runs folder, else home."""
-        for candidate in (self.run_dir, default_runs_dir()):
-            if candidate is not None and Path(candidate).is_dir():
-                return Path(candidate)
-        return Path.home()
-
-    def _ask_open_configuration(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open configuration", str(self._dialog_dir()),
-                                              "Configuration or manifest (*.json);;All files (*)")
-        if path:
-            try:
-                self.open_configuration(Path(path))
-            except ConfigError as exc:
-                self.show_error("Open configuration", str(exc))
-
-    def _ask_save_configuration(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save configuration", str(self._dialog_dir() / "rcnn-config.json"),
-                                              "Configuration (*.json)")
-        if path:
-            try:
-                self.save_configuration(Path(path))
-            except (ConfigError, OSError) as exc:
-                self.show_error("Save configuration", str(exc))
-
-    def _ask_save_plots(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(self, "Save plots", str(self._dialog_dir() / "plots.png"),
-                                                   "PNG image (*.png);;SVG vector image (*.svg)")
-        if not path:
-            return
-        path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(".svg" if "svg" in chosen.lower() else ".png")
-        try:
-            saved = self.save_plots(path)
-            self.statusBar().showMessage("Saved " + ", ".join(str(p) for p in saved), 10000)
-        except (OSError, ValueError) as exc:
-            self.show_error("Save plots", str(exc))
-
-    def _ask_export_run(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Copy the run folder into…", str(Path.home()))
-        if folder:
-            try:
-                self.export_run_folder(Path(folder))
-            except (OSError, ValueError) as exc:
-                self.show_error("Export run folder", str(exc))
-
-    def _ask_export_zip(self) -> None:
-        name = f"{Path(self.run_dir).name}.zip" if self.run_dir else "run.zip"
-        path, _ = QFileDialog.getSaveFileName(self, "Export run as ZIP", str(Path.home() / name), "ZIP (*.zip)")
-        if path:
-            try:
-                self.export_zip(Path(path))
-                self.statusBar().showMessage(f"Saved {path}", 10000)
-            except (OSError, ValueError) as exc:
-                self.show_error("Export ZIP", str(exc))
-
-    def _ask_export_csv(self) -> None:
-        name = f"{Path(self.run_dir).name}-metrics.csv" if self.run_dir else "metrics.csv"
-        path, _ = QFileDialog.getSaveFileName(self, "Export metrics as one CSV", str(Path.home() / name),
-                                              "CSV (*.csv)")
-        if path:
-            try:
-                self.export_csv(Path(path))
-                self.statusBar().showMessage(f"Saved {path}", 10000)
-            except (OSError, ValueError) as exc:
-                self.show_error("Export CSV", str(exc))
-
-    def _ask_open_run(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open run folder", str(default_runs_dir()))
-        if folder:
-            try:
-                self.open_run(Path(folder))
-            except (OSError, ValueError) as exc:
-                self.show_error("Open run folder", str(exc))
-
-    def _ask_compare_log(self) -> None:
-        import resources
-        start = str(resources.published_logs())        # the shipped 2018 logs (package data)
-        path, _ = QFileDialog.getOpenFileName(self, "Add a published log", start,
-                                              "Published logs (*.txt);;All files (*)")
-        if path:
-            try:
-                self.compare_with_log(Path(path))
-            except (OSError, ValueError) as exc:
-                self.show_error("Compare with published log", str(exc))
 
     def show_error(self, title: str, message: str) -> None:
         QMessageBox.critical(self, title, message)
