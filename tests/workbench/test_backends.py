@@ -56,3 +56,29 @@ def test_ray_backend_tells_every_actor_and_a_trial_submitted_later_the_current_s
     backend.slots[0].task = None
     backend.submit(P.TrialTask(index=1, attempt=1, config={}, data_sha256="sha"))
     assert backend.slots[0].actor.calls[-3:] == ["run", "pause", "stop"]  # ...and stopped after Stop
+
+
+def test_ray_events_go_in_batches_and_records_flush_at_once():
+    from workbench.backends import protocol as P
+    from workbench.backends.ray_backend import BatchedEmit
+
+    class Queue:                       # ray.util.queue.Queue's batch call, recorded
+        def __init__(self):
+            self.batches = []
+
+        def put_nowait_batch(self, items):
+            self.batches.append(list(items))
+
+    queue = Queue()
+    emit = BatchedEmit(queue, flush_s=3600)
+    emit(P.TrialEvent(P.STARTED, 0, 1, {}))
+    steps = [P.TrialEvent(P.STEP, 0, 1, k) for k in range(50)]
+    for event in steps:
+        emit(event)
+    assert len(queue.batches) == 1                 # 50 steps, no remote call yet
+    epoch = P.TrialEvent(P.EPOCH, 0, 1, "epoch 0")
+    emit(epoch)
+    assert len(queue.batches) == 2 and queue.batches[1] == steps + [epoch]   # in order, at once
+    emit(P.TrialEvent(P.STEP, 0, 1, 50))
+    emit.flush()                                   # the actor's run() always flushes at its end
+    assert [e.payload for e in queue.batches[2]] == [50]

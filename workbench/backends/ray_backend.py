@@ -35,6 +35,34 @@ def require_ray():
     return ray
 
 
+class BatchedEmit:
+    """A trial's events to the driver's Ray queue in batches: one remote call per `flush_s`, not one per step.
+
+    `ray.util.queue.Queue.put` is a blocking round trip to the queue's actor, and a trial sends a
+    step event at every training step, so unbatched the trainer waited on the queue at each step
+    (bench/RESULTS.md, "## Studies"). Events the driver records or acts on (STARTED, EPOCH, END,
+    ERROR) flush at once with whatever steps precede them, so order is kept and nothing it writes waits.
+    """
+
+    def __init__(self, queue, flush_s: float = 0.25):
+        self.queue, self.flush_s = queue, flush_s
+        self.buffer: list[P.TrialEvent] = []
+        self.last = time.monotonic()
+        self.calls = 0
+
+    def __call__(self, event: P.TrialEvent) -> None:
+        self.buffer.append(event)
+        if event.kind != P.STEP or time.monotonic() - self.last >= self.flush_s:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            batch, self.buffer = self.buffer, []
+            self.queue.put_nowait_batch(batch)
+            self.calls += 1
+        self.last = time.monotonic()
+
+
 class TrialActor(ForwardsControl):
     """Runs inside a Ray worker process; wrapped with ray.remote at start-up. Pause/Resume/Stop reach `control`."""
 
@@ -50,8 +78,14 @@ class TrialActor(ForwardsControl):
         return self.facts
 
     def run(self, task: P.TrialTask, packed: dict, queue) -> None:
+        emit = BatchedEmit(queue)
+        try:
+            self._run(task, packed, emit)
+        finally:
+            emit.flush()
+
+    def _run(self, task: P.TrialTask, packed: dict, emit) -> None:
         from .trial_runner import dataset_checksum, run_trial, unpack_dataset
-        emit = queue.put
         if task.data_sha256 not in self.cache:
             dataset = unpack_dataset(packed)
             got = dataset_checksum(dataset)
