@@ -71,6 +71,9 @@ class TrialActor(ForwardsControl):
         from .trial_runner import apply_threads, worker_facts
         apply_threads(threads)
         self.facts = worker_facts("ray", threads, worker_id)
+        import ray
+        # Several nodes may share a host name (a test cluster, containers): Ray's node id tells them apart.
+        self.facts["ray_node_id"] = ray.get_runtime_context().get_node_id()
         self.control = RunControl()
         self.cache: dict[str, object] = {}
 
