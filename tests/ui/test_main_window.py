@@ -23,6 +23,8 @@ from ui.case_panel import CasePanel  # noqa: E402
 from ui.data_panel import DataNoisePanel  # noqa: E402
 from ui.gallery_panel import ArchitectureGallery  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
+
+from .screens import run_on_screen  # noqa: E402
 from workbench.config import DataSpec, ExperimentConfig, load_preset  # noqa: E402
 from workbench.metrics import read_metrics  # noqa: E402
 from workbench.settings_store import CONFIG_KEY, SettingsStore  # noqa: E402
@@ -391,16 +393,7 @@ app.processEvents()
 
 @pytest.mark.parametrize("screen, preferred", [((1366, 768), False), ((1920, 1080), True)])
 def test_the_window_fits_the_screen_it_opens_on(tmp_path, screen, preferred):
-    config = tmp_path / "screen.json"
-    config.write_text(json.dumps({"synchronousWindowSystem": True, "windowFrameMargins": False, "screens": [
-        {"name": "s", "x": 0, "y": 0, "width": screen[0], "height": screen[1], "logicalDpi": 96,
-         "logicalBaseDpi": 96, "dpr": 1}]}))
-    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
-           "RCNN_WORKBENCH_SETTINGS": str(tmp_path / "s.ini"), "RCNN_WORKBENCH_RUNS": str(tmp_path / "runs")}
-    proc = subprocess.run([sys.executable, "-c", SCREEN_PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    got = run_on_screen(tmp_path, screen, SCREEN_PROBE)
     fx, fy, fw, fh = got["frame"]
     ax, ay, aw, ah = got["free"]
     assert (ax, ay, aw, ah) == (0, 0, *screen)

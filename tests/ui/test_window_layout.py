@@ -1,17 +1,11 @@
 """The settings pane needs no sideways scrolling, at 1366×768 as on a large screen: every field is in view."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("pytestqt")
 
-ROOT = Path(__file__).resolve().parents[2]
+from .screens import run_on_screen  # noqa: E402
 
 PROBE = """
 import json
@@ -36,16 +30,7 @@ w.close()
 
 @pytest.mark.parametrize("screen", [(1366, 768), (1920, 1080)])
 def test_no_settings_tab_scrolls_sideways(tmp_path, screen):
-    config = tmp_path / "screen.json"
-    config.write_text(json.dumps({"synchronousWindowSystem": True, "windowFrameMargins": False, "screens": [
-        {"name": "s", "x": 0, "y": 0, "width": screen[0], "height": screen[1], "logicalDpi": 96,
-         "logicalBaseDpi": 96, "dpr": 1}]}))
-    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
-           "RCNN_WORKBENCH_SETTINGS": str(tmp_path / "s.json"), "RCNN_WORKBENCH_RUNS": str(tmp_path / "runs")}
-    proc = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    tabs = json.loads(proc.stdout.strip().splitlines()[-1])
+    tabs = run_on_screen(tmp_path, screen, PROBE)
     assert len(tabs) == 4
     overflowing = [f"{name}: needs {need} px, has {width} px" for name, hbar, width, need, _ in tabs if hbar > 0]
     assert not overflowing, overflowing

@@ -15,26 +15,12 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from workbench import engine_process as E
-from workbench.config import DataSpec, load_preset
 from workbench.metrics import read_metrics
 from workbench.run_status import read_status
-from workbench.worker import RunController
+
+from .conftest import tiny_run as tiny
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def tiny(epochs=1):
-    config = load_preset("quick")
-    return config.with_(cases=("0", "1"), data=DataSpec("sample", train_limit=200, test_limit=100)
-                        ).with_train(epochs=epochs, batch_size=50, points_per_epoch=4)
-
-
-@pytest.fixture
-def controller(qtbot):
-    c = RunController()
-    yield c
-    assert c.shutdown(60_000)
-    E.close_spare()
 
 
 def _python(script: str, tmp_path: Path, timeout: float = 240) -> subprocess.CompletedProcess:

@@ -9,24 +9,13 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from engine.events import Progress, StepEvent
-from workbench.config import DataSpec, ExperimentConfig, load_preset
+from workbench.config import ExperimentConfig
 from workbench.metrics import read_metrics
 from workbench.settings_store import CONFIG_KEY, SettingsStore, default_config
 from workbench.engine_process import StepThrottle
-from workbench.worker import RunController, new_run_dir
+from workbench.worker import new_run_dir
 
-
-def tiny(epochs=1, source="sample", train_limit=200):
-    config = load_preset("quick")
-    return config.with_(cases=("0", "1"), data=DataSpec(source, train_limit=train_limit, test_limit=100)
-                        ).with_train(epochs=epochs, batch_size=50, points_per_epoch=4)
-
-
-@pytest.fixture
-def controller(qtbot):
-    c = RunController()
-    yield c
-    assert c.shutdown(60_000)
+from .conftest import tiny_run as tiny
 
 
 def test_tiny_run_emits_every_signal_and_writes_the_folder(qtbot, controller, tmp_path):
