@@ -228,25 +228,21 @@ class WindowFiles:
                 self.show_error("Export run folder", str(exc))
 
     def _ask_export_zip(self) -> None:
-        name = f"{Path(self.run_dir).name}.zip" if self.run_dir else "run.zip"
-        path, _ = QFileDialog.getSaveFileName(self, "Export run as ZIP", str(Path.home() / name), "ZIP (*.zip)")
-        if path:
-            try:
-                self.export_zip(Path(path))
-                self.statusBar().showMessage(f"Saved {path}", 10000)
-            except (OSError, ValueError) as exc:
-                self.show_error("Export ZIP", str(exc))
+        self._ask_save_export("Export run as ZIP", ".zip", "ZIP (*.zip)", self.export_zip)
 
     def _ask_export_csv(self) -> None:
-        name = f"{Path(self.run_dir).name}-metrics.csv" if self.run_dir else "metrics.csv"
-        path, _ = QFileDialog.getSaveFileName(self, "Export metrics as one CSV", str(Path.home() / name),
-                                              "CSV (*.csv)")
+        self._ask_save_export("Export metrics as one CSV", "-metrics.csv", "CSV (*.csv)", self.export_csv)
+
+    def _ask_save_export(self, title: str, suffix: str, filter_: str, export) -> None:
+        """Ask where (outside the run folder: exports never write into it), export, say where it went."""
+        name = f"{Path(self.run_dir).name}{suffix}" if self.run_dir else f"run{suffix}"
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name), filter_)
         if path:
             try:
-                self.export_csv(Path(path))
+                export(Path(path))
                 self.statusBar().showMessage(f"Saved {path}", 10000)
             except (OSError, ValueError) as exc:
-                self.show_error("Export CSV", str(exc))
+                self.show_error(title, str(exc))
 
     def _ask_open_run(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open run folder", str(default_runs_dir()))

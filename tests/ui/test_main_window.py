@@ -282,6 +282,28 @@ def test_export_writes_png_svg_configuration_and_run_folder(window, finished_run
     assert zipped.stat().st_size > 0 and csv_path.read_text().startswith("run,")
 
 
+@pytest.mark.parametrize("kind, suffix", [("zip", ".zip"), ("csv", "-metrics.csv")])
+def test_export_menu_offers_a_named_file_writes_it_and_says_so(window, finished_run, tmp_path, monkeypatch,
+                                                                dialogs, kind, suffix):
+    w = window
+    w.open_run(finished_run)
+    offered = []
+
+    def save_dialog(parent, title, start, filter_):
+        offered.append(Path(start).name)
+        return str(tmp_path / f"out{suffix}"), filter_
+    monkeypatch.setattr("ui.window_files.QFileDialog.getSaveFileName", save_dialog)
+    getattr(w, f"_ask_export_{kind}")()
+    assert offered == [f"{finished_run.name}{suffix}"]
+    assert (tmp_path / f"out{suffix}").stat().st_size > 0 and not dialogs
+    assert str(tmp_path / f"out{suffix}") in w.statusBar().currentMessage()
+    monkeypatch.setattr("ui.window_files.QFileDialog.getSaveFileName",
+                        lambda *a: (str(finished_run / f"again{suffix}"), ""))   # into the run folder: refused
+    getattr(w, f"_ask_export_{kind}")()
+    assert len(dialogs) == 1 and dialogs[0][0] == "critical" and "\n" not in dialogs[0][2]
+    assert not (finished_run / f"again{suffix}").exists()
+
+
 def test_open_configuration_loads_every_panel(window, tmp_path):
     w = window
     config = tiny(cases=("2", "5")).with_train(seed=11, learning_rate=0.002)
