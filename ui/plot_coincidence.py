@@ -32,12 +32,14 @@ def within_a_fraction_of_the_range(a: np.ndarray, b: np.ndarray) -> bool:
     return same_nonfinite and bool(np.all(np.abs(a[ok] - b[ok]) <= COINCIDE_FRACTION * span))
 
 
-def find_coinciding(order: list[str], displayed: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]],
-                    plots: int) -> dict[str, str]:
-    """case -> the earlier case (in `order`) whose shown curves it equals in every plot that has data.
+def find_coinciding(order: list[str], displayed: dict[tuple[object, str], tuple[np.ndarray, np.ndarray]],
+                    panes) -> dict[str, str]:
+    """case -> the earlier case (in `order`) whose shown curves it equals in every pane that has data.
 
-    `displayed` maps (plot, case) to the (x, y) a case's main curve shows. A case is compared with
-    the earlier cases that do not themselves coincide with another, so a chain names the first case.
+    `displayed` maps (pane, case) to the (x, y) a case shows there; a pane is a plot's main curve, or
+    one trial's thin line in a plot (with several trials the means wait for every trial, the thin
+    lines do not). A case is compared with the earlier cases that do not themselves coincide with
+    another, so a chain names the first case.
     """
     found: dict[str, str] = {}
     for i, key in enumerate(order):
@@ -45,7 +47,7 @@ def find_coinciding(order: list[str], displayed: dict[tuple[int, str], tuple[np.
             if other in found:
                 continue
             same, any_data = True, False
-            for p in range(plots):
+            for p in panes:
                 a, b = displayed.get((p, key)), displayed.get((p, other))
                 if a is None or b is None or not len(a[0]):
                     continue

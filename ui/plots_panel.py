@@ -93,6 +93,7 @@ class PlotsPanel(QWidget):
         self._dirty_curves: set[tuple[int, str]] = set()
         self._visibility_dirty = False
         self._displayed: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._trial_lines: dict[tuple[tuple[int, int], str], tuple[np.ndarray, np.ndarray]] = {}  # ((plot, trial), case)
         self._hover_points: list[tuple[float, float]] = []
         self._hover_note = ""
         self._epoch_version: dict[tuple[str, int], int] = {}    # (case, plot) -> changes of its epoch values
@@ -199,7 +200,7 @@ class PlotsPanel(QWidget):
         """Forget the previous run's data and show `cases` (in this order)."""
         self._trials = max(1, int(trials))
         self.arch = arch
-        for store in (self._live, self._epochs, self._diverged, self._displayed,
+        for store in (self._live, self._epochs, self._diverged, self._displayed, self._trial_lines,
                       self._coincide, self._last_trial, self._epoch_version):
             store.clear()
         self._intervals.clear()
@@ -483,6 +484,7 @@ class PlotsPanel(QWidget):
             for t in (range(self._trials) if full else [self._current_trial(key)]):
                 tx, ty = finite_xy(*self._trial_curve(t, key, p))
                 items.trial_item(t).setData(tx, ty)
+                self._trial_lines[((p, t), key)] = (tx, ty)
             if not epochs_new:
                 return                             # a step of one trial: the mean and band are unchanged
             x, y, lo, hi = self._mean_over_trials(key, p)
@@ -546,7 +548,8 @@ class PlotsPanel(QWidget):
         coincides with it: drawn dashed so both colours show, and said in the legend and on hover."""
         if not plots:
             return
-        found = find_coinciding(self._order, self._displayed, len(METRICS))
+        shown = {**self._displayed, **self._trial_lines}
+        found = find_coinciding(self._order, shown, [*range(len(METRICS)), *sorted({t for t, _k in self._trial_lines})])
         if found != self._coincide:
             self._coincide = found
             for (p, key), items in self._items.items():

@@ -361,6 +361,20 @@ def test_coinciding_cases_are_said_to_coincide_during_the_first_epoch_from_steps
     assert panel.coinciding == {"1": "0"}
 
 
+def test_coinciding_cases_with_several_trials_are_said_to_coincide_before_any_mean(panel, qtbot):
+    """Three trials: no mean before every trial has finished an epoch, but the thin lines already coincide."""
+    panel.begin_run(cases("0", "1", "2"), trials=3)
+    first = panel.refresh_count
+    qtbot.waitUntil(lambda: panel.refresh_count > first, timeout=3000)
+    for s in range(1, 11):
+        cost, acc = 2.0 - 0.1 * s, 0.1 + 0.05 * s
+        panel.add_step(step(0, s, 10, {"0": (cost, acc), "1": (cost * (1 + 1e-6), acc),
+                                       "2": (cost + 0.9e-3, acc + 0.45e-3)}))
+    qtbot.waitUntil(lambda: "coincides" in panel.legend_entry("1").text, timeout=3000)
+    assert len(panel.trial_points(0, "2", 0)[0]) == 10 and not len(panel.curve_points(0, "0")[0])
+    assert panel.coinciding == {"1": "0"}
+
+
 def test_trials_show_the_mean_with_a_min_max_or_sd_band(panel):
     panel.begin_run(cases("0", "1"), trials=3)
     finals = {0: [0.5, 0.6, 0.8], 1: [0.55, 0.65, 0.9]}   # epoch -> trial values (case 0, test accuracy)
