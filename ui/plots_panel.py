@@ -36,7 +36,8 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout,
+                               QWidget)
 
 from engine.cases import PUBLISHED_CASES, Case
 from workbench.metrics import MetricRow
@@ -91,6 +92,7 @@ class PlotsPanel(QWidget):
         self._fitted: list = [None] * len(METRICS)
         self._dirty = False
         self._dirty_curves: set[tuple[int, str]] = set()
+        self._last_plot = -1                       # the plot the last incremental refresh drew
         self._visibility_dirty = False
         self._displayed: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
         self._trial_lines: dict[tuple[tuple[int, int], str], tuple[np.ndarray, np.ndarray]] = {}  # ((plot, trial), case)
@@ -161,6 +163,10 @@ class PlotsPanel(QWidget):
                 ax.setPen(pg.mkPen("#606060"))
                 ax.setTextPen(pg.mkPen("#303030"))
                 ax.enableAutoSIPrefix(False)       # epochs are epochs: never "epoch (x0.001)"
+                # The axis draws the grid across the whole plot: replaying it at every redraw was most
+                # of a frame's cost (bench/bench_gui.py); cached as a pixmap, it is redrawn only when
+                # the axis changes (its range, its size).
+                ax.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot.setMenuEnabled(True)
             plot.vb.sigRangeChangedManually.connect(lambda *_a, p=i: self._on_manual_range(p))
             plot.autoBtn.clicked.connect(lambda *_a, p=i: self.fit_view(p))
@@ -433,10 +439,13 @@ class PlotsPanel(QWidget):
     # ---------------------------------------------------------------- drawing
     def _tick(self) -> None:
         self.tick_count += 1
-        self.refresh()
+        self.refresh(one_plot=True)
 
-    def refresh(self) -> None:
-        """Push new data to the curve items (called by the timer; nothing to do when nothing changed).
+    def refresh(self, one_plot: bool = False) -> None:
+        """Push new data to the curve items (nothing to do when nothing changed).
+
+        The timer passes `one_plot`: then only one plot's new curves are drawn a tick (see
+        `_next_plot_curves`); a direct call draws everything new.
 
         Only the curves whose data changed are touched, and visibility only when it can have
         changed: every Qt call from Python may wait for the GIL while the worker trains.
@@ -447,10 +456,10 @@ class PlotsPanel(QWidget):
         if self._dirty:
             todo = [(p, key) for p in range(len(METRICS)) for key in self._order]
         else:
-            todo = sorted(self._dirty_curves)
+            todo = self._next_plot_curves() if one_plot else sorted(self._dirty_curves)
         full = self._dirty
         self._dirty = False
-        self._dirty_curves = set()
+        self._dirty_curves = set() if full else self._dirty_curves - set(todo)
         for p, key in todo:
             if key in self._order:
                 self._draw_case(p, key, full)
@@ -470,6 +479,21 @@ class PlotsPanel(QWidget):
         self.refresh_seconds.append(time.perf_counter() - t0)
         if len(self.refresh_seconds) > 10_000:
             del self.refresh_seconds[:5_000]
+
+    def _next_plot_curves(self) -> list[tuple[int, str]]:
+        """The new curves of one plot, the next after the last one drawn that has any.
+
+        One plot a tick: the repaint that follows then covers that plot alone. All four at once
+        made one long frame (axes, grid and curves of four plots) that kept the window from its
+        events longer than anything else while a run trains (bench/bench_gui.py); at 15 ticks a
+        second each plot still gets new points several times a second.
+        """
+        plots = sorted({p for p, _key in self._dirty_curves})
+        if not plots:
+            return []
+        p = next((q for q in plots if q > self._last_plot), plots[0])
+        self._last_plot = p
+        return sorted(c for c in self._dirty_curves if c[0] == p)
 
     def _draw_case(self, p: int, key: str, full: bool = True) -> None:
         split, _metric, _title = METRICS[p]

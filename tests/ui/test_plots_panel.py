@@ -191,6 +191,7 @@ def test_the_legend_and_hover_say_what_the_training_line_and_its_dots_are(panel,
     qtbot.waitUntil(lambda: "each 4 batches" in panel.guide_entry.text, timeout=3000)   # the timer updates it
     assert panel.guide_entry.text == ("Training: line = mean of each 4 batches (10 points an epoch)"
                                       " · ● mean over epoch k (at k + ½)")
+    panel.refresh_now()                                     # the timer draws one plot a tick; draw the rest
     x, y = panel.curve_points(1, "0")                       # the text tells the truth: each point averages 4 batches
     np.testing.assert_allclose(y, [np.mean(batch_acc[i:i + every]) for i in range(0, steps, every)])
     px, py = panel.epoch_points(1, "0")
@@ -546,3 +547,21 @@ def test_exported_figures_carry_a_caption(panel, tmp_path):
     image = QImage(str(png))
     rect = panel.view.ci.sceneBoundingRect()
     assert image.width() == 1200 and image.height() > 1200 * rect.height() / rect.width() + 10   # room for it
+
+
+def test_the_timer_draws_one_plots_new_points_a_tick_and_every_plot_in_turn(panel):
+    """A frame that repaints one plot, not four: the longest stall while a run trains (bench/bench_gui.py)."""
+    panel.begin_run(cases("0", "1"))
+    panel.refresh_now()
+    for s in (1, 2):
+        panel.add_step(step(0, s, 10, {"0": (2.0 - 0.1 * s, 0.5), "1": (2.1 - 0.1 * s, 0.4)}))
+    drawn = lambda p: {key: len(panel.curve_points(p, key)[0]) for key in ("0", "1")}
+    assert drawn(0) == drawn(1) == {"0": 0, "1": 0}
+    panel._tick()
+    assert drawn(0) == {"0": 2, "1": 2} and drawn(1) == {"0": 0, "1": 0}     # training cost only
+    panel._tick()
+    assert drawn(1) == {"0": 2, "1": 2}                                         # then training accuracy
+    panel.add_step(step(0, 3, 10, {"0": (1.6, 0.6), "1": (1.7, 0.5)}))
+    panel._tick()
+    panel._tick()
+    assert drawn(0) == drawn(1) == {"0": 3, "1": 3}                             # in turn, never one starved
