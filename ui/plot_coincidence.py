@@ -11,7 +11,9 @@ import numpy as np
 COINCIDE_FRACTION = 1e-4      # "the same curve": apart by under 1/10,000 of the plot's data range (far below a pixel)
 MIN_RANGE = 0.02              # a plot's y-range is never under 2% of its values (as ui/plot_ranges.py fits it)
 
-__all__ = ["COINCIDE_FRACTION", "find_coinciding", "within_a_fraction_of_the_range"]
+COVER_PIXELS = 2.0            # a curve is hidden under another that stays within its line's width (2 px)
+
+__all__ = ["COINCIDE_FRACTION", "COVER_PIXELS", "find_coinciding", "find_covered", "within_a_fraction_of_the_range"]
 
 
 def within_a_fraction_of_the_range(a: np.ndarray, b: np.ndarray) -> bool:
@@ -60,3 +62,42 @@ def find_coinciding(order: list[str], displayed: dict[tuple[object, str], tuple[
                 found[key] = other
                 break
     return found
+
+
+def find_covered(order: list[str], displayed: dict[tuple[object, str], tuple[np.ndarray, np.ndarray]],
+                 tolerance: dict[object, float], skip: set[str]) -> dict[str, list[str]]:
+    """case -> the later-drawn cases (in `order`) that hide its curve at the plots' current size.
+
+    Not the same curve (that is `find_coinciding`): cases 2 to 6 can sit within a pixel of one another
+    for a whole short run while being far more than 1/10,000 of the range apart, and the one drawn last
+    hides the others. A case is covered by a later one whose curve stays within `tolerance[pane]` (data
+    units: about a line's width on screen) at every point, in every pane with data. Cases in `skip`
+    (hidden by the user, or already drawn dashed as coinciding) neither hide nor are reported.
+    """
+    covered: dict[str, list[str]] = {}
+    for i, key in enumerate(order):
+        if key in skip:
+            continue
+        above = []
+        for other in order[i + 1:]:
+            if other in skip:
+                continue
+            close, any_data = True, False
+            for pane, tol in tolerance.items():
+                a, b = displayed.get((pane, key)), displayed.get((pane, other))
+                if a is None or b is None or not len(a[0]):
+                    continue
+                any_data = True
+                if not (a[0].shape == b[0].shape and np.array_equal(a[0], b[0])
+                        and np.all(np.isfinite(a[1]) == np.isfinite(b[1]))):
+                    close = False
+                    break
+                ok = np.isfinite(a[1])
+                if not np.all(np.abs(a[1][ok] - b[1][ok]) <= tol):
+                    close = False
+                    break
+            if close and any_data:
+                above.append(other)
+        if above:
+            covered[key] = above
+    return covered

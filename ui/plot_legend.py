@@ -9,7 +9,7 @@ import pyqtgraph as pg
 
 from engine.cases import Case
 
-from .plot_coincidence import COINCIDE_FRACTION
+from .plot_coincidence import COINCIDE_FRACTION, COVER_PIXELS
 from .plot_items import COINCIDE_DASH, GuideEntry, LegendEntry
 
 LEGEND_COLUMNS = 3
@@ -21,14 +21,18 @@ GUIDE_TIP = ("why a dot can sit below a rising line: the dot averages the whole 
 __all__ = ["LEGEND_COLUMNS", "build_legend", "case_legend_text"]
 
 
-def case_legend_text(key: str, case: Case, same: str | None) -> str:
-    """A case's legend text; `same` is the earlier case it coincides with, if any."""
+def case_legend_text(key: str, case: Case, same: str | None, under: list[str] | None = None) -> str:
+    """A case's legend text; `same` is the earlier case it coincides with, `under` the cases drawn over it."""
     text = f"{key} {case.name}"
-    return text + f" = case {same} (coincides)" if same else text
+    if same:
+        return text + f" = case {same} (coincides)"
+    if under:
+        return text + f" (under case{'s' if len(under) > 1 else ''} {', '.join(under)}: < {COVER_PIXELS:g} px apart)"
+    return text
 
 
 def build_legend(row, panel, order: list[str], cases: dict[str, Case], coincide: dict[str, str],
-                 hidden: set[str], overlays: list, guide: str = ""
+                 hidden: set[str], overlays: list, guide: str = "", covered: dict[str, list[str]] | None = None
                  ) -> tuple[dict[str, LegendEntry], dict[int, LegendEntry], GuideEntry | None]:
     """Fill the layout `row` anew; returns the case entries (by key), the overlay entries (by index) and the
     reading guide (`guide`: what the line and the dots are, on a row of its own under the cases)."""
@@ -47,10 +51,16 @@ def build_legend(row, panel, order: list[str], cases: dict[str, Case], coincide:
     for key in order:
         case = cases[key]
         same = coincide.get(key)
-        entry = LegendEntry(panel, key, case_legend_text(key, case, same), case.colour,
-                            dash=COINCIDE_DASH if same else None,
-                            tip=f"case {key}'s curves equal case {same}'s (to {COINCIDE_FRACTION:g} of each plot's "
-                                "range): drawn dashed over them" if same else "")
+        under = (covered or {}).get(key)
+        tip = ""
+        if same:
+            tip = (f"case {key}'s curves equal case {same}'s (to {COINCIDE_FRACTION:g} of each plot's range): "
+                   "drawn dashed over them")
+        elif under:
+            tip = (f"at this size case {key}'s curves lie within {COVER_PIXELS:g} px of case {under[0]}'s, drawn "
+                   f"over them, in every plot: zoom in, hover, or click case {under[0]} to hide it")
+        entry = LegendEntry(panel, key, case_legend_text(key, case, same, under), case.colour,
+                            dash=COINCIDE_DASH if same else None, tip=tip)
         entry.shown = key not in hidden
         entry.render()
         legend[key] = entry

@@ -43,7 +43,7 @@ from engine.cases import PUBLISHED_CASES, Case
 from workbench.metrics import MetricRow
 
 from .interval_means import IntervalMeans
-from .plot_coincidence import COINCIDE_FRACTION, find_coinciding
+from .plot_coincidence import COINCIDE_FRACTION, COVER_PIXELS, find_coinciding, find_covered
 from .plot_hover import HoverTip
 from .plot_hover_text import hover_reading
 from .curve_meaning import curve_guide, line_text
@@ -83,6 +83,7 @@ class PlotsPanel(QWidget):
         self._hidden: set[str] = set()
         self._overlays: list[Overlay] = []
         self._coincide: dict[str, str] = {}                     # case -> earlier case it coincides with
+        self._covered: dict[str, list[str]] = {}                # case -> later cases drawn over it (< 2 px)
         self._smoothing = 0.0
         self._band_kind = "minmax"
         self._y_mode = "linear"
@@ -207,7 +208,7 @@ class PlotsPanel(QWidget):
         self._trials = max(1, int(trials))
         self.arch = arch
         for store in (self._live, self._epochs, self._diverged, self._displayed, self._trial_lines,
-                      self._coincide, self._last_trial, self._epoch_version):
+                      self._coincide, self._covered, self._last_trial, self._epoch_version):
             store.clear()
         self._intervals.clear()
         self._rows.clear()
@@ -574,11 +575,24 @@ class PlotsPanel(QWidget):
             return
         shown = {**self._displayed, **self._trial_lines}
         found = find_coinciding(self._order, shown, [*range(len(METRICS)), *sorted({t for t, _k in self._trial_lines})])
-        if found != self._coincide:
-            self._coincide = found
-            for (p, key), items in self._items.items():
-                items.set_dash(COINCIDE_DASH if key in found else None)
+        covered = self._find_covered(found)
+        if found != self._coincide or covered != self._covered:
+            if found != self._coincide:
+                for (p, key), items in self._items.items():
+                    items.set_dash(COINCIDE_DASH if key in found else None)
+            self._coincide, self._covered = found, covered
             self._rebuild_legend()
+
+    def _find_covered(self, coincide: dict[str, str]) -> dict[str, list[str]]:
+        """Cases hidden under a later-drawn one at the plots' current size (see find_covered)."""
+        tolerance = {}
+        for p, plot in enumerate(self.plots):
+            _px, py = plot.vb.viewPixelSize()
+            if py > 0 and math.isfinite(py):
+                tolerance[p] = COVER_PIXELS * py
+        if not tolerance:
+            return {}
+        return find_covered(self._order, self._displayed, tolerance, set(self._hidden) | set(coincide))
 
     @property
     def coinciding(self) -> dict[str, str]:
@@ -759,7 +773,7 @@ class PlotsPanel(QWidget):
         self._guide_shown = self.curve_guide_text
         self._legend, self._overlay_entries, self.guide_entry = build_legend(
             self.legend_row, self, self._order, self._cases, self._coincide, self._hidden, self._overlays,
-            self._guide_shown)
+            self._guide_shown, self._covered)
 
     @property
     def line_text(self) -> str:

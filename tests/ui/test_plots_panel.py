@@ -565,3 +565,21 @@ def test_the_timer_draws_one_plots_new_points_a_tick_and_every_plot_in_turn(pane
     panel._tick()
     panel._tick()
     assert drawn(0) == drawn(1) == {"0": 3, "1": 3}                             # in turn, never one starved
+
+
+def test_a_case_hidden_under_a_later_ones_curve_is_named_in_the_legend(panel):
+    """Cases 2-6 can lie within a pixel of each other for a whole short run: the one drawn last hides the
+    others, though they are far more than 1/10,000 of the range apart (so they do not 'coincide')."""
+    panel.begin_run(cases("0", "2", "6"))
+    for s in range(1, 11):
+        base = 2.0 - 0.1 * s
+        panel.add_step(step(0, s, 10, {"0": (base, 0.5), "2": (base + 0.003, 0.5), "6": (base + 0.4, 0.9)}))
+    panel.refresh_now()
+    # 0 and 2 are 0.003 apart on a ~1.5-wide axis: below a pixel in a 700-pixel-tall panel, above 1e-4 of it
+    assert panel.coinciding == {}
+    legend = {key: panel.legend_entry(key).text for key in ("0", "2", "6")}
+    assert legend["0"] == "0 manual back-prop (under case 2: < 2 px apart)", legend
+    assert legend["2"] == "2 dilated sparse 1" and legend["6"] == "6 dilated dense 3"
+    panel.set_case_visible("2", False)             # hide case 2 and case 0 shows: nothing to say any more
+    panel.refresh_now()
+    assert panel.legend_entry("0").text == "0 manual back-prop"
