@@ -13,7 +13,8 @@ MIN_RANGE = 0.02              # a plot's y-range is never under 2% of its values
 
 COVER_PIXELS = 2.0            # a curve is hidden under another that stays within its line's width (2 px)
 
-__all__ = ["COINCIDE_FRACTION", "COVER_PIXELS", "find_coinciding", "find_covered", "within_a_fraction_of_the_range"]
+__all__ = ["COINCIDE_FRACTION", "COVER_PIXELS", "covered_in_pane", "find_coinciding", "find_covered",
+           "within_a_fraction_of_the_range"]
 
 
 def within_a_fraction_of_the_range(a: np.ndarray, b: np.ndarray) -> bool:
@@ -64,9 +65,18 @@ def find_coinciding(order: list[str], displayed: dict[tuple[object, str], tuple[
     return found
 
 
+def _within(a, b, tol: float) -> bool:
+    """Two (x, y) curves on the same x whose y stay within `tol` wherever they are finite (and non-finite together)."""
+    if not (a[0].shape == b[0].shape and np.array_equal(a[0], b[0])
+            and np.array_equal(np.isfinite(a[1]), np.isfinite(b[1]))):
+        return False
+    ok = np.isfinite(a[1])
+    return bool(np.all(np.abs(a[1][ok] - b[1][ok]) <= tol))
+
+
 def find_covered(order: list[str], displayed: dict[tuple[object, str], tuple[np.ndarray, np.ndarray]],
                  tolerance: dict[object, float], skip: set[str]) -> dict[str, list[str]]:
-    """case -> the later-drawn cases (in `order`) that hide its curve at the plots' current size.
+    """case -> the later-drawn cases (in `order`) that hide its curve in every pane, at the plots' current size.
 
     Not the same curve (that is `find_coinciding`): cases 2 to 6 can sit within a pixel of one another
     for a whole short run while being far more than 1/10,000 of the range apart, and the one drawn last
@@ -82,22 +92,31 @@ def find_covered(order: list[str], displayed: dict[tuple[object, str], tuple[np.
         for other in order[i + 1:]:
             if other in skip:
                 continue
-            close, any_data = True, False
-            for pane, tol in tolerance.items():
-                a, b = displayed.get((pane, key)), displayed.get((pane, other))
-                if a is None or b is None or not len(a[0]):
-                    continue
-                any_data = True
-                if not (a[0].shape == b[0].shape and np.array_equal(a[0], b[0])
-                        and np.all(np.isfinite(a[1]) == np.isfinite(b[1]))):
-                    close = False
-                    break
-                ok = np.isfinite(a[1])
-                if not np.all(np.abs(a[1][ok] - b[1][ok]) <= tol):
-                    close = False
-                    break
-            if close and any_data:
+            panes = [(displayed.get((pane, key)), displayed.get((pane, other)), tol)
+                     for pane, tol in tolerance.items()]
+            panes = [(a, b, tol) for a, b, tol in panes if a is not None and b is not None and len(a[0])]
+            if panes and all(_within(a, b, tol) for a, b, tol in panes):
                 above.append(other)
         if above:
             covered[key] = above
     return covered
+
+
+def covered_in_pane(order: list[str], displayed: dict[tuple[object, str], tuple[np.ndarray, np.ndarray]],
+                    pane, tol: float, skip: set[str]) -> dict[str, str]:
+    """case -> the topmost later-drawn case that hides its curve in this one pane (within `tol` everywhere).
+
+    A plot's own note: in a short run the training cost of cases 0 to 5 can all lie under case 6's line
+    while the test accuracies keep them apart, so no case is hidden in *every* plot.
+    """
+    out: dict[str, str] = {}
+    for i, key in enumerate(order):
+        a = displayed.get((pane, key))
+        if key in skip or a is None or not len(a[0]):
+            continue
+        for other in reversed(order[i + 1:]):
+            b = displayed.get((pane, other))
+            if other not in skip and b is not None and _within(a, b, tol):
+                out[key] = other
+                break
+    return out

@@ -43,7 +43,7 @@ from engine.cases import PUBLISHED_CASES, Case
 from workbench.metrics import MetricRow
 
 from .interval_means import IntervalMeans
-from .plot_coincidence import COINCIDE_FRACTION, COVER_PIXELS, find_coinciding, find_covered
+from .plot_coincidence import COINCIDE_FRACTION, COVER_PIXELS, covered_in_pane, find_coinciding, find_covered
 from .plot_hover import HoverTip
 from .plot_hover_text import hover_reading
 from .curve_meaning import curve_guide, line_text
@@ -84,6 +84,7 @@ class PlotsPanel(QWidget):
         self._overlays: list[Overlay] = []
         self._coincide: dict[str, str] = {}                     # case -> earlier case it coincides with
         self._covered: dict[str, list[str]] = {}                # case -> later cases drawn over it (< 2 px)
+        self.plot_notes = [""] * len(METRICS)                   # per plot: the cases hidden under another's line
         self._smoothing = 0.0
         self._band_kind = "minmax"
         self._y_mode = "linear"
@@ -212,6 +213,8 @@ class PlotsPanel(QWidget):
             store.clear()
         self._intervals.clear()
         self._rows.clear()
+        for p in range(len(METRICS)):
+            self._set_plot_note(p, {})
         self._from_disk = False
         self._order = [c.key for c in cases]
         for c in cases:
@@ -590,9 +593,24 @@ class PlotsPanel(QWidget):
             _px, py = plot.vb.viewPixelSize()
             if py > 0 and math.isfinite(py):
                 tolerance[p] = COVER_PIXELS * py
+        skip = set(self._hidden) | set(coincide)
+        for p, tol in tolerance.items():
+            self._set_plot_note(p, covered_in_pane(self._order, self._displayed, p, tol, skip))
         if not tolerance:
             return {}
-        return find_covered(self._order, self._displayed, tolerance, set(self._hidden) | set(coincide))
+        return find_covered(self._order, self._displayed, tolerance, skip)
+
+    def _set_plot_note(self, p: int, under: dict[str, str]) -> None:
+        """The plot's title names the cases hidden under another case's line in this plot."""
+        by_top: dict[str, list[str]] = {}
+        for key, top in under.items():
+            by_top.setdefault(top, []).append(key)
+        note = "; ".join(f"{', '.join(keys)} under {top}" for top, keys in by_top.items())
+        if note != self.plot_notes[p]:
+            self.plot_notes[p] = note
+            title = METRICS[p][2]
+            extra = f" <span style='color:#707070; font-size:9pt'>· cases {note} (&lt; 2 px)</span>" if note else ""
+            self.plots[p].setTitle(f"<span style='color:#202020; font-size:10pt'>{title}</span>{extra}")
 
     @property
     def coinciding(self) -> dict[str, str]:

@@ -583,3 +583,18 @@ def test_a_case_hidden_under_a_later_ones_curve_is_named_in_the_legend(panel):
     panel.set_case_visible("2", False)             # hide case 2 and case 0 shows: nothing to say any more
     panel.refresh_now()
     assert panel.legend_entry("0").text == "0 manual back-prop"
+
+
+def test_a_plot_names_the_cases_hidden_under_another_line_in_that_plot_alone(panel):
+    """Training costs a pixel apart, accuracies far apart: only the cost plot has something to say."""
+    panel.begin_run(cases("0", "2", "6"))
+    for s in range(1, 11):
+        base = 2.0 - 0.1 * s
+        panel.add_step(step(0, s, 10, {"0": (base, 0.3), "2": (base + 0.002, 0.6), "6": (base + 0.001, 0.9)}))
+    panel.refresh_now()
+    assert panel.plot_notes[0] == "0, 2 under 6"                  # 6 is drawn last: it hides both
+    assert panel.plot_notes[1] == ""
+    assert panel.legend_entry("0").text == "0 manual back-prop"    # not hidden in every plot
+    assert "cases 0, 2 under 6" in panel.plots[0].titleLabel.text
+    panel.begin_run(cases("0", "6"))                               # a new run starts with clean titles
+    assert panel.plot_notes == ["", "", "", ""] and "under" not in panel.plots[0].titleLabel.text
