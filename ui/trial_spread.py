@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from workbench.comparison import spread
+
 __all__ = ["mean_and_band", "mean_where_all"]
 
 
@@ -25,18 +27,8 @@ def mean_and_band(per_trial: list[tuple[list[float], list[float]] | None], trial
             for x, y in zip(*series):
                 per_x.setdefault(x, []).append(y)
     xs = sorted(x for x, values in per_x.items() if len(values) >= trials)
-    mean, lo, hi = (np.full(len(xs), np.nan) for _ in range(3))
-    for i, x in enumerate(xs):
-        values = np.array([v for v in per_x[x] if math.isfinite(v)])
-        if values.size == 0:
-            continue
-        mean[i] = values.mean()
-        if band_kind == "minmax":
-            lo[i], hi[i] = values.min(), values.max()
-        else:
-            sd = values.std(ddof=1) if values.size >= 2 else 0.0
-            lo[i], hi[i] = mean[i] - sd, mean[i] + sd
-    return np.asarray(xs, float), mean, lo, hi
+    stats = np.array([spread(per_x[x], band_kind) for x in xs]).reshape(-1, 3)
+    return np.asarray(xs, float), stats[:, 0], stats[:, 1], stats[:, 2]
 
 
 def mean_where_all(points: list[tuple[float, int, float]], trials: int) -> tuple[np.ndarray, np.ndarray]:

@@ -204,17 +204,21 @@ def band(rows, case: str, metric: str, split: str, kind: str = "minmax"):
         if row.case == case and row.split == split:
             per_epoch.setdefault(row.epoch, []).append(float(getattr(row, metric)))
     epochs = np.array(sorted(per_epoch), dtype=np.int64)
-    mean = np.full(len(epochs), np.nan)
-    low = np.full(len(epochs), np.nan)
-    high = np.full(len(epochs), np.nan)
-    for i, epoch in enumerate(epochs):
-        values = np.array([v for v in per_epoch[int(epoch)] if math.isfinite(v)])
-        if values.size == 0:
-            continue
-        mean[i] = values.mean()
-        if kind == "minmax":
-            low[i], high[i] = values.min(), values.max()
-        else:
-            sd = values.std(ddof=1) if values.size >= 2 else 0.0
-            low[i], high[i] = mean[i] - sd, mean[i] + sd
-    return epochs, mean, low, high
+    stats = np.array([spread(per_epoch[int(e)], kind) for e in epochs]).reshape(-1, 3)
+    return epochs, stats[:, 0], stats[:, 1], stats[:, 2]
+
+
+def spread(values: Iterable[float], kind: str = "minmax") -> tuple[float, float, float]:
+    """(mean, low, high) of the finite `values`: min and max ("minmax") or mean ∓ one sample sd ("sd").
+
+    One value gives a zero-width band; no finite value gives NaN throughout. Shared by the comparison
+    table's bands and the live plots' bands (ui/trial_spread.py), so both draw the same band.
+    """
+    finite = np.array([v for v in values if math.isfinite(v)], float)
+    if finite.size == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(finite.mean())
+    if kind == "minmax":
+        return mean, float(finite.min()), float(finite.max())
+    sd = float(finite.std(ddof=1)) if finite.size >= 2 else 0.0
+    return mean, mean - sd, mean + sd
