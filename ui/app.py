@@ -22,6 +22,16 @@ from workbench.version import app_version
 
 GIL_SWITCH_INTERVAL_S = 0.001
 ENGINE_WARM_DELAY_MS = 500
+WARM_ENGINE_ENV = "RCNN_WORKBENCH_WARM_ENGINE"
+
+
+def warm_engine_wanted() -> bool:
+    """Keep a spare engine process with TensorFlow loaded (about 550 MB) so Run starts at once?
+
+    Yes unless RCNN_WORKBENCH_WARM_ENGINE=0: on a machine short of memory each run then loads
+    TensorFlow in its own engine process when Run is pressed (a few seconds, the window stays smooth).
+    """
+    return os.environ.get(WARM_ENGINE_ENV, "1").strip() not in ("0", "no", "false", "off")
 
 
 def application_icon():
@@ -100,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             child.installEventFilter(watcher)
     window.show()
     # After the first paint: a spare engine process loads TensorFlow while the user sets up a run.
-    QTimer.singleShot(ENGINE_WARM_DELAY_MS, window.controller.keep_engine_warm)
+    if warm_engine_wanted():
+        QTimer.singleShot(ENGINE_WARM_DELAY_MS, window.controller.keep_engine_warm)
     code = app.exec()
     if window.controller.running:       # the window closed some other way: still leave no thread
         window.controller.shutdown()

@@ -1,6 +1,8 @@
 """The application object: its icon comes from the package data."""
 from __future__ import annotations
 
+import pytest
+
 from ui.app import application_icon
 
 
@@ -38,3 +40,13 @@ def test_garbage_is_collected_only_in_the_gui_thread(qapp, qtbot):
         collector.timer.stop()
         gc.enable()
         gc.collect()
+
+
+@pytest.mark.parametrize("value, wanted", [(None, True), ("1", True), ("0", False), ("off", False)])
+def test_the_warm_engine_can_be_turned_off_for_a_machine_short_of_memory(monkeypatch, value, wanted):
+    from ui.app import WARM_ENGINE_ENV, warm_engine_wanted
+    if value is None:
+        monkeypatch.delenv(WARM_ENGINE_ENV, raising=False)
+    else:
+        monkeypatch.setenv(WARM_ENGINE_ENV, value)
+    assert warm_engine_wanted() is wanted
