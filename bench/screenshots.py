@@ -79,6 +79,7 @@ class Shots:
         window.confirm_close = False
         width, height = (int(v) for v in size.lower().split("x"))
         window.resize(width, height)
+        window.set_pane_widths(width)       # as the window opens on a screen of that size
         window.show()
         return window
 

@@ -197,7 +197,11 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
                       free.top() + max(0, (free.height() - frame - self.height()) // 2))
         else:
             self.resize(width, height)
-        left = max(360, int((0.38 if width < 1500 else 0.45) * width))   # the plots keep ≥ 55%
+        self.set_pane_widths(width)
+
+    def set_pane_widths(self, width: int) -> None:
+        """Settings pane and plots for a window `width` wide: the plots keep at least 55%."""
+        left = max(360, int((0.38 if width < 1500 else 0.45) * width))
         self.top_split.setSizes([left, max(1, width - left)])
 
     # ======================================================= configuration
