@@ -27,7 +27,7 @@ def case_legend_text(key: str, case: Case, same: str | None, under: list[str] | 
     if same:
         return text + f" = case {same} (coincides)"
     if under:
-        return text + f" (under case{'s' if len(under) > 1 else ''} {', '.join(under)}: < {COVER_PIXELS:g} px apart)"
+        return text + f" (under {', '.join(under)})"   # the tooltip says how close; the legend is narrow
     return text
 
 

@@ -578,7 +578,7 @@ def test_a_case_hidden_under_a_later_ones_curve_is_named_in_the_legend(panel):
     # 0 and 2 are 0.003 apart on a ~1.5-wide axis: below a pixel in a 700-pixel-tall panel, above 1e-4 of it
     assert panel.coinciding == {}
     legend = {key: panel.legend_entry(key).text for key in ("0", "2", "6")}
-    assert legend["0"] == "0 manual back-prop (under case 2: < 2 px apart)", legend
+    assert legend["0"] == "0 manual back-prop (under 2)", legend
     assert legend["2"] == "2 dilated sparse 1" and legend["6"] == "6 dilated dense 3"
     panel.set_case_visible("2", False)             # hide case 2 and case 0 shows: nothing to say any more
     panel.refresh_now()
