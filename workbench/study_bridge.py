@@ -18,7 +18,6 @@ process or Ray actor. Only QtCore is used here.
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from engine.events import RunControl
 
 from .live_log import epoch_lines
 from .study_spec import StudyOptions, StudySpec
+from .engine_process import StepThrottle
 from .worker import RunController, lower_training_priority
 
 
@@ -69,7 +69,7 @@ class StudyWorker(QObject):
         self.control = control or RunControl()
         self.min_step_interval = min_step_interval
         self.resume = resume
-        self._last_step: dict[int, float] = {}
+        self._throttles: dict[int, StepThrottle] = {}
 
     @Slot()
     def run(self) -> None:
@@ -100,9 +100,8 @@ class StudyWorker(QObject):
         self.trial_changed.emit(k, entry)
 
     def on_step(self, k: int, event) -> None:
-        now = time.monotonic()
-        if event.step >= event.steps_per_epoch or now - self._last_step.get(k, 0.0) >= self.min_step_interval:
-            self._last_step[k] = now
+        throttle = self._throttles.setdefault(k, StepThrottle(self.min_step_interval))   # one per trial
+        if throttle.admit(event):
             self.step.emit(event)
 
     def on_epoch(self, k: int, event, folder) -> None:
