@@ -376,14 +376,10 @@ class PlotsPanel(QWidget):
         self._log_x = on
         if self.log_box.isChecked() != on:
             self.log_box.setChecked(on)
-        for plot in self.plots:
-            plot.setLogMode(x=on, y=self._y_mode == "log" and METRICS[self.plots.index(plot)][1] == "cost")
-            if not on:
+        if not on:
+            for plot in self.plots:
                 plot.getAxis("bottom").setStyle(maxTextLevel=2)
-        self._manual = [False] * len(METRICS)
-        self._fitted = [None] * len(METRICS)
-        self._dirty = True
-        self.refresh()
+        self._apply_axis_modes()
 
     @property
     def log_epochs(self) -> bool:
@@ -397,8 +393,12 @@ class PlotsPanel(QWidget):
         index = [m for _t, m in Y_CHOICES].index(mode)
         if index != self.y_box.currentIndex():
             self.y_box.setCurrentIndex(index)
+        self._apply_axis_modes()
+
+    def _apply_axis_modes(self) -> None:
+        """Put the epoch (log or linear) and cost (log, linear or clipped) axis modes on every plot and fit anew."""
         for p, (_split, metric, _title) in enumerate(METRICS):
-            self.plots[p].setLogMode(x=self._log_x, y=mode == "log" and metric == "cost")
+            self.plots[p].setLogMode(x=self._log_x, y=self._y_mode == "log" and metric == "cost")
         self._manual = [False] * len(METRICS)
         self._fitted = [None] * len(METRICS)
         self._dirty = True
