@@ -180,6 +180,18 @@ class WindowFiles:
         return log
 
     # ---------------------------------------------------------- dialogs
+    def _attempt(self, title: str, action, errors: tuple = (OSError, ValueError)):
+        """Do what the user asked in a dialog; a failure is one line in an error box titled `title`.
+
+        Returns the action's result (True for an action that returns nothing), or None when it failed.
+        """
+        try:
+            result = action()
+        except errors as exc:
+            self.show_error(title, str(exc))
+            return None
+        return True if result is None else result
+
     def _dialog_dir(self) -> Path:
         """File dialogs open in the shown run's folder, else the runs folder, else home."""
         for candidate in (self.run_dir, default_runs_dir()):
@@ -191,19 +203,13 @@ class WindowFiles:
         path, _ = QFileDialog.getOpenFileName(self, "Open configuration", str(self._dialog_dir()),
                                               "Configuration or manifest (*.json);;All files (*)")
         if path:
-            try:
-                self.open_configuration(Path(path))
-            except ConfigError as exc:
-                self.show_error("Open configuration", str(exc))
+            self._attempt("Open configuration", lambda: self.open_configuration(Path(path)), (ConfigError,))
 
     def _ask_save_configuration(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save configuration", str(self._dialog_dir() / "rcnn-config.json"),
                                               "Configuration (*.json)")
         if path:
-            try:
-                self.save_configuration(Path(path))
-            except (ConfigError, OSError) as exc:
-                self.show_error("Save configuration", str(exc))
+            self._attempt("Save configuration", lambda: self.save_configuration(Path(path)), (ConfigError, OSError))
 
     def _ask_save_plots(self) -> None:
         path, chosen = QFileDialog.getSaveFileName(self, "Save plots", str(self._dialog_dir() / "plots.png"),
@@ -213,19 +219,14 @@ class WindowFiles:
         path = Path(path)
         if not path.suffix:
             path = path.with_suffix(".svg" if "svg" in chosen.lower() else ".png")
-        try:
-            saved = self.save_plots(path)
+        saved = self._attempt("Save plots", lambda: self.save_plots(path))
+        if saved:
             self.statusBar().showMessage("Saved " + ", ".join(str(p) for p in saved), 10000)
-        except (OSError, ValueError) as exc:
-            self.show_error("Save plots", str(exc))
 
     def _ask_export_run(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Copy the run folder into…", str(Path.home()))
         if folder:
-            try:
-                self.export_run_folder(Path(folder))
-            except (OSError, ValueError) as exc:
-                self.show_error("Export run folder", str(exc))
+            self._attempt("Export run folder", lambda: self.export_run_folder(Path(folder)))
 
     def _ask_export_zip(self) -> None:
         self._ask_save_export("Export run as ZIP", ".zip", "ZIP (*.zip)", self.export_zip)
@@ -237,20 +238,13 @@ class WindowFiles:
         """Ask where (outside the run folder: exports never write into it), export, say where it went."""
         name = f"{Path(self.run_dir).name}{suffix}" if self.run_dir else f"run{suffix}"
         path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name), filter_)
-        if path:
-            try:
-                export(Path(path))
-                self.statusBar().showMessage(f"Saved {path}", 10000)
-            except (OSError, ValueError) as exc:
-                self.show_error(title, str(exc))
+        if path and self._attempt(title, lambda: export(Path(path))) is not None:
+            self.statusBar().showMessage(f"Saved {path}", 10000)
 
     def _ask_open_run(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open run folder", str(default_runs_dir()))
         if folder:
-            try:
-                self.open_run(Path(folder))
-            except (OSError, ValueError) as exc:
-                self.show_error("Open run folder", str(exc))
+            self._attempt("Open run folder", lambda: self.open_run(Path(folder)))
 
     def _ask_compare_log(self) -> None:
         import resources
@@ -258,7 +252,4 @@ class WindowFiles:
         path, _ = QFileDialog.getOpenFileName(self, "Add a published log", start,
                                               "Published logs (*.txt);;All files (*)")
         if path:
-            try:
-                self.compare_with_log(Path(path))
-            except (OSError, ValueError) as exc:
-                self.show_error("Compare with published log", str(exc))
+            self._attempt("Compare with published log", lambda: self.compare_with_log(Path(path)))
