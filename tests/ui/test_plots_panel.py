@@ -598,3 +598,12 @@ def test_a_plot_names_the_cases_hidden_under_another_line_in_that_plot_alone(pan
     assert "cases 0, 2 under 6" in panel.plots[0].titleLabel.text
     panel.begin_run(cases("0", "6"))                               # a new run starts with clean titles
     assert panel.plot_notes == ["", "", "", ""] and "under" not in panel.plots[0].titleLabel.text
+
+
+def test_axes_and_their_grid_are_kept_as_pictures_between_redraws(panel):
+    """A frame replays the axes' cached pixmaps; redrawing every axis and its grid per frame was the longest
+    stall while training (bench/bench_gui.py). The cache follows the axis: it is redrawn when its range changes."""
+    from PySide6.QtWidgets import QGraphicsItem
+    for plot in panel.plots:
+        for name in ("left", "bottom"):
+            assert plot.getAxis(name).cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
