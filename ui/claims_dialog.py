@@ -114,7 +114,7 @@ class ClaimsDialog(QDialog):
 
         self.start_button = QPushButton("Start")
         self.start_button.setDefault(True)
-        self.start_button.clicked.connect(self.start)
+        self.start_button.clicked.connect(lambda: self.start())   # not clicked(bool) as a folder
         self.continue_button = QPushButton("Continue a stopped study…")
         self.continue_button.clicked.connect(self._ask_continue)
         self.stop_button = QPushButton("Stop")

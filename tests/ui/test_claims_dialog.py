@@ -104,3 +104,17 @@ def test_dialog_module_does_not_import_tensorflow():
     import subprocess
     code = "import sys, ui.claims_dialog; sys.exit(1 if 'tensorflow' in sys.modules else 0)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_clicking_start_starts_the_study_process(dialog, qtbot, tmp_path, monkeypatch):
+    """The real button: a click runs the study's command (here a one-line stand-in) in a child process."""
+    from PySide6.QtCore import Qt
+    monkeypatch.setattr(ClaimsDialog, "command", lambda self, resume=None: ["-c", "print('stand-in study ran')"])
+    dialog.out.setText(str(tmp_path / "new-claims"))
+    dialog._update_summary()
+    assert dialog.start_button.isEnabled()
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert dialog.out_dir == tmp_path / "new-claims"
+    qtbot.waitUntil(lambda: dialog.process is None and "exit status 0" in dialog.log.toPlainText(), timeout=30_000)
+    assert "stand-in study ran" in dialog.log.toPlainText()
+    assert dialog.start_button.isEnabled() and not dialog.stop_button.isEnabled()
