@@ -29,7 +29,7 @@ class WindowMenus:
                 a.setShortcut(QKeySequence(shortcut))
             a.setStatusTip(tip)
             a.setToolTip(tip or text)
-            a.triggered.connect(slot)
+            a.triggered.connect(lambda _checked=False: slot())   # never triggered(bool) as the slot's argument
             menu.addAction(a)
             return a
 

@@ -1,0 +1,197 @@
+"""Every menu action of the window, triggered as a user does, checked by what it does.
+
+File dialogs and message boxes are answered by replacing QFileDialog's and QMessageBox's static
+methods; training is replaced by a recorder where an action would start a run (the runs themselves
+are tested in test_main_window.py). An action wired to a slot that cannot take its `checked`
+argument, or to nothing, fails here.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtWidgets import QFileDialog  # noqa: E402
+
+from engine.cases import PUBLISHED_CASES  # noqa: E402
+from engine.events import EpochEvent, Progress  # noqa: E402
+from workbench.config import ExperimentConfig  # noqa: E402
+from workbench.gradient_log import GradientLog  # noqa: E402
+from workbench.metrics import MetricRow, write_metrics  # noqa: E402
+
+from .test_main_window import LOGS, dialogs, tiny, window  # noqa: E402,F401 (fixtures)
+
+
+def gradient_record(scale: float) -> dict:
+    return {**{("in", str(t)): scale * (t + 1) for t in range(4)}, ("grad", "Wx"): scale}
+
+
+def fake_run(folder: Path, cases=("0", "2"), epochs=2, gradient_scale: float | None = 5.0) -> Path:
+    """A finished run folder as the engine leaves it (manifest, metrics, optionally gradients.csv)."""
+    folder.mkdir(parents=True)
+    config = tiny(epochs=epochs, cases=cases)
+    rows = [MetricRow(0, c, e, split, 2.0 - e / 10, 0.5 + e / 10, float(e))
+            for c in cases for e in range(epochs) for split in ("train", "test")]
+    write_metrics(folder / "metrics.csv", rows)
+    manifest = {"kind": "run", "status": "completed", "config": config.to_dict(),
+                "cases": {c: {"name": PUBLISHED_CASES[c].name, "colour": PUBLISHED_CASES[c].colour} for c in cases},
+                "environment": {"python": "3.x", "platform": "test"}, "trials": [{"trial": 0, "seed": 1}]}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    (folder / "transparency.txt").write_text("----- Case 0 -------\n")
+    if gradient_scale is not None:
+        log = GradientLog(folder)
+        for e in range(epochs):
+            log.epoch(EpochEvent(0, e, {}, (), Progress(e + 1, epochs, 1.0, None), 1.0,
+                                 gradients={c: gradient_record(gradient_scale * (e + 1)) for c in cases}))
+        log.close()
+    return folder
+
+
+@pytest.fixture
+def answer(monkeypatch):
+    """Answer the next file dialogs: answer(getSaveFileName=path, ...); records what each dialog was."""
+    asked = []
+
+    def reply(**answers):
+        for name, value in answers.items():
+            def dialog(*args, _name=name, _value=value, **kwargs):
+                asked.append(_name)
+                if _name == "getExistingDirectory":
+                    return str(_value)
+                return str(_value), ""
+            monkeypatch.setattr(QFileDialog, name, staticmethod(dialog))
+        return asked
+    return reply
+
+
+def action(w, text: str):
+    found = [a for menu in (w.menuBar().actions()) for a in menu.menu().actions() if a.text() == text]
+    assert len(found) == 1, f"no single menu action {text!r}"
+    return found[0]
+
+
+def test_every_menu_action_is_covered_here(window):
+    """A new menu action without a test below fails this list."""
+    texts = {a.text() for menu in window.menuBar().actions() for a in menu.menu().actions() if a.text()}
+    assert texts == {"Open configuration…", "Save configuration…", "Open run folder…", "Save plots (PNG/SVG)…",
+                     "Export run folder…", "Export run as ZIP…", "Export metrics as one CSV…", "Quit", "Run",
+                     "Pause", "Stop", "Add a published log…", "Remove published curves", "Re-run this run…",
+                     "Check the published claims…", "README", "Keyboard shortcuts", "About RCNN Workbench"}
+
+
+def test_open_and_save_configuration(window, answer, tmp_path):
+    w = window
+    tiny(cases=("2", "5")).with_train(seed=11).save(tmp_path / "c.json")
+    answer(getOpenFileName=tmp_path / "c.json")
+    action(w, "Open configuration…").trigger()
+    assert w.current_config().train.seed == 11 and w.current_config().cases == ("2", "5")
+    answer(getSaveFileName=tmp_path / "saved.json")
+    action(w, "Save configuration…").trigger()
+    assert ExperimentConfig.load(tmp_path / "saved.json") == w.current_config()
+
+
+def test_save_plots_and_the_three_exports(window, answer, tmp_path, dialogs):
+    w = window
+    w.open_run(fake_run(tmp_path / "r" / "run"))
+    answer(getSaveFileName=tmp_path / "plots.png")
+    action(w, "Save plots (PNG/SVG)…").trigger()
+    assert (tmp_path / "plots.png").read_bytes()[:4] == b"\x89PNG"
+    answer(getExistingDirectory=tmp_path / "copies")
+    (tmp_path / "copies").mkdir()
+    action(w, "Export run folder…").trigger()
+    assert (tmp_path / "copies" / "run" / "manifest.json").is_file()
+    answer(getSaveFileName=tmp_path / "run.zip")
+    action(w, "Export run as ZIP…").trigger()
+    assert (tmp_path / "run.zip").read_bytes()[:2] == b"PK"
+    answer(getSaveFileName=tmp_path / "long.csv")
+    action(w, "Export metrics as one CSV…").trigger()
+    assert (tmp_path / "long.csv").read_text().startswith("run,")
+    assert not dialogs
+
+
+def test_quit_closes_the_window(window):
+    action(window, "Quit").trigger()
+    assert not window.isVisible()
+
+
+class RecordingController:
+    """Stands in for the engine: records what the window asks of it."""
+
+    def __init__(self, real):
+        self.real, self.calls, self.running = real, [], False
+
+    def start(self, config, out_dir, **kwargs):
+        self.calls.append(("start", out_dir, kwargs))
+        self.running = True
+
+    def pause(self):
+        self.calls.append(("pause",))
+
+    def resume(self):
+        self.calls.append(("resume",))
+
+    def stop(self):
+        self.calls.append(("stop",))
+
+    def shutdown(self, *args):
+        self.real.shutdown(*args)
+
+
+@pytest.fixture
+def recorder(window):
+    real = window.controller
+    window.controller = RecordingController(real)
+    yield window.controller
+    window.controller = real
+
+
+def test_run_pause_resume_and_stop_from_the_menu(window, recorder):
+    w = window
+    w.load_config(tiny())
+    action(w, "Run").trigger()
+    assert recorder.calls[0][0] == "start" and w.state == "starting"
+    action(w, "Pause").trigger()
+    assert recorder.calls[-1] == ("pause",) and w.state == "paused"
+    action(w, "Resume").trigger()
+    assert recorder.calls[-1] == ("resume",) and w.state == "starting"
+    action(w, "Stop").trigger()
+    assert recorder.calls[-1] == ("stop",) and w.state == "stopping"
+
+
+def test_rerun_asks_first_and_naming_the_run(window, recorder, tmp_path, monkeypatch):
+    w = window
+    w.open_run(fake_run(tmp_path / "r" / "to-rerun"))
+    asked = []
+    monkeypatch.setattr(w, "confirm", lambda title, text: asked.append(text) or False)
+    action(w, "Re-run this run…").trigger()
+    assert len(asked) == 1 and "to-rerun" in asked[0]
+    assert recorder.calls == []                                   # answered No: nothing started
+
+
+def test_add_and_remove_published_logs(window, answer, tmp_path):
+    w = window
+    w.open_run(fake_run(tmp_path / "r" / "run"))
+    answer(getOpenFileName=LOGS / "Transparcy2.txt")
+    action(w, "Add a published log…").trigger()
+    assert [o.kind for o in w.plots.overlays] == ["published"]
+    action(w, "Remove published curves").trigger()
+    assert w.plots.overlays == []
+
+
+def test_claims_readme_shortcuts_and_about(window, dialogs, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+    w = window
+    action(w, "Check the published claims…").trigger()
+    assert w.claims_dialog.isVisible()
+    w.claims_dialog.close()
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url.toLocalFile())))
+    action(w, "README").trigger()
+    assert opened and opened[0].endswith("README.md")
+    action(w, "Keyboard shortcuts").trigger()
+    assert dialogs[-1][0] == "information" and "F5" in dialogs[-1][2]
+    action(w, "About RCNN Workbench").trigger()
+    assert dialogs[-1][0] == "about" and "RCNN Workbench" in dialogs[-1][2]
