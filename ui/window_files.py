@@ -72,6 +72,8 @@ class WindowFiles:
                 cases.append(Case(key, info.get("name", key), info.get("colour", "#808080")))
         trials = max(1, len(manifest.get("trials", [])))
         self.plots.load_rows(rows, cases, trials, arch=manifest.get("config", {}).get("arch"))
+        from workbench.gradient_log import read_gradients
+        self.gradient_flow.load_rows(read_gradients(run_dir), cases)     # this run's, or none: never the last one's
         self.results.show_run(run_dir)
         self.run_dir = run_dir
         self._show_device(run_dir)

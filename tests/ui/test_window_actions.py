@@ -93,6 +93,26 @@ def test_open_and_save_configuration(window, answer, tmp_path):
     assert ExperimentConfig.load(tmp_path / "saved.json") == w.current_config()
 
 
+def test_open_run_folder_shows_that_run_everywhere_the_gradient_flow_too(window, answer, tmp_path):
+    w = window
+    w.gradient_flow.begin_run([PUBLISHED_CASES["0"]])          # a previous run's gradient flow
+    w.gradient_flow.add_epoch(EpochEvent(0, 0, {}, (), Progress(1, 1, 1.0, None), 1.0,
+                                         gradients={"0": gradient_record(1000.0)}))
+    w.gradient_flow.redraw()
+    run = fake_run(tmp_path / "runs-elsewhere" / "shown")
+    answer(getExistingDirectory=run)
+    action(w, "Open run folder…").trigger()
+    assert "shown" in w.windowTitle()
+    x, y = w.gradient_flow.curve_data("0")
+    assert list(y) == [10.0, 20.0, 30.0, 40.0]                  # this run's last epoch, not the 1000s
+    bare = fake_run(tmp_path / "runs-elsewhere" / "bare", gradient_scale=None)
+    answer(getExistingDirectory=bare)
+    action(w, "Open run folder…").trigger()
+    assert "bare" in w.windowTitle()
+    _x, y = w.gradient_flow.curve_data("0")
+    assert (y is None or len(y) == 0) and w.gradient_flow.empty.isVisibleTo(w.gradient_flow)
+
+
 def test_save_plots_and_the_three_exports(window, answer, tmp_path, dialogs):
     w = window
     w.open_run(fake_run(tmp_path / "r" / "run"))
