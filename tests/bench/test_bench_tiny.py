@@ -1,0 +1,22 @@
+"""The engine benchmark's tiny mode runs end to end (the full benchmark is too slow for the suite)."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs the git checkout")
+def test_bench_engine_tiny_measures_this_engine_beside_the_committed_one():
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_engine.py"), "--tiny", "--before", "HEAD"],
+                         capture_output=True, text=True, timeout=900,
+                         env={**os.environ, "PYTHONPATH": str(ROOT), "CUDA_VISIBLE_DEVICES": ""})
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = [line for line in out.stdout.splitlines() if line.startswith("| ")]
+    assert any(r.startswith("| post-a |") for r in rows) and any(r.startswith("| vanilla |") for r in rows)
+    assert any(r.startswith("| 4 |") for r in rows)              # the FLOP-rate row of the tiny batch
+    assert "before: all 7 cases" in out.stdout and "after: all 7 cases" in out.stdout
