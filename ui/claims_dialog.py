@@ -10,7 +10,6 @@ its progress bar, and opens the report in the browser when the study ends.
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import signal
 import sys
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 from workbench.claims import SCALES, group_of, load_claims, scale_info
 from workbench.claims_study import REQUEST_FILE, STUDY_DIR, ClaimsRequest, arm_values, build_spec, read_trials
 from workbench.config import ConfigError
+from workbench.json_reader import read_json
 from workbench.paths import runs_home
 
 ARCH_COLOURS = {"vanilla": "#1f77b4", "multi-stream": "#ff7f0e", "concat": "#2ca02c",
@@ -345,15 +345,16 @@ class ClaimsDialog(QDialog):
             return
         study = self.out_dir / STUDY_DIR
         try:
-            state = json.loads((study / "study.json").read_text())
-            entries = state.get("trials", [])
+            state = read_json(study / "study.json", what="study file")
+            entries = [e for e in state.get("trials", []) if isinstance(e, dict)] \
+                if isinstance(state.get("trials"), list) else []
             done = sum(e.get("status") in ("completed", "failed") for e in entries)
             self.progress.setMaximum(max(1, len(entries)))
             self.progress.setValue(done)
         except (OSError, ValueError):
             return
         try:
-            request = ClaimsRequest.from_dict(json.loads((self.out_dir / REQUEST_FILE).read_text()))
+            request = ClaimsRequest.from_dict(read_json(self.out_dir / REQUEST_FILE, what="claims request"))
         except (OSError, ValueError, ConfigError):
             return
         trials = read_trials(study)

@@ -110,11 +110,14 @@ def cmd_claims(args) -> int:
         if args.out is not None and Path(args.out) != Path(args.resume):
             raise UsageError("--resume DIR continues DIR itself; leave out --out")
         out = Path(args.resume)
+        from .json_reader import RecordFileError, read_json
         try:
-            request = ClaimsRequest.from_dict(json.loads((out / REQUEST_FILE).read_text()))
+            request = ClaimsRequest.from_dict(read_json(out / REQUEST_FILE, what="claims request"))
         except OSError as exc:
-            raise ConfigError(f"{out / REQUEST_FILE}: cannot read ({exc.strerror}); is {out} a claims folder?") from None
-        except ValueError as exc:
+            raise ConfigError(f"{exc}; is {out} a claims folder?") from None
+        except RecordFileError as exc:
+            raise ConfigError(str(exc)) from None
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise ConfigError(f"{out / REQUEST_FILE}: not a claims request ({exc})") from None
     else:
         request = request_from_args(args)
@@ -179,4 +182,5 @@ def _create_claims_folder(out: Path, request: ClaimsRequest) -> None:
     except OSError as exc:
         raise ConfigError(f"{out}: cannot create ({exc.strerror})") from None
     data = {**request.to_dict(), "command": request.command(out)}
-    (out / REQUEST_FILE).write_text(json.dumps(data, indent=2) + "\n")
+    from .atomic_write import atomic_write
+    atomic_write(out / REQUEST_FILE, json.dumps(data, indent=2) + "\n", replace=False)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import resources
 
+from .atomic_write import atomic_write
 from .claims import Claim, ClaimSet, group_of, scale_info
 from .claims_study import STUDY_DIR, ArmValues, ClaimsRequest, Trial, arm_values, read_trials
 from .comparison import band
@@ -166,13 +167,7 @@ def write_csv(path: Path, data: dict) -> None:
     w.writerow(CSV_COLUMNS)
     for row in csv_rows(data):
         w.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in row])
-    _atomic(path, buf.getvalue())
-
-
-def _atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(path, buf.getvalue())
 
 
 # ------------------------------------------------------------------ plots
@@ -486,9 +481,9 @@ def write_report(out_dir: Path, claims: ClaimSet, request: ClaimsRequest, study_
     """Write report.html, claims.json and claims.csv into `out_dir`; return the JSON data."""
     out_dir = Path(out_dir)
     built = build(out_dir, claims, request, study_state)
-    _atomic(out_dir / "claims.json", json.dumps(built["data"], indent=2, allow_nan=False) + "\n")
+    atomic_write(out_dir / "claims.json", json.dumps(built["data"], indent=2, allow_nan=False) + "\n")
     write_csv(out_dir / "claims.csv", built["data"])
-    _atomic(out_dir / "report.html", render_html(built, claims))
+    atomic_write(out_dir / "report.html", render_html(built, claims))
     return built["data"]
 
 

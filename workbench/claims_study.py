@@ -13,7 +13,6 @@ report's numbers are the run folders' numbers.
 """
 from __future__ import annotations
 
-import json
 import math
 import shlex
 import time
@@ -26,6 +25,7 @@ from .claims import ClaimSet, group_of, scale_config, scale_info
 from .comparison import final_epochs, final_values
 from .config import ConfigError, DataSpec, ExperimentConfig
 from .metrics import MetricsFileError, read_metrics
+from .run_folder import read_manifest
 
 REQUEST_FILE = "claims-request.json"
 STUDY_DIR = "study"
@@ -153,7 +153,7 @@ def read_trials(study_dir: Path) -> list[Trial]:
     trials = []
     for folder in _trial_dirs(study_dir):
         try:
-            manifest = json.loads((folder / "manifest.json").read_text())
+            manifest = read_manifest(folder)
             config = manifest["config"]
             train = config["train"]
         except (OSError, ValueError, KeyError, TypeError):

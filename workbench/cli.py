@@ -473,3 +473,12 @@ def main(argv: list[str], prog: str | None = None) -> int:
     except ConfigError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:            # a file that cannot be written (a link refused, a full disk): the run failed
+        print(f"{PROG}: error: {_os_line(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _os_line(exc: OSError) -> str:
+    if exc.strerror and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

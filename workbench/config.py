@@ -143,21 +143,17 @@ class ExperimentConfig:
         return config.validated()
 
     def save(self, path: Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        from .atomic_write import atomic_write
+        atomic_write(Path(path), json.dumps(self.to_dict(), indent=2) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> "ExperimentConfig":
         path = Path(path)
+        from .json_reader import read_json
         try:
-            with open(path, "rb") as handle:
-                raw = handle.read(4 * 1024 * 1024 + 1)
-            if len(raw) > 4 * 1024 * 1024:
-                raise ConfigError(f"{path}: larger than 4 MiB; not a configuration")
-            data = json.loads(raw.decode("utf-8", errors="replace"))
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}: not a JSON configuration ({exc.msg}, line {exc.lineno})") from None
+            data = read_json(path, what="JSON configuration", limit=4 * 1024 * 1024, kind=None)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(str(exc)) from None
         if isinstance(data, dict) and "config" in data and "arch" not in data:
             data = data["config"]     # a run manifest: re-use its configuration
         if not isinstance(data, dict):

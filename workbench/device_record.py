@@ -1,14 +1,15 @@
 """The device a run trained on, as its manifest records it, in words for the window."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from .json_reader import read_json
 
 
 def recorded_device(run_dir) -> dict | None:
     """manifest.json's environment.device (engine/device.py), or None when not (yet) recorded."""
     try:
-        manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
+        manifest = read_json(Path(run_dir) / "manifest.json", what="run manifest")
     except (OSError, ValueError):
         return None
     device = (manifest.get("environment") or {}).get("device")

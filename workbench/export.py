@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 from . import metrics as M
+from .atomic_write import atomic_file
 from .run_folder import RESERVE_NAME, read_manifest
 from .run_lock import LOCK_NAME
 
@@ -66,30 +67,18 @@ def _check_destination(dest: Path, run_dir: Path, replace: bool = False) -> Path
 
 
 def _publish(dest: Path, write, replace: bool = False) -> None:
-    """Write via `write(handle)` to a temporary file beside `dest`, then link it in.
+    """Write via `write(handle)` to a temporary file beside `dest`, then link it in (records/atomic_write).
 
     Without `replace` an existing `dest` is never touched (os.link fails); with it (the window,
     after its save dialog asked) `dest` is replaced atomically, never left partial.
     """
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with atomic_file(dest, replace=replace) as handle:
             write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if replace:
-            os.replace(tmp, dest)
-        else:
-            os.link(tmp, dest)      # fails if dest appeared meanwhile: never replaces
     except FileExistsError:
         raise ExportError(f"{dest}: already exists; an export never replaces a file") from None
     except OSError as exc:
         raise ExportError(f"{dest}: cannot write ({exc.strerror or exc})") from None
-    finally:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
 
 
 def export_long_csv(run_dir: Path, dest: Path, replace: bool = False) -> int:
@@ -221,6 +210,7 @@ def export_folder(run_dir: Path, dest_dir: Path) -> tuple[Path, list[str]]:
             shutil.copystat(path, copy, follow_symlinks=False)
         if target.exists() or target.is_symlink():
             raise ExportError(f"{target}: already exists; an export never writes into an existing folder")
+        os.chmod(tmp, stat.S_IMODE(run_dir.stat().st_mode))    # the run folder's mode, not mkdtemp's 0700
         os.rename(tmp, target)
     except OSError as exc:
         raise ExportError(f"{target}: cannot write ({exc.strerror or exc})") from None

@@ -17,6 +17,7 @@ means are also written as TensorBoard scalars under tensorboard/gradients/.
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 COLUMNS = ("trial", "epoch", "step", "scope", "case", "signal", "timestep", "weight", "norm")
@@ -96,8 +97,9 @@ def read_gradients(run_dir: Path) -> list[dict]:
     path = Path(run_dir) / FILE_NAME
     if not path.is_file():
         return []
+    from .json_reader import open_regular
     out = []
-    with open(path, newline="") as handle:
+    with io.TextIOWrapper(open_regular(path, None, "gradient log"), newline="") as handle:
         for row in csv.DictReader(handle):
             try:
                 out.append({"trial": int(row["trial"]), "epoch": int(row["epoch"]),

@@ -56,22 +56,25 @@ def write_metrics(path: Path, rows: Iterable[MetricRow]) -> None:
         append_rows(handle, rows)
 
 
+MAX_BYTES = 512 * 1024 * 1024     # a published post-A run of 801 epochs is about 1 MiB
+
+
 class MetricsFileError(ValueError):
     """A metrics.csv that cannot be read; the message names the file and line."""
 
 
 def read_metrics(path: Path) -> list[MetricRow]:
     """Every row of a metrics file; a final line cut off by a killed writer (no line ending) is dropped."""
+    from .json_reader import read_bytes
     path = Path(path)
     try:
-        handle = open(path, newline="")
-    except OSError as exc:
-        raise MetricsFileError(f"{path}: cannot open ({exc.strerror})") from None
-    with handle:
-        try:
-            text = handle.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise MetricsFileError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+        data = read_bytes(path, MAX_BYTES, "metrics file")
+    except (OSError, ValueError) as exc:         # missing, a link, a FIFO, a device, a huge file
+        raise MetricsFileError(str(exc)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MetricsFileError(f"{path}: cannot read (not UTF-8 text: a binary file?)") from None
     if not text:
         raise MetricsFileError(f"{path}: empty (no header line)")
     cut = not text.endswith("\n")

@@ -193,7 +193,8 @@ def import_log(path, out_dir, *, case: str | None = None) -> ImportedLog:
     """
     imported = parse_log(path, case=case)
     out_dir = Path(out_dir)
-    from .run_folder import atomic_write, claim_folder
+    from .atomic_write import atomic_write
+    from .run_folder import claim_folder
     claim_folder(out_dir)          # a new or empty folder only (RunFolderError): never over another record
     import io
     buffer = io.StringIO(newline="")

@@ -17,13 +17,11 @@ node), and merges that process's environment facts with `record_environment`.
 from __future__ import annotations
 
 import datetime as _dt
-import errno
 import json
 import math
 import os
 import re
 import socket
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +31,9 @@ from engine.events import CaseEpoch, EpochEvent, TrialResult
 
 from . import environment as env
 from . import metrics as M
+from .atomic_write import atomic_write
 from .config import ExperimentConfig
+from .json_reader import MissingRecordFile, read_json
 from .paths import runs_home
 from .run_lock import LOCK_NAME, FolderBusyError, FolderLock
 
@@ -128,34 +128,7 @@ def claim_folder(path: Path) -> bool:
     return False
 
 
-# ------------------------------------------------------------- safe writes
-def atomic_write(path: Path, text: str | bytes) -> None:
-    """Replace `path` with `text` atomically; a symlink at `path` is replaced, never followed.
-
-    The temporary file has a unique name (two writers never collide on it)
-    and is removed whatever goes wrong.
-    """
-    path = Path(path)
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        os.replace(tmp, path)
-    except BaseException:
-        if fd >= 0:
-            os.close(fd)
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
+# ------------------------------------------------------------- appends
 class AppendFile:
     """An append-only file created fresh (O_EXCL|O_NOFOLLOW); a failed append is rolled back."""
 
@@ -532,27 +505,11 @@ class RunFolder:
 
 
 def read_manifest(run_dir: Path) -> dict:
-    """The manifest as a dict; one-line errors for a missing, unreadable, huge or malformed one."""
+    """The manifest as a dict; one-line errors for a missing, unreadable, huge, nested or malformed one."""
     path = Path(run_dir) / "manifest.json"
     try:
-        fd = os.open(path, os.O_RDONLY | _OPEN)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise ValueError(f"{path}: is a symbolic link; not read") from None
-        if exc.errno == errno.ENOENT:
+        return read_json(path, what="run manifest")
+    except MissingRecordFile as exc:
+        if not os.path.lexists(path):
             raise FileNotFoundError(f"{Path(run_dir)}: not a run folder (no manifest.json)") from None
-        raise FileNotFoundError(f"{path}: cannot read ({_why(exc)})") from None
-    try:
-        with os.fdopen(fd, "rb") as handle:
-            data = handle.read(16 * 1024 * 1024 + 1)
-    except OSError as exc:
-        raise FileNotFoundError(f"{path}: cannot read ({_why(exc)})") from None
-    if len(data) > 16 * 1024 * 1024:
-        raise ValueError(f"{path}: larger than 16 MiB; not a run manifest")
-    try:
-        manifest = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a run manifest ({getattr(exc, 'msg', exc)})") from None
-    if not isinstance(manifest, dict):
-        raise ValueError(f"{path}: not a run manifest (a JSON {type(manifest).__name__}, not an object)")
-    return manifest
+        raise FileNotFoundError(str(exc)) from None

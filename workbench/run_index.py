@@ -8,12 +8,14 @@ reason, rather than skipped without a word. Symlinks out of a scanned folder are
 """
 from __future__ import annotations
 
-import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .json_reader import read_json
 from .paths import runs_home
+from .run_status import status_of
 
 
 @dataclass(frozen=True)
@@ -55,16 +57,14 @@ def read_report_entry(folder: Path) -> RunEntry | None:
     if not (data.is_file() and html.is_file()) or data.is_symlink() or html.is_symlink():
         return None
     try:
-        if data.stat().st_size > 16 * 2**20:
-            raise ValueError("claims.json larger than 16 MiB")
-        claims = json.loads(data.read_text())
+        claims = read_json(data, what="claims report")
     except (OSError, ValueError) as exc:
-        return RunEntry(folder, folder.name, "", "claims report", (), "damaged", problem=f"claims.json: {exc}")
-    if not isinstance(claims, dict) or claims.get("kind") != "claims-report":
+        return RunEntry(folder, folder.name, "", "claims report", (), "damaged", problem=str(exc))
+    if claims.get("kind") != "claims-report":
         return None
     verdicts: dict[str, int] = {}
-    for claim in claims.get("claims") or []:
-        for result in (claim.get("results") or []) if isinstance(claim, dict) else []:
+    for claim in _list(claims.get("claims")):
+        for result in _list(claim.get("results")) if isinstance(claim, dict) else []:
             if isinstance(result, dict) and result.get("verdict"):
                 verdicts[str(result["verdict"])] = verdicts.get(str(result["verdict"]), 0) + 1
     status = ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items())) or "report"
@@ -81,20 +81,44 @@ def read_entry(folder: Path) -> RunEntry | None:
     if report is not None:
         return report
     path = folder / "manifest.json"
-    if not path.is_file() or path.is_symlink():
+    if not os.path.lexists(path):
         return None
     try:
-        manifest = json.loads(path.read_text())
+        manifest = read_json(path, what="run manifest")
+        if manifest.get("kind", "run") != "run":
+            return None
+        return _run_entry(folder, manifest)
     except (OSError, ValueError) as exc:
-        return RunEntry(folder, folder.name, "", "?", (), "damaged", problem=f"manifest.json: {exc}")
-    if not isinstance(manifest, dict) or manifest.get("kind", "run") != "run":
-        return None
+        return _damaged(folder, str(exc))
+    except (TypeError, AttributeError, OverflowError) as exc:      # a field of an unexpected shape
+        return _damaged(folder, f"{path}: not a run manifest ({exc})")
+
+
+def _damaged(folder: Path, problem: str) -> RunEntry:
+    return RunEntry(folder, folder.name, "", "?", (), "damaged", problem=problem)
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _count(value) -> int:
+    """A count the manifest holds (epochs done); anything that is not a whole number counts 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _run_entry(folder: Path, manifest: dict) -> RunEntry:
+    path = folder / "manifest.json"
+    if "trials" in manifest and not isinstance(manifest["trials"], list):
+        return _damaged(folder, f"{path}: not a run manifest ('trials' is a {type(manifest['trials']).__name__}, "
+                                f"not a list)")
     config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
     cases = manifest.get("cases") if isinstance(manifest.get("cases"), dict) else {}
-    trials = [t for t in manifest.get("trials") or [] if isinstance(t, dict)]
+    trials = [t for t in _list(manifest.get("trials")) if isinstance(t, dict)]
     finals: dict[str, list[float]] = {}
     for t in trials:
-        for key, values in (t.get("final") or {}).items():
+        final = t.get("final")
+        for key, values in final.items() if isinstance(final, dict) else ():
             try:
                 finals.setdefault(str(key), []).append(float(values.get("test_accuracy")))
             except (AttributeError, TypeError, ValueError):
@@ -103,8 +127,8 @@ def read_entry(folder: Path) -> RunEntry | None:
     return RunEntry(
         path=folder, name=folder.name, date=str(manifest.get("started_at") or ""),
         arch=str(config.get("arch", "?")), cases=tuple(str(k) for k in cases),
-        status=str(manifest.get("status", "?")), final_accuracy=accuracy, trials=max(1, len(trials)),
-        epochs_done=max((int(t.get("epochs_done") or 0) for t in trials), default=0))
+        status=status_of(manifest, folder).status, final_accuracy=accuracy, trials=max(1, len(trials)),
+        epochs_done=max((_count(t.get("epochs_done")) for t in trials), default=0))
 
 
 def scan(folders: list[Path] | None = None, include_home: bool = True) -> list[RunEntry]:

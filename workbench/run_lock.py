@@ -6,6 +6,14 @@ here?" has a true answer on this host without trusting a pid. The file also
 names the holder (host, pid, start time) for the one-line refusal a second
 writer gets, and its modification time is the writer's heartbeat (touched
 every HEARTBEAT_S seconds), which is what a reader on another host can use.
+
+A finished folder carries no lock file, so `release` unlinks it while still
+holding the flock, and `acquire` checks after its flock that the file it
+locked is still the one linked at the path (same device and inode), or starts
+again: a lock whose file was unlinked or replaced is never held, and two
+processes never both believe they hold a folder. (The `filelock` library
+guards the same race, but truncates the file on every attempt, which would
+erase the holder's name that a refused writer reports.)
 """
 from __future__ import annotations
 
@@ -15,6 +23,7 @@ import fcntl
 import json
 import os
 import socket
+import stat
 import threading
 from pathlib import Path
 
@@ -30,14 +39,27 @@ def _open_flags(extra: int = 0) -> int:
     return os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0) | extra
 
 
+def _open_existing(path: Path) -> int | None:
+    """A read-only fd on the lock file when it is a regular file (a FIFO never blocks), else None."""
+    try:
+        fd = os.open(path, _open_flags(os.O_RDONLY | os.O_NONBLOCK))
+    except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return fd
+
+
 def holder(folder: Path) -> dict | None:
     """What the lock file says about its writer (host, pid, started_at), or None."""
-    try:
-        fd = os.open(Path(folder) / LOCK_NAME, _open_flags(os.O_RDONLY))
-    except OSError:
+    fd = _open_existing(Path(folder) / LOCK_NAME)
+    if fd is None:
         return None
     try:
         data = os.read(fd, 4096)
+    except OSError:
+        return None
     finally:
         os.close(fd)
     try:
@@ -49,9 +71,8 @@ def holder(folder: Path) -> dict | None:
 
 def is_held(folder: Path) -> bool | None:
     """True when a live process holds the folder's lock, False when none does, None without a lock file."""
-    try:
-        fd = os.open(Path(folder) / LOCK_NAME, _open_flags(os.O_RDONLY))
-    except OSError:
+    fd = _open_existing(Path(folder) / LOCK_NAME)
+    if fd is None:
         return None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -81,18 +102,9 @@ class FolderLock:
         self._beat: threading.Thread | None = None
 
     def acquire(self) -> "FolderLock":
-        try:
-            fd = os.open(self.path, _open_flags(os.O_RDWR | os.O_CREAT), 0o644)
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise FolderBusyError(f"{self.path}: is a symbolic link; refusing to follow it") from None
-            raise
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            info = holder(self.folder)
-            raise FolderBusyError(f"{self.folder}: already being written by {describe_holder(info)}") from None
+        fd = None
+        while fd is None:
+            fd = self._lock_linked_file()
         info = {"host": socket.gethostname(), "pid": os.getpid(),
                 "started_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                 "heartbeat_s": HEARTBEAT_S}
@@ -101,6 +113,39 @@ class FolderLock:
         os.write(fd, (json.dumps(info) + "\n").encode())
         self.info = info
         return self
+
+    def _lock_linked_file(self) -> int | None:
+        """An fd holding the flock of the file linked at the path; None: it was unlinked meanwhile, try again."""
+        try:
+            fd = os.open(self.path, _open_flags(os.O_RDWR | os.O_CREAT | os.O_NONBLOCK), 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise FolderBusyError(f"{self.path}: is a symbolic link; refusing to follow it") from None
+            raise
+        try:
+            locked = os.fstat(fd)
+            if not stat.S_ISREG(locked.st_mode):
+                raise FolderBusyError(f"{self.path}: is not a regular file; refusing to use it as the lock")
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise FolderBusyError(f"{self.folder}: already being written by "
+                                      f"{describe_holder(holder(self.folder))}") from None
+            try:
+                linked = os.stat(self.path, follow_symlinks=False)
+            except FileNotFoundError:
+                linked = None
+            if linked is None or (linked.st_dev, linked.st_ino) != (locked.st_dev, locked.st_ino):
+                os.close(fd)           # its holder released (unlinked) it after our open: lock the new one
+                return None
+            os.set_blocking(fd, True)
+            return fd
+        except BaseException:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+            raise
 
     @property
     def held(self) -> bool:
@@ -131,7 +176,7 @@ class FolderLock:
             return
         fd, self._fd = self._fd, None
         try:
-            os.unlink(self.path)        # a finished folder carries no lock file
+            os.unlink(self.path)        # while still locked: a waiter that locked this inode sees it unlinked
         except OSError:
             pass
         os.close(fd)

@@ -24,7 +24,8 @@ from engine.events import RunControl
 
 from .backends import protocol as P
 from .config import ConfigError, ExperimentConfig
-from .run_folder import RunFolder, atomic_write, now_iso
+from .atomic_write import atomic_write
+from .run_folder import RunFolder, now_iso
 from .study_spec import StudyOptions, StudySpec, TrialSpec
 
 STUDY_VERSION = 1
@@ -97,14 +98,15 @@ class _Lock:
 
 
 def read_study(study_dir: Path) -> dict:
+    from .json_reader import MissingRecordFile, read_json
     path = Path(study_dir) / STUDY_FILE
     try:
-        data = json.loads(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror}); is {study_dir} a study folder?") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not a study file ({exc.msg})") from None
-    if not isinstance(data, dict) or data.get("kind") != "study":
+        data = read_json(path, what="study file")
+    except MissingRecordFile as exc:
+        raise ConfigError(f"{exc}; is {study_dir} a study folder?") from None
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if data.get("kind") != "study":
         raise ConfigError(f"{path}: not a study file")
     if data.get("schema_version", STUDY_VERSION) > STUDY_VERSION:
         raise ConfigError(f"{path}: study schema {data['schema_version']} is newer than this workbench")

@@ -216,7 +216,8 @@ class StudySpec:
         data = self.to_dict()
         if options is not None:
             data["options"] = options.to_dict()
-        Path(path).write_text(json.dumps(data, indent=2) + "\n")
+        from .atomic_write import atomic_write
+        atomic_write(Path(path), json.dumps(data, indent=2) + "\n")
 
 
 def load_study_file(path: Path) -> tuple[StudySpec, StudyOptions | None]:
@@ -224,12 +225,11 @@ def load_study_file(path: Path) -> tuple[StudySpec, StudyOptions | None]:
     path = Path(path)
     if path.is_dir():
         path = path / "study.json"
+    from .json_reader import read_json
     try:
-        data = json.loads(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not a JSON study file ({exc.msg}, line {exc.lineno})") from None
+        data = read_json(path, what="JSON study file", kind=None)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(str(exc)) from None
     if isinstance(data, dict) and data.get("kind") == "study":     # a study folder's study.json
         data = {**data.get("spec", {}), "options": data.get("options")}
     if not isinstance(data, dict) or "bases" not in data:
