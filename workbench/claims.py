@@ -40,6 +40,10 @@ class PublishedTrial:
     trial: str
     values: tuple[float | None, ...]    # one per arm; None where the log lacks it
     note: str = ""
+    diverged: tuple[bool | None, ...] = ()   # one per arm: did that published run diverge (None: not recorded)
+
+    def diverged_arm(self, i: int) -> bool | None:
+        return self.diverged[i] if i < len(self.diverged) else None
 
     @property
     def difference(self) -> float | None:
@@ -116,7 +120,8 @@ def _claim(data: dict, where: str) -> Claim:
                      for a in data["arms"])
         published = tuple(PublishedTrial(str(p["trial"]),
                                          tuple(None if v is None else float(v) for v in p["values"]),
-                                         str(p.get("note", "")))
+                                         str(p.get("note", "")),
+                                         tuple(None if d is None else bool(d) for d in p.get("diverged", ())))
                           for p in data.get("published", ()))
         claim = Claim(id=str(data["id"]), post=str(data["post"]), section=str(data["section"]),
                       wording=str(data["wording"]), kind=str(data["kind"]), arms=arms,
@@ -139,6 +144,8 @@ def _claim(data: dict, where: str) -> Claim:
         problem = "a spread claim has one arm"
     elif any(len(p.values) != len(arms) for p in published):
         problem = "every published trial needs one value per arm"
+    elif any(p.diverged and len(p.diverged) != len(arms) for p in published):
+        problem = "a published trial's 'diverged' needs one entry (true, false or null) per arm"
     elif any(v is not None and not math.isfinite(v) for p in published for v in p.values):
         problem = "published values must be finite"
     if problem:

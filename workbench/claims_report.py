@@ -13,6 +13,7 @@ import io
 import json
 import math
 import platform
+from dataclasses import replace
 from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
@@ -23,10 +24,13 @@ from .atomic_write import atomic_write
 from .claims import Claim, ClaimSet, group_of, scale_info
 from .claims_study import STUDY_DIR, ArmValues, ClaimsRequest, Trial, arm_values, read_trials
 from .comparison import band
+from .divergence_note import divergence_note
+from .family_wise import METHOD as FAMILY_METHOD, adjust, why as family_why
+from .scale_match import Scale, compare as compare_scale, place_published, published_scale
 from .svg_plot import Interval, Series, interval_chart, line_chart
 from .verdicts import CONTRADICTED, NOT_TESTABLE, SUPPORTED, VERDICTS, WITHIN_NOISE, ClaimResult, evaluate
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 PUBLISHED_LOGS = {"post-a": ("Transparcy2.txt", "published trial 2"), "vanilla": ("casea.txt", "published")}
 ARCH_COLOURS = {"vanilla": "#1f77b4", "multi-stream": "#ff7f0e", "concat": "#2ca02c",
                 "internal-conv": "#d62728", "lag2": "#9467bd", "post-a": "#444444"}
@@ -42,27 +46,57 @@ def _case_colour(case: str) -> str:
 
 # ------------------------------------------------------------------ computing
 def compute(claims: ClaimSet, request: ClaimsRequest, trials: list[Trial]) -> list[dict]:
-    """Per claim: the claim, and per semantics its verdict with every number behind it."""
+    """Per claim: the claim, and per semantics its verdict with every number behind it: the scale it was
+    measured at against the published one, a note when it rests on divergence, and the verdict after
+    Holm's correction over every interval of the report."""
+    images = {f["arch"]: f["train_images"] for f in scale_facts(trials, request)}
     out = []
     for claim in claims.claims:
         per_sem = []
+        published = published_scale(claim)
         for sem in request.semantics:
             arms: list[ArmValues] = [arm_values(trials, a.arch, a.case, sem, request.seeds) for a in claim.arms]
             result = evaluate(claim, [a.values for a in arms], sem, claims.min_seeds)
-            per_sem.append({"result": result, "arms": arms})
+            epochs = tuple(sorted({e for a in arms for e in a.epochs.values()}))
+            scale = compare_scale(Scale(epochs, images.get(claim.arms[0].arch)), published)
+            if claim.kind == "difference" and math.isfinite(result.ci_low):
+                result = replace(result, published_checks=place_published(claim, result.ci_low, result.ci_high,
+                                                                          scale))
+            per_sem.append({"result": result, "arms": arms, "scale": scale,
+                            "divergence": divergence_note(claim, result)})
         out.append({"claim": claim, "semantics": per_sem})
+    flat = [s for c in out for s in c["semantics"]]
+    for s, adjusted in zip(flat, adjust([s["result"] for s in flat])):
+        s["holm"] = adjusted
     return out
+
+
+def family(computed: list[dict]) -> dict:
+    """What the report's family-wise correction covers, and the sentence that says why."""
+    size = sum(s["holm"].in_family for c in computed for s in c["semantics"])
+    return {"method": FAMILY_METHOD, "alpha": 0.05, "family_size": size, "why": family_why(size)}
 
 
 def _num(v):
     return None if v is None or (isinstance(v, float) and not math.isfinite(v)) else v
 
 
-def _result_dict(result: ClaimResult, arms: list[ArmValues]) -> dict:
+def _result_dict(entry: dict) -> dict:
+    result: ClaimResult = entry["result"]
+    arms: list[ArmValues] = entry["arms"]
+    holm = entry["holm"]
+    points = (None if not math.isfinite(result.estimate) else
+              {"estimate": result.estimate * 100, "ci_low": _num(result.ci_low * 100),
+               "ci_high": _num(result.ci_high * 100)})
     return {
         "semantics": result.semantics, "verdict": result.verdict, "explanation": result.explanation,
         "method": result.method, "n_seeds": result.n_seeds, "statistic": result.statistic,
         "estimate": _num(result.estimate), "ci_low": _num(result.ci_low), "ci_high": _num(result.ci_high),
+        "effect_points": points,
+        "p_value": _num(result.p_value),
+        "holm": {"p_adjusted": _num(holm.p_holm), "verdict": holm.verdict, "in_family": holm.in_family},
+        "scale": entry["scale"].to_dict(),
+        "divergence_note": entry["divergence"],
         "published_checks": list(result.published_checks),
         "arms": [{"label": s.label, "arm": s.key, "n": s.n, "n_diverged": s.n_diverged, "mean": _num(s.mean),
                   "sd": _num(s.sd), "values": {str(k): v for k, v in s.values.items()},
@@ -75,7 +109,8 @@ def _claim_dict(claim: Claim) -> dict:
     return {"id": claim.id, "post": claim.post, "section": claim.section, "wording": claim.wording,
             "kind": claim.kind, "direction": claim.direction, "comparison": claim.comparison,
             "arms": [{"arch": a.arch, "case": a.case, "label": a.label} for a in claim.arms],
-            "published": [{"trial": t.trial, "values": list(t.values), "difference": t.difference, "note": t.note}
+            "published": [{"trial": t.trial, "values": list(t.values), "difference": t.difference, "note": t.note,
+                           "diverged": list(t.diverged) or None}
                           for t in claim.published]}
 
 
@@ -130,8 +165,9 @@ def build(out_dir: Path, claims: ClaimSet, request: ClaimsRequest, study_state: 
                                       "seed": t.seed, "status": t.status} for t in trials if not t.complete],
                    "study_status": (study_state or {}).get("status")},
         "environment": environment(trials),
-        "claims": [{**_claim_dict(c["claim"]),
-                    "results": [_result_dict(s["result"], s["arms"]) for s in c["semantics"]]} for c in computed],
+        "family_wise": family(computed),
+        "claims": [{**_claim_dict(c["claim"]), "results": [_result_dict(s) for s in c["semantics"]]}
+                   for c in computed],
     }
     return {"data": data, "computed": computed, "trials": trials}
 
@@ -159,6 +195,25 @@ def csv_rows(data: dict):
             yield (c["id"], sem, "ci_high", "", "", r["ci_high"], "95%")
             yield (c["id"], sem, "n_seeds", "", "", r["n_seeds"], r["method"])
             yield (c["id"], sem, "verdict", "", "", "", r["verdict"])
+            points = r["effect_points"] or {}
+            for q in ("estimate", "ci_low", "ci_high"):
+                yield (c["id"], sem, f"effect_points_{q}", "", "", points.get(q), "accuracy points")
+            yield (c["id"], sem, "p_value", "", "", r["p_value"], "two-sided")
+            holm = r["holm"]
+            yield (c["id"], sem, "p_holm", "", "", holm["p_adjusted"],
+                   "in the family" if holm["in_family"] else "not in the family (no interval)")
+            yield (c["id"], sem, "verdict_holm", "", "", "", holm["verdict"])
+            s = r["scale"]
+            yield (c["id"], sem, "scale_epochs", "", "", " ".join(map(str, s["measured"]["epochs"])),
+                   "published " + " ".join(map(str, s["published"]["epochs"])))
+            yield (c["id"], sem, "scale_train_images", "", "", s["measured"]["train_images"],
+                   f"published {s['published']['train_images']}")
+            yield (c["id"], sem, "scale_match", "", "", "", s["match"])
+            yield (c["id"], sem, "scale_note", "", "", "", s["note"])
+            if r["divergence_note"]:
+                yield (c["id"], sem, "divergence_note", "", "", "", r["divergence_note"])
+            for check in r["published_checks"]:
+                yield (c["id"], sem, "published_check", "", "", "", check)
 
 
 def write_csv(path: Path, data: dict) -> None:
@@ -309,7 +364,7 @@ svg .frame{fill:none;stroke:#999}svg .grid{stroke:#eee}svg .tick{fill:#555}svg .
 svg .line{fill:none;stroke-width:1.8}svg .band{opacity:.15}svg .legend{fill:#333}svg .note{fill:#777;font-size:10px}
 svg .zero{stroke:#000;stroke-width:1}svg .ci{stroke-width:3}svg .empty{fill:#999}
 figure{display:inline-block;margin:0 12px 14px 0;vertical-align:top;max-width:550px}
-figcaption{font-size:12px;color:#555}.warn{background:#fff4d6;border:1px solid #e6c65c;padding:8px 12px;border-radius:6px}
+figcaption{font-size:12px;color:#555}.flag{color:#8a4b00;font-size:13px}.warn{background:#fff4d6;border:1px solid #e6c65c;padding:8px 12px;border-radius:6px}
 """
 
 
@@ -346,13 +401,16 @@ def render_html(built: dict, claims: ClaimSet) -> str:
              "spread between seeds. A verdict is <b>supported</b> or <b>contradicted</b> only when the whole 95% "
              "interval lies on one side; <b>within seed noise</b> when it straddles zero; <b>not testable at this "
              f"scale</b> with fewer than {data['min_seeds']} seeds on an arm or an interval of zero width. "
-             "Small scales train for minutes, not for the published 801 epochs: read their verdicts as what "
-             "holds early in training on a small set.</p>")
+             "Every verdict names the epochs and training images it rests on and says when they are far from "
+             "the scale the published claim concerns; published figures are then shown beside the measured "
+             "interval, not placed above or below it. "
+             f"{escape(data['family_wise']['why'])}</p>")
     # summary table
-    h.append("<h2>Verdicts</h2><p class=meta>Under each verdict: Δ is the measured difference, first arm minus "
-             "second, in points of test accuracy (mean over seeds); gap is the typical spread between two seeds; "
-             "then how many seeds the verdict rests on. Published: final test accuracy of each arm in the "
-             "published run(s), first arm vs second.</p>")
+    h.append("<h2>Verdicts</h2><p class=meta>In each cell: the verdict, then the verdict after Holm's correction "
+             "over the report's intervals; Δ is the measured difference, first arm minus second, in points of test "
+             "accuracy (mean over seeds) with its 95% interval; gap is the typical spread between two seeds; then "
+             "the seeds, epochs and training images the verdict rests on, flagged when far from the published "
+             "scale. Published: final test accuracy of each arm in the published run(s), first arm vs second.</p>")
     h.append("<table><tr><th>claim</th><th>published</th>")
     h += [f"<th>{escape(s)}</th>" for s in sems]
     h.append("</tr>")
@@ -361,8 +419,10 @@ def render_html(built: dict, claims: ClaimSet) -> str:
         h.append(f'<tr><td><a href="#{escape(c["id"])}">{escape(c["id"])}</a><br><span class="meta">'
                  f'{escape(c["wording"])}</span></td><td>{escape(pub)}</td>')
         for r in c["results"]:
-            h.append(f"<td>{_v(r['verdict'])}<br><span class=\"meta\">{_estimate_words(c, r)}"
-                     f"{r['n_seeds']} seed(s)</span></td>")
+            flag = f'<br><span class="flag">{escape(_scale_flag(r))}</span>' if r["scale"]["match"] != "same" else ""
+            h.append(f"<td>{_v(r['verdict'])} <span class=meta>after Holm:</span> {_v(r['holm']['verdict'])}"
+                     f"<br><span class=\"meta\">{_estimate_words(c, r, interval=True)}{r['n_seeds']} seed(s), "
+                     f"{escape(_scale_words(r['scale']['measured']))}</span>{flag}</td>")
         h.append("</tr>")
     h.append("</table>")
     # per claim
@@ -397,7 +457,16 @@ def render_html(built: dict, claims: ClaimSet) -> str:
              "differences with the paired t interval. Architectures are compared with <b>Welch's</b> interval.</li>"
              "<li>The spread claim uses the 95th percentile of the gap between two seeds, 1.96·√2·sd, with the "
              "chi-square interval of the sd.</li>"
-             "<li>Diverged seeds (NaN or infinite) and trials that did not complete are left out and counted.</li>"
+             "<li>Diverged seeds (NaN or infinite) and trials that did not complete are left out and counted; "
+             "an arm that diverged in every seed counts as the worse arm, and the verdict then says whether the "
+             "published run diverged the same way.</li>"
+             f"<li>Family-wise correction: {escape(data['family_wise']['method'])} over the "
+             f"{data['family_wise']['family_size']} interval(s) of this report (each test two-sided; its p is "
+             "below 0.05 exactly when its 95% interval excludes the null value). A verdict stays supported or "
+             "contradicted after the correction only if its adjusted p stays below 0.05.</li>"
+             "<li>Scale: a verdict is flagged <i>early in training</i> below half the published epochs and "
+             "<i>on a small set</i> below half the published training images (published scale: "
+             "<code>resources/claim_scales.json</code>, scale <code>published</code>).</li>"
              "</ul>")
     # environment + reproduce
     env = data["environment"]
@@ -418,15 +487,38 @@ def render_html(built: dict, claims: ClaimSet) -> str:
     return "\n".join(h)
 
 
-def _estimate_words(c: dict, r: dict) -> str:
-    """'Δ −0.2 pts, ' for a difference, 'gap 4.6 pts, ' for a spread, '' when nothing was estimated."""
+def _estimate_words(c: dict, r: dict, interval: bool = False) -> str:
+    """'Δ −0.2 pts, ' for a difference, 'gap 4.6 pts, ' for a spread, '' when nothing was estimated;
+    with `interval`, the 95% interval in points follows the estimate."""
     if r["method"] == "divergence count":
         return "one arm diverged in every seed, "
     if r["estimate"] is None:
         return ""
+    ci = f" [{_pts(r['ci_low'])}, {_pts(r['ci_high'])}]" if interval and r["ci_low"] is not None else ""
     if c["kind"] == "spread":
-        return f"gap {r['estimate'] * 100:.1f} pts, "
-    return f"Δ {_pts(r['estimate'])} pts, "
+        ci = f" [{r['ci_low'] * 100:.1f}, {r['ci_high'] * 100:.1f}]" if ci else ""
+        return f"gap {r['estimate'] * 100:.1f}{ci} pts, "
+    return f"Δ {_pts(r['estimate'])}{ci} pts, "
+
+
+def _scale_words(scale: dict) -> str:
+    """'3 epochs, 1,000 images' from the JSON scale entry."""
+    e = scale["epochs"]
+    epochs = "?" if not e else (str(e[0]) if len(e) == 1 else f"{min(e)}–{max(e)}")
+    images = f"{scale['train_images']:,}" if scale["train_images"] else "?"
+    return f"{epochs} epoch(s), {images} images"
+
+
+def _scale_flag(r: dict) -> str:
+    """The short flag of a verdict measured away from the published scale."""
+    note = r["scale"]["note"]
+    head = note.split(":")[0].removeprefix("Measured ").strip()
+    pub = r["scale"]["published"]
+    return f"{head}; published: epoch {pub['epochs'][0] - 1}, {pub['train_images']:,} images"
+
+
+def _p(p) -> str:
+    return "—" if p is None else (f"{p:.3f}" if p >= 0.001 else "<0.001")
 
 
 def _pub_summary(c: dict, t: dict) -> str:
@@ -449,7 +541,8 @@ def _claim_html(entry: dict, c: dict) -> str:
                  + f"<td class=meta>{escape(t['note'])}</td></tr>")
     h.append("</table>")
     h.append("<table><tr><th>measured</th>" + "".join(f"<th>{escape(a['label'])}<br>mean ± sd (n)</th>" for a in c["arms"])
-             + "<th>estimate, 95% interval</th><th>verdict</th><th>behind it</th></tr>")
+             + "<th>effect, points (95% interval)</th><th>verdict</th><th>p / Holm-adjusted p</th>"
+             "<th>after Holm</th><th>behind it</th></tr>")
     for r in c["results"]:
         cells = []
         for a in r["arms"]:
@@ -463,15 +556,23 @@ def _claim_html(entry: dict, c: dict) -> str:
             est = f"gap {r['estimate'] * 100:.1f} pts [{r['ci_low'] * 100:.1f}, {r['ci_high'] * 100:.1f}]"
         else:
             est = f"{_pts(r['estimate'])} pts [{_pts(r['ci_low'])}, {_pts(r['ci_high'])}]"
-        epochs = sorted({e for a in r["arms"] for e in a["epochs"].values()})
-        behind = (f"{r['n_seeds']} seed(s), {', '.join(map(str, epochs)) or '0'} epoch(s)"
+        behind = (f"{r['n_seeds']} seed(s), {_scale_words(r['scale']['measured'])}"
                   f"{'; ' + r['method'] if r['method'] else ''}")
+        holm = r["holm"]
+        ps = (f"{_p(r['p_value'])} / {_p(holm['p_adjusted'])}" if holm["in_family"]
+              else "— (no interval, not in the family)")
         h.append(f"<tr><td>{escape(r['semantics'])}</td>{''.join(cells)}<td class=num>{escape(est)}</td>"
-                 f"<td>{_v(r['verdict'])}</td><td class=meta>{escape(behind)}</td></tr>")
+                 f"<td>{_v(r['verdict'])}</td><td class=num>{escape(ps)}</td><td>{_v(holm['verdict'])}</td>"
+                 f"<td class=meta>{escape(behind)}</td></tr>")
     h.append("</table>")
     for r in c["results"]:
+        scale_cls = "flag" if r["scale"]["match"] != "same" else "meta"
+        notes = [f'<br><span class="{scale_cls}">{escape(r["scale"]["note"])}</span>']
+        if r["divergence_note"]:
+            notes.append(f'<br><span class="flag">{escape(r["divergence_note"])}</span>')
+        notes += [f"<br><span class=meta>{escape(x)}</span>" for x in r["published_checks"]]
         h.append(f"<p><b>{escape(r['semantics'])}:</b> {_v(r['verdict'])} — {escape(r['explanation'])}"
-                 + "".join(f"<br><span class=meta>{escape(x)}</span>" for x in r["published_checks"]) + "</p>")
+                 + "".join(notes) + "</p>")
     h.append(f"<figure>{claim_plot(entry)}<figcaption>Dots and bars: measured estimate with its 95% interval; "
              f"open diamonds: the published figure(s).</figcaption></figure></div>")
     return "\n".join(h)
@@ -495,7 +596,8 @@ def verdict_table(data: dict) -> str:
         pub = "; ".join(_pub_summary(c, t) for t in c["published"])
         cells = []
         for r in c["results"]:
-            est = f" ({_estimate_words(c, r)}{r['n_seeds']} seeds)"
-            cells.append(f"{r['verdict']}{est}")
+            flag = f"; {_scale_flag(r)}" if r["scale"]["match"] != "same" else ""
+            cells.append(f"{r['verdict']} ({_estimate_words(c, r)}{r['n_seeds']} seeds; after Holm: "
+                         f"{r['holm']['verdict']}{flag})")
         lines.append(f"| {c['id']} | {pub} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

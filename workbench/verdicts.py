@@ -21,6 +21,12 @@ on every arm) or on an interval of zero width (two arms that differ by the
 same amount in every seed, e.g. identical by construction): both are "not
 testable at this scale", with the reason. Diverged (NaN/inf) seeds are left
 out and counted.
+
+Every interval comes with the two-sided p-value of the same test (below
+1 − confidence exactly when the interval excludes the null value), so a
+report can correct for reading many verdicts together (family_wise.py).
+Where the published figures fall is said by scale_match.py, which knows
+whether the measured and published scales can be compared.
 """
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 
 from .claims import Claim
-from .distributions import chi2_quantile, t_quantile
+from .distributions import chi2_cdf, chi2_quantile, t_cdf, t_quantile
 
 SUPPORTED = "supported"
 CONTRADICTED = "contradicted"
@@ -65,7 +71,8 @@ class ClaimResult:
     ci_low: float
     ci_high: float
     statistic: str                 # what `estimate` is, in words
-    published_checks: tuple[str, ...] = field(default_factory=tuple)   # where the published figures fall
+    published_checks: tuple[str, ...] = field(default_factory=tuple)   # neutral words on the published figures
+    p_value: float = math.nan      # two-sided p of the test behind the interval (NaN: no interval)
 
 
 def _arm(label: str, key: str, values: dict[int, float]) -> ArmStats:
@@ -154,6 +161,7 @@ def _difference_finite(claim, arms, semantics, min_seeds, confidence, statistic)
                                f"interval has zero width and says nothing about seed noise (the arms train "
                                f"identically here, or differ by a constant)", n, statistic)
         half = t_quantile(0.5 + confidence / 2.0, n - 1) * sd / math.sqrt(n)
+        p_value = _t_p_value(mean, sd / math.sqrt(n), n - 1)
         method = "paired t"
     else:
         n = min(a.n, b.n)
@@ -170,17 +178,17 @@ def _difference_finite(claim, arms, semantics, min_seeds, confidence, statistic)
                                f"and says nothing about seed noise", n, statistic)
         df = (va + vb) ** 2 / ((va ** 2 / (a.n - 1) if va else 0.0) + (vb ** 2 / (b.n - 1) if vb else 0.0))
         half = t_quantile(0.5 + confidence / 2.0, df) * se
+        p_value = _t_p_value(mean, se, df)
         method = "Welch t"
     low, high = mean - half, mean + half
     verdict, words = _directional(claim.direction, low, high, a.label, b.label, mean)
-    checks = []
-    for t in claim.published:
-        d = t.difference
-        if d is not None:
-            where = "inside" if low <= d <= high else ("above" if d > high else "below")
-            checks.append(f"{t.trial}: published difference {_pp(d)} lies {where} the measured interval")
     return ClaimResult(claim.id, semantics, verdict, words, method, n, tuple(arms), mean, low, high,
-                       statistic, tuple(checks))
+                       statistic, p_value=p_value)
+
+
+def _t_p_value(mean: float, se: float, df: float) -> float:
+    """Two-sided p of H0: difference = 0; below 1 − confidence exactly when the t interval excludes 0."""
+    return min(1.0, 2.0 * t_cdf(-abs(mean) / se, df))
 
 
 def _directional(direction, low, high, la, lb, mean):
@@ -243,5 +251,9 @@ def _spread(claim, arm, semantics, min_seeds, confidence) -> ClaimResult:
         verdict = WITHIN_NOISE
         words = (f"two seeds end about {est * 100:.1f} points apart ({ci}); the interval includes the published "
                  f"gap of {gap * 100:.1f} points, so these seeds cannot tell; {seen}.")
+    # Two-sided p of H0: k·σ equals the published gap (equal tails, as the interval above).
+    below = chi2_cdf(df * (arm.sd * k / gap) ** 2, df)
+    p_value = min(1.0, 2.0 * min(below, 1.0 - below))
     return ClaimResult(claim.id, semantics, verdict, words, "chi-square on the seed sd", n, (arm,), est, low,
-                       high, statistic, (f"published gap between the two trials: {gap * 100:.1f} points",))
+                       high, statistic, (f"published gap between the two trials: {gap * 100:.1f} points",),
+                       p_value)

@@ -115,6 +115,45 @@ def test_csv_holds_every_number_of_the_json(claims_dir):
     assert {float(r["value"]) for r in published} == {0.9499, 0.9127, 0.9406, 0.8326}
 
 
+def test_every_result_states_its_scale_holm_and_effect_and_the_csv_carries_them(claims_dir):
+    out, data, _ = claims_dir
+    results = [(c, r) for c in data["claims"] for r in c["results"]]
+    ps = [r["p_value"] for _, r in results]
+    assert all(p is not None and 0 < p < 1 for p in ps)
+    m = len(ps)
+    ranked = sorted(ps)
+    with open(out / "claims.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    for c, r in results:
+        # Holm by its definition: max over j <= rank of min(1, (m − j + 1) p_(j)).
+        i = ranked.index(r["p_value"]) + 1
+        expected = max(min(1.0, (m - j + 1) * ranked[j - 1]) for j in range(1, i + 1))
+        assert r["holm"]["p_adjusted"] == pytest.approx(expected) and r["holm"]["in_family"]
+        if r["holm"]["p_adjusted"] >= 0.05:
+            assert r["holm"]["verdict"] in ("within seed noise", "not testable at this scale")
+        else:
+            assert r["holm"]["verdict"] == r["verdict"]
+        assert r["effect_points"]["estimate"] == pytest.approx(r["estimate"] * 100)
+        assert r["effect_points"]["ci_low"] == pytest.approx(r["ci_low"] * 100)
+        assert r["effect_points"]["ci_high"] == pytest.approx(r["ci_high"] * 100)
+        # The fake trials ran 3 epochs on 1,000 images: far from either post's published scale.
+        assert r["scale"]["measured"] == {"epochs": [3], "train_images": 1000}
+        assert r["scale"]["match"] == "far" and "early in training" in r["scale"]["note"]
+        assert r["scale"]["published"]["epochs"] == [801 if c["post"] == "A" else 31]
+        assert not any(w in x for x in r["published_checks"] for w in (" lies above", " lies below", " lies inside"))
+        got = {row["quantity"]: row for row in rows if row["claim"] == c["id"] and row["semantics"] == r["semantics"]}
+        assert float(got["p_value"]["value"]) == r["p_value"]
+        assert float(got["p_holm"]["value"]) == r["holm"]["p_adjusted"]
+        assert got["verdict_holm"]["text"] == r["holm"]["verdict"]
+        assert float(got["effect_points_estimate"]["value"]) == r["effect_points"]["estimate"]
+        assert got["scale_match"]["text"] == "far" and got["scale_note"]["text"] == r["scale"]["note"]
+        assert got["scale_train_images"]["value"] == "1000" and got["scale_epochs"]["value"] == "3"
+    assert data["family_wise"]["family_size"] == m and "Holm" in data["family_wise"]["why"]
+    html = (out / "report.html").read_text()
+    assert "after Holm" in html and data["family_wise"]["why"].replace("'", "&#x27;") in html
+    assert " lies above" not in html and " lies below" not in html
+
+
 class _Scan(HTMLParser):
     def __init__(self):
         super().__init__()
