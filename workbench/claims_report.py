@@ -24,7 +24,7 @@ from .atomic_write import atomic_write
 from .claims import Claim, ClaimSet, group_of, scale_info
 from .claims_study import STUDY_DIR, ArmValues, ClaimsRequest, Trial, arm_values, read_trials
 from .comparison import band
-from .divergence_note import divergence_note
+from .divergence_note import divergence_flag, divergence_note
 from .family_wise import METHOD as FAMILY_METHOD, adjust, why as family_why
 from .scale_match import Scale, compare as compare_scale, place_published, published_scale
 from .svg_plot import Interval, Series, interval_chart, line_chart
@@ -63,7 +63,8 @@ def compute(claims: ClaimSet, request: ClaimsRequest, trials: list[Trial]) -> li
                 result = replace(result, published_checks=place_published(claim, result.ci_low, result.ci_high,
                                                                           scale))
             per_sem.append({"result": result, "arms": arms, "scale": scale,
-                            "divergence": divergence_note(claim, result)})
+                            "divergence": divergence_note(claim, result),
+                            "divergence_flag": divergence_flag(claim, result)})
         out.append({"claim": claim, "semantics": per_sem})
     flat = [s for c in out for s in c["semantics"]]
     for s, adjusted in zip(flat, adjust([s["result"] for s in flat])):
@@ -97,6 +98,7 @@ def _result_dict(entry: dict) -> dict:
         "holm": {"p_adjusted": _num(holm.p_holm), "verdict": holm.verdict, "in_family": holm.in_family},
         "scale": entry["scale"].to_dict(),
         "divergence_note": entry["divergence"],
+        "divergence_flag": entry["divergence_flag"],
         "published_checks": list(result.published_checks),
         "arms": [{"label": s.label, "arm": s.key, "n": s.n, "n_diverged": s.n_diverged, "mean": _num(s.mean),
                   "sd": _num(s.sd), "values": {str(k): v for k, v in s.values.items()},
@@ -212,6 +214,8 @@ def csv_rows(data: dict):
             yield (c["id"], sem, "scale_note", "", "", "", s["note"])
             if r["divergence_note"]:
                 yield (c["id"], sem, "divergence_note", "", "", "", r["divergence_note"])
+            if r["divergence_flag"]:
+                yield (c["id"], sem, "divergence_flag", "", "", "", r["divergence_flag"])
             for check in r["published_checks"]:
                 yield (c["id"], sem, "published_check", "", "", "", check)
 
@@ -420,7 +424,9 @@ def render_html(built: dict, claims: ClaimSet) -> str:
                  f'{escape(c["wording"])}</span></td><td>{escape(pub)}</td>')
         for r in c["results"]:
             flag = f'<br><span class="flag">{escape(_scale_flag(r))}</span>' if r["scale"]["match"] != "same" else ""
-            h.append(f"<td>{_v(r['verdict'])} <span class=meta>after Holm:</span> {_v(r['holm']['verdict'])}"
+            if r["divergence_flag"]:
+                flag += f'<br><span class="flag">{escape(r["divergence_flag"])}</span>'
+            h.append(f"<td>{_v(r['verdict'])} <span class=meta>after Holm:</span> {_holm_cell(r)}"
                      f"<br><span class=\"meta\">{_estimate_words(c, r, interval=True)}{r['n_seeds']} seed(s), "
                      f"{escape(_scale_words(r['scale']['measured']))}</span>{flag}</td>")
         h.append("</tr>")
@@ -517,6 +523,13 @@ def _scale_flag(r: dict) -> str:
     return f"{head}; published: epoch {pub['epochs'][0] - 1}, {pub['train_images']:,} images"
 
 
+def _holm_cell(r: dict) -> str:
+    """The verdict after Holm, or a plain word for a verdict outside the family (no interval to adjust)."""
+    if not r["holm"]["in_family"]:
+        return '<span class=meta>not adjusted (no interval)</span>'
+    return _v(r["holm"]["verdict"])
+
+
 def _p(p) -> str:
     return "—" if p is None else (f"{p:.3f}" if p >= 0.001 else "<0.001")
 
@@ -562,7 +575,7 @@ def _claim_html(entry: dict, c: dict) -> str:
         ps = (f"{_p(r['p_value'])} / {_p(holm['p_adjusted'])}" if holm["in_family"]
               else "— (no interval, not in the family)")
         h.append(f"<tr><td>{escape(r['semantics'])}</td>{''.join(cells)}<td class=num>{escape(est)}</td>"
-                 f"<td>{_v(r['verdict'])}</td><td class=num>{escape(ps)}</td><td>{_v(holm['verdict'])}</td>"
+                 f"<td>{_v(r['verdict'])}</td><td class=num>{escape(ps)}</td><td>{_holm_cell(r)}</td>"
                  f"<td class=meta>{escape(behind)}</td></tr>")
     h.append("</table>")
     for r in c["results"]:
@@ -597,7 +610,8 @@ def verdict_table(data: dict) -> str:
         cells = []
         for r in c["results"]:
             flag = f"; {_scale_flag(r)}" if r["scale"]["match"] != "same" else ""
-            cells.append(f"{r['verdict']} ({_estimate_words(c, r)}{r['n_seeds']} seeds; after Holm: "
-                         f"{r['holm']['verdict']}{flag})")
+            flag += f"; {r['divergence_flag']}" if r["divergence_flag"] else ""
+            holm = r["holm"]["verdict"] if r["holm"]["in_family"] else "not adjusted, no interval"
+            cells.append(f"{r['verdict']} ({_estimate_words(c, r)}{r['n_seeds']} seeds; after Holm: {holm}{flag})")
         lines.append(f"| {c['id']} | {pub} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -154,6 +154,29 @@ def test_every_result_states_its_scale_holm_and_effect_and_the_csv_carries_them(
     assert " lies above" not in html and " lies below" not in html
 
 
+def test_a_verdict_resting_on_divergence_says_so_in_json_csv_and_html(tmp_path):
+    claims = load_claims().select(("B-concat-fails",))
+    out = tmp_path / "claims"
+    k = 0
+    for seed in range(3):
+        for arch, final in (("concat", math.nan), ("vanilla", 0.9 + seed / 100)):
+            _fake_trial(out / STUDY_DIR / f"trial-{k}", arch, ("1",), seed, "as-published", {"1": final})
+            k += 1
+    data = write_report(out, claims, ClaimsRequest("quick", 3, ("as-published",), ("B-concat-fails",)))
+    r = data["claims"][0]["results"][0]
+    assert r["method"] == "divergence count" and r["verdict"] == "supported"
+    assert r["divergence_flag"] == "rests on divergence; the published run did not diverge"
+    assert "did not diverge that way" in r["divergence_note"] and "5.0e17" in r["divergence_note"]
+    assert r["holm"] == {"p_adjusted": None, "verdict": "supported", "in_family": False}
+    assert data["family_wise"]["family_size"] == 0 and "no family" in data["family_wise"]["why"]
+    with open(out / "claims.csv") as fh:
+        rows = {row["quantity"]: row for row in csv.DictReader(fh) if row["semantics"] == "as-published"}
+    assert rows["divergence_note"]["text"] == r["divergence_note"]
+    assert rows["divergence_flag"]["text"] == r["divergence_flag"]
+    html = (out / "report.html").read_text()
+    assert "rests on divergence; the published run did not diverge" in html
+
+
 class _Scan(HTMLParser):
     def __init__(self):
         super().__init__()

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from workbench.claims import load_claims
-from workbench.divergence_note import divergence_note
+from workbench.divergence_note import divergence_flag, divergence_note
 from workbench.family_wise import adjust
 from workbench.holm import holm_adjust
 from workbench.scale_match import FAR, NEAR, SAME, Scale, compare, place_published, published_scale
@@ -140,6 +140,7 @@ def test_a_verdict_resting_on_divergence_says_the_published_run_did_not_diverge(
     assert note.startswith("This verdict rests on divergence")
     assert "concat diverged (cost NaN or infinite) in 3 of 3 seeds here" in note
     assert "the published run did not diverge that way" in note and "5.0e17" in note and "30.816" in note
+    assert divergence_flag(CONCAT, r) == "rests on divergence; the published run did not diverge"
 
 
 def test_divergence_note_follows_the_published_record():
@@ -148,6 +149,7 @@ def test_divergence_note_follows_the_published_record():
     assert divergence_note(CONCAT, r).startswith("Diverged seeds are left out of the interval")
     diverged = replace(CONCAT, published=tuple(replace(t, diverged=(True, False)) for t in CONCAT.published))
     assert "the published run diverged too" in divergence_note(diverged, r)
+    assert divergence_flag(CONCAT, r) == ""                # seeds left out: the verdict rests on an interval
     unknown = replace(CONCAT, published=tuple(replace(t, diverged=()) for t in CONCAT.published))
     assert "do not record whether" in divergence_note(unknown, r)
     fine = evaluate(CONCAT, [seeds(0.1, 0.12, 0.11), seeds(0.9, 0.91, 0.92)], "corrected")
