@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -102,7 +101,7 @@ def _print_projection(spec, request, stream) -> None:
 def cmd_claims(args) -> int:
     from engine.events import RunControl
     from .claims_report import verdict_table, write_report
-    from .cli import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, UsageError
+    from .cli import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignals, UsageError
     from .study_cli import StudyProgressPrinter
     from .study_driver import BackendUnavailable, read_study, resume_study, run_study
 
@@ -138,23 +137,15 @@ def cmd_claims(args) -> int:
     control = RunControl()
     printer = StudyProgressPrinter(quiet=args.quiet)
 
-    def interrupt(signum, frame):
-        sys.stderr.write("\nstopping every trial after its current step (Ctrl-C again to abort); "
-                         f"continue later with: main.py claims --resume {out}\n")
-        control.stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    previous = signal.signal(signal.SIGINT, interrupt)
     try:
-        if args.resume is not None:
-            outcome = resume_study(out / STUDY_DIR, options, printer, control)
-        else:
-            _create_claims_folder(out, request)
-            outcome = run_study(spec, out / STUDY_DIR, options, printer, control)
+        with StopSignals(control, f" continue later with: main.py claims --resume {out}"):
+            if args.resume is not None:
+                outcome = resume_study(out / STUDY_DIR, options, printer, control)
+            else:
+                _create_claims_folder(out, request)
+                outcome = run_study(spec, out / STUDY_DIR, options, printer, control)
     except BackendUnavailable as exc:
         raise UsageError(str(exc)) from None
-    finally:
-        signal.signal(signal.SIGINT, previous)
     try:
         state = read_study(out / STUDY_DIR)
     except ConfigError:

@@ -265,8 +265,8 @@ class StopSignals:
 
     SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
-    def __init__(self, control):
-        self.control = control
+    def __init__(self, control, hint: str = ""):
+        self.control, self.hint = control, hint
         self.previous = {}
 
     def _handle(self, signum, frame):
@@ -274,7 +274,7 @@ class StopSignals:
             raise KeyboardInterrupt
         name = signal.Signals(signum).name
         try:
-            sys.stderr.write(f"\n{name}: stopping after this step (again to abort)…\n")
+            sys.stderr.write(f"\n{name}: stopping after this step (again to abort)…{self.hint}\n")
             sys.stderr.flush()
         except (OSError, ValueError):
             pass

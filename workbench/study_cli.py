@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import signal
 import sys
 import time
 from pathlib import Path
@@ -186,7 +185,7 @@ def trials_table(trials: list[dict]) -> str:
 
 def cmd_study(args) -> int:
     from engine.events import RunControl
-    from .cli import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, UsageError
+    from .cli import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignals, UsageError
     from .study_compare import study_comparison_text
     from .study_driver import BackendUnavailable, read_study, resume_study, run_study
 
@@ -208,22 +207,14 @@ def cmd_study(args) -> int:
         options = _options(args, recorded)
     control = RunControl()
     printer = StudyProgressPrinter(quiet=args.quiet)
-
-    def interrupt(signum, frame):
-        sys.stderr.write("\nstopping every trial after its current step (Ctrl-C again to abort)…\n")
-        control.stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    previous = signal.signal(signal.SIGINT, interrupt)
     try:
-        if args.resume is not None:
-            outcome = resume_study(args.resume, options, printer, control)
-        else:
-            outcome = run_study(spec, args.out, options, printer, control)
+        with StopSignals(control):            # Ctrl-C, SIGTERM, SIGHUP: every trial stops after its step
+            if args.resume is not None:
+                outcome = resume_study(args.resume, options, printer, control)
+            else:
+                outcome = run_study(spec, args.out, options, printer, control)
     except BackendUnavailable as exc:
         raise UsageError(str(exc)) from None
-    finally:
-        signal.signal(signal.SIGINT, previous)
     print(f"study status: {outcome.status}")
     print(trials_table(outcome.trials))
     try:

@@ -27,11 +27,10 @@ from .config import ConfigError, ExperimentConfig
 from .atomic_write import atomic_write
 from .run_folder import RunFolder, now_iso
 from .study_spec import StudyOptions, StudySpec, TrialSpec
+from .study_status import COMPLETED, FAILED, PENDING, RUNNING, STOPPED, STUDY, TRIAL
 
 STUDY_VERSION = 1
 STUDY_FILE = "study.json"
-DONE = "completed"
-FINAL_TRIAL_STATES = ("completed", "failed")
 
 
 class BackendUnavailable(ConfigError):
@@ -204,11 +203,12 @@ class StudyDriver:
             if resume:
                 self.state = read_study(self.dir)
                 self.state["options"] = self.options.to_dict()
-                self.state["status"], self.state["error"], self.state["ended_at"] = "running", None, None
+                STUDY.resume(self.state)
+                self.state["ended_at"] = None
             else:
                 self.state = self._new_state()
+            todo = [t.index for t in self.trials if TRIAL.resume(self._entry(t.index))]
             self.write_state()
-            todo = [t.index for t in self.trials if self._entry(t.index)["status"] != DONE]
             self.fractions = {t.index: 1.0 if t.index not in todo else 0.0 for t in self.trials}
             self._fraction0 = sum(self.fractions.values()) / max(1, len(self.trials))
             _call(self.listener, "on_study_started", self.dir, self.state)
@@ -224,14 +224,12 @@ class StudyDriver:
                                            "trials": todo, **facts})
             self.write_state()
             for k in todo:
-                entry = self._entry(k)
-                entry["status"], entry["error"] = "pending", None
-                entry["attempts"] = 0
+                self._entry(k)["attempts"] = 0
                 self.pending.append(k)
             _call(self.listener, "on_status", "training")
             self._loop(backend)
             failed = [e["index"] for e in self.state["trials"] if e["status"] == "failed"]
-            if self.control.stopped and any(e["status"] != DONE for e in self.state["trials"]):
+            if self.control.stopped and any(e["status"] != COMPLETED for e in self.state["trials"]):
                 return self._finish("stopped")
             if failed:
                 return self._finish("failed", f"{len(failed)} trial(s) failed: "
@@ -239,17 +237,30 @@ class StudyDriver:
             return self._finish("completed")
         except BaseException as exc:
             from .runner import _one_line
-            message = "interrupted" if isinstance(exc, KeyboardInterrupt) else _one_line(exc)
+            aborted = isinstance(exc, (KeyboardInterrupt, SystemExit))   # a second Ctrl-C or signal, Ray's SIGTERM
+            status = STOPPED if aborted else FAILED
+            message = f"aborted ({type(exc).__name__})" if aborted else _one_line(exc)
+            if backend is not None and aborted:
+                try:
+                    backend.stop()                  # the workers stop after their step, as for a first signal
+                except Exception:
+                    pass
             for k, folder in list(self.folders.items()):
                 self._close_gradients(k)
-                folder.finish("failed", f"the study ended: {message}")
-                self._entry(k)["status"], self._entry(k)["error"] = "failed", message
-            if self.state:
-                self.state["traceback"] = traceback.format_exc()
-                outcome = self._finish("failed", message)
+                folder.finish(status, f"the study ended: {message}")    # no-op when it had ended already
+            for entry in self.state.get("trials", []):
+                if entry["status"] == RUNNING:                       # sent trials not started stay pending
+                    folder = self.folders.get(entry["index"])
+                    ended = folder.manifest["status"] if folder is not None else status
+                    TRIAL.move(entry, ended if ended in TRIAL.final else status, message)
+            if self.state.get("status") == RUNNING:
+                if not aborted:
+                    self.state["traceback"] = traceback.format_exc()
+                outcome = self._finish(status, message)
             else:
-                outcome = StudyOutcome("failed", self.dir, [], message)
-            if not isinstance(exc, Exception) or isinstance(exc, BackendUnavailable):
+                outcome = StudyOutcome(self.state.get("status") or status, self.dir,
+                                       [dict(e) for e in self.state.get("trials", [])], message)
+            if isinstance(exc, BackendUnavailable) or not (aborted or isinstance(exc, Exception)):
                 raise
             return outcome
         finally:
@@ -261,7 +272,8 @@ class StudyDriver:
             lock.release()
 
     def _finish(self, status: str, error: str | None = None) -> StudyOutcome:
-        self.state["status"], self.state["error"], self.state["ended_at"] = status, error, now_iso()
+        STUDY.move(self.state, status, error)
+        self.state["ended_at"] = now_iso()
         self.write_state()
         outcome = StudyOutcome(status, self.dir, [dict(e) for e in self.state["trials"]], error)
         _call(self.listener, "on_study_end", outcome)
@@ -348,7 +360,8 @@ class StudyDriver:
             from .gradient_log import GradientLog
             self.gradient_logs[k] = GradientLog(folder.dir)
         entry = self._entry(k)
-        entry["status"], entry["node"], entry["epochs_done"] = "running", facts.get("node"), 0
+        TRIAL.move(entry, RUNNING)
+        entry["node"], entry["epochs_done"] = facts.get("node"), 0
         entry["worker"], entry["pid"] = facts.get("worker"), facts.get("pid")
         entry["device"] = facts.get("device_label")
         self._trial_changed(k)
@@ -377,7 +390,7 @@ class StudyDriver:
     def _end(self, k: int, result) -> None:
         from .runner import _export_tensorboard
         from .run_folder import _case_epoch_dict
-        folder = self.folders.pop(k, None)
+        folder = self.folders.get(k)     # kept until recorded: an abort meanwhile finishes it
         self.in_flight.discard(k)
         entry = self._entry(k)
         if folder is not None:
@@ -387,27 +400,29 @@ class StudyDriver:
                 import_tensorflow()
             _export_tensorboard(folder, self.gradient_logs.pop(k, None))
             folder.finish(result.status)
-        entry["status"] = result.status
+        TRIAL.move(entry, result.status)
         entry["epochs_done"] = result.epochs_done
         # final: each case's last epoch before any divergence; diverged_at says which cases stopped where
         # (the trial's metrics.csv keeps the diverged epoch's NaN as well)
         entry["final"] = {key: _case_epoch_dict(m) for key, m in result.final.items()}
         entry["diverged_at"] = {key: int(epoch) for key, epoch in result.diverged_at.items()}
-        self.fractions[k] = 1.0 if result.status == DONE else self.fractions.get(k, 0.0)
+        self.fractions[k] = 1.0 if result.status == COMPLETED else self.fractions.get(k, 0.0)
+        self.folders.pop(k, None)
         self._trial_changed(k)
         _call(self.listener, "on_trial_end", k, dataclasses.replace(result, trial=k))
 
     def _error(self, k: int, payload) -> None:
         message, tb = payload
-        folder = self.folders.pop(k, None)
+        folder = self.folders.get(k)     # kept until recorded: an abort meanwhile finishes it
         self.in_flight.discard(k)
         if folder is not None:
             folder.manifest["traceback"] = tb
             self._close_gradients(k)
             folder.finish("failed", message)
         entry = self._entry(k)
-        entry["status"], entry["error"] = "failed", message
+        TRIAL.move(entry, FAILED, message)
         self.fractions[k] = 1.0
+        self.folders.pop(k, None)
         self._trial_changed(k)
 
     def _close_gradients(self, k: int) -> None:
@@ -416,7 +431,7 @@ class StudyDriver:
             log.close()
 
     def _lost(self, k: int, reason: str) -> None:
-        folder = self.folders.pop(k, None)
+        folder = self.folders.get(k)     # kept until recorded: an abort meanwhile finishes it
         self.in_flight.discard(k)
         entry = self._entry(k)
         if folder is not None:
@@ -424,13 +439,14 @@ class StudyDriver:
             folder.finish("interrupted", f"worker lost: {reason}")
         self.fractions[k] = 0.0
         if entry["attempts"] < self.options.max_attempts and not self.control.stopped:
-            entry["status"], entry["error"] = "pending", f"attempt {entry['attempts']} lost: {reason}; retrying"
+            TRIAL.move(entry, PENDING, f"attempt {entry['attempts']} lost: {reason}; retrying")
             self._set_aside(k)
             self.pending.appendleft(k)            # a retry goes first: its seed is not left for last
         else:
-            entry["status"] = "failed" if not self.control.stopped else "stopped"
-            entry["error"] = f"worker lost {entry['attempts']} time(s); last: {reason}"
-            self.fractions[k] = 1.0 if entry["status"] == "failed" else 0.0
+            TRIAL.move(entry, STOPPED if self.control.stopped else FAILED,
+                       f"worker lost {entry['attempts']} time(s); last: {reason}")
+            self.fractions[k] = 1.0 if entry["status"] == FAILED else 0.0
+        self.folders.pop(k, None)
         self._trial_changed(k)
 
     # ------------------------------------------------------------------ progress
@@ -443,7 +459,7 @@ class StudyDriver:
         if gained > 1e-6 and fraction < 1.0:
             eta = elapsed * (1.0 - fraction) / gained
         states = [e["status"] for e in self.state["trials"]]
-        return StudyProgress(fraction, elapsed, eta if fraction < 1.0 else 0.0, states.count(DONE),
+        return StudyProgress(fraction, elapsed, eta if fraction < 1.0 else 0.0, states.count(COMPLETED),
                              states.count("failed"), states.count("running"), len(states))
 
     def _progress(self) -> None:

@@ -75,10 +75,24 @@ def _lower_priority(nice: int) -> None:
 
 
 def worker_main(conn, flags, threads: int, worker_id: str, nice: int = 0) -> None:
-    """A worker process: pin threads, load TensorFlow once, then run the trials it is sent."""
+    """A worker process: pin threads, load TensorFlow once, then run the trials it is sent.
+
+    Ctrl-C, SIGTERM and SIGHUP are the driver's (a closed terminal or `kill` of the process
+    group reaches every worker too): the driver stops every trial after its step and then ends
+    its workers. A driver that is gone (its pipe closed) ends the worker without a word.
+    """
     import signal
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    try:
+        _serve(conn, flags, threads, worker_id, nice)
+    except (BrokenPipeError, ConnectionError, EOFError):
+        return                                         # the driver is gone: nobody to report to
+
+
+def _serve(conn, flags, threads: int, worker_id: str, nice: int) -> None:
     from .trial_runner import apply_threads, load_checked, run_trial, worker_facts
-    signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the driver's: it stops every trial cleanly
     _lower_priority(nice)
     try:
         apply_threads(threads)
@@ -165,10 +179,7 @@ class ProcessBackend(ForwardsControl):
         for w in self.workers:
             w.process.join(max(0.0, deadline - time.monotonic()))
             if w.process.is_alive():
-                w.process.terminate()
-                w.process.join(5.0)
-            if w.process.is_alive():
-                w.process.kill()
+                w.process.kill()                       # SIGTERM is ignored by workers (it is the driver's)
                 w.process.join()
             w.conn.close()
         self.workers = []
