@@ -586,8 +586,11 @@ def _claim_html(entry: dict, c: dict) -> str:
         notes += [f"<br><span class=meta>{escape(x)}</span>" for x in r["published_checks"]]
         h.append(f"<p><b>{escape(r['semantics'])}:</b> {_v(r['verdict'])} — {escape(r['explanation'])}"
                  + "".join(notes) + "</p>")
+    apart = any(r["scale"]["match"] != "same" for r in c["results"])
     h.append(f"<figure>{claim_plot(entry)}<figcaption>Dots and bars: measured estimate with its 95% interval; "
-             f"open diamonds: the published figure(s).</figcaption></figure></div>")
+             f"open diamonds: the published figure(s)"
+             + (", measured at the published scale, which differs from this one: drawn for reference, not "
+                "compared" if apart else "") + ".</figcaption></figure></div>")
     return "\n".join(h)
 
 
