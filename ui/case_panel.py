@@ -18,7 +18,7 @@ from engine import quirks as Q
 from engine.settings import INITS, SEMANTICS, SEMANTICS_HELP, TrainSettings
 from workbench.config import ExperimentConfig, preset_info, preset_names
 from ui.reflow import Reflow
-from ui.widgets import ErrorLabel, NumberField, Swatch, hint_label, mark_invalid
+from ui.widgets import ErrorLabel, NumberField, PaneComboBox, Swatch, hint_label, mark_invalid
 
 # Colours for custom cases: distinct from the seven published ones.
 CUSTOM_COLOURS = ("#8c564b", "#ff7f0e", "#7f7f7f", "#6a3d9a", "#17becf", "#b15928", "#006d2c", "#e377c2")
@@ -307,7 +307,7 @@ class CasePanel(QWidget):
 
     def _build_presets(self) -> QWidget:
         box = QGroupBox("Preset")
-        self.presets = QComboBox()
+        self.presets = PaneComboBox()
         self.presets.addItem(PRESET_PLACEHOLDER)
         for name in preset_names():
             self.presets.addItem(name)
@@ -336,9 +336,9 @@ class CasePanel(QWidget):
         self.seed.setToolTip("Fixes initial weights, shuffling and noise; trial i uses seed + i")
         self.trials.setToolTip("Repeat the whole run with seeds seed, seed+1, … to compare cases with "
                                "confidence intervals")
-        self.init = QComboBox()
+        self.init = PaneComboBox()
         self.init.addItems(INITS)
-        self.semantics = QComboBox()
+        self.semantics = PaneComboBox()
         self.semantics.addItems(SEMANTICS + ("custom",))
         self.semantics.setItemData(2, "any subset of the quirks below", Qt.ToolTipRole)
         self.init_help = hint_label("")

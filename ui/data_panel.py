@@ -20,7 +20,7 @@ from engine import catalog
 from engine.data import DataError, Dataset, load_dataset
 from engine.noise import DEFAULTS, FORMULAS, KINDS, NoiseSpec, preview
 from workbench.config import DataSpec, ExperimentConfig
-from ui.widgets import ErrorLabel, NumberField, grey_pixmap, hint_label, pixmap_to_array
+from ui.widgets import ErrorLabel, NumberField, PaneComboBox, PaneSpinBox, grey_pixmap, hint_label, pixmap_to_array
 
 IMAGE_SCALE = 6                  # 28 px → 168 px, nearest neighbour
 OPEN_FILE = "__open__"
@@ -80,7 +80,7 @@ class NoiseColumn(QWidget):
         self.image.setFrameShape(QFrame.Box)
         self.range_label = QLabel()
         self.range_label.setAlignment(Qt.AlignCenter)
-        self.kind = QComboBox()
+        self.kind = PaneComboBox()
         self.kind.addItems(KINDS)
         self.kind.setToolTip("The noise added to the clean image at this timestep")
         self.formula = QLabel()
@@ -316,7 +316,7 @@ class DataNoisePanel(QWidget):
     # ============================================================ building
     def _build_data_box(self) -> None:
         self.data_box = QGroupBox("Dataset")
-        self.source_combo = QComboBox()
+        self.source_combo = PaneComboBox()
         for key, text in BUILTIN:
             self.source_combo.addItem(text, key)
         self.source_combo.insertSeparator(len(BUILTIN))
@@ -327,7 +327,7 @@ class DataNoisePanel(QWidget):
         self.source_combo.activated.connect(self._on_source)
 
         def spin(tip: str, special: str) -> QSpinBox:
-            box = QSpinBox()
+            box = PaneSpinBox()
             box.setRange(0, LIMIT_MAX)
             box.setSpecialValueText(special)
             box.setGroupSeparatorShown(True)
@@ -365,7 +365,7 @@ class DataNoisePanel(QWidget):
 
     def _build_preview_box(self) -> None:
         self.preview_box = QGroupBox("One digit as the network sees it, timestep by timestep")
-        self.index = QSpinBox()
+        self.index = PaneSpinBox()
         self.index.setRange(0, 0)
         self.index.setMinimumWidth(90)
         self.index.setToolTip("Which training image to show")
@@ -379,7 +379,7 @@ class DataNoisePanel(QWidget):
         self.reset_button = QPushButton("Architecture's noise")
         self.reset_button.setToolTip("Go back to the noise schedule the architecture was published with")
         self.reset_button.clicked.connect(self.reset_noise)
-        self.grey_mode = QComboBox()
+        self.grey_mode = PaneComboBox()
         for key, text in GREY_MODES:
             self.grey_mode.addItem(text, key)
         self.grey_mode.setToolTip("How pixel values map to grey levels in these images "

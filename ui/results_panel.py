@@ -23,6 +23,7 @@ from engine.cases import PUBLISHED_CASES
 from workbench import comparison
 from workbench.metrics import MetricsFileError, read_metrics
 from workbench.run_folder import read_manifest
+from ui.widgets import PaneComboBox
 
 MAX_TILES = 60
 TILE = 56
@@ -98,7 +99,7 @@ class ResultsPanel(QWidget):
 
         # ---- comparison between cases over trials
         self.compare_box = QGroupBox("Is a difference larger than the spread between seeds?")
-        self.reference_combo = QComboBox()
+        self.reference_combo = PaneComboBox()
         self.reference_combo.setToolTip("The case every other case is compared with")
         self.reference_combo.currentIndexChanged.connect(lambda _i: self._fill_comparison())
         self.compare_table = QTableWidget(0, 6)
@@ -126,10 +127,10 @@ class ResultsPanel(QWidget):
         box.addWidget(self.compare_note)
 
         # ---- confusion matrix and misclassified digits
-        self.case_combo = QComboBox()
+        self.case_combo = PaneComboBox()
         self.case_combo.setToolTip("The case whose test predictions (last finished epoch) are shown")
         self.case_combo.currentIndexChanged.connect(self._on_case_combo)
-        self.trial_combo = QComboBox()
+        self.trial_combo = PaneComboBox()
         self.trial_combo.currentIndexChanged.connect(lambda _i: self._show_case())
         self.trial_label = QLabel("trial:")
         self.confusion = QTableWidget(10, 10)

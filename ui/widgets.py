@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPixmap
-from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QLineEdit, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
 
 ERROR_COLOUR = "#c62828"
 _BAD_STYLE = f"QLineEdit {{ border: 2px solid {ERROR_COLOUR}; background: #fff1f1; }}"
@@ -150,6 +150,39 @@ class NumberField(QWidget):
         problem = self.problem()
         mark_invalid(self.edit, bool(problem))
         self.error.show_message(problem)
+
+
+class _WheelWhenFocused:
+    """A box in a scrolling pane: the wheel scrolls the pane, and changes the box only once it has focus.
+
+    Otherwise one wheel tick while scrolling past the semantics box switches corrected to as-published.
+    The ignored wheel event goes on to the box's parents, so the scroll area scrolls.
+    """
+
+    def _take_wheel_only_when_focused(self) -> None:
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)      # not WheelFocus: a wheel tick gives no focus
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
+class PaneComboBox(_WheelWhenFocused, QComboBox):
+    """A combo box for a scrolling settings pane (see _WheelWhenFocused)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._take_wheel_only_when_focused()
+
+
+class PaneSpinBox(_WheelWhenFocused, QSpinBox):
+    """A spin box for a scrolling settings pane (see _WheelWhenFocused)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._take_wheel_only_when_focused()
 
 
 class Swatch(QFrame):
