@@ -25,6 +25,7 @@ from ui.gallery_panel import ArchitectureGallery  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 
 from .screens import run_on_screen  # noqa: E402
+from .window_doubles import tiny  # noqa: E402
 from workbench.config import DataSpec, ExperimentConfig, load_preset  # noqa: E402
 from workbench.metrics import read_metrics  # noqa: E402
 from workbench.settings_store import CONFIG_KEY, SettingsStore  # noqa: E402
@@ -32,11 +33,6 @@ from workbench.settings_store import CONFIG_KEY, SettingsStore  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 LOGS = ROOT / "resources" / "published_logs"
 RUN_TIMEOUT = 120_000
-
-
-def tiny(epochs=1, cases=("0", "1")):
-    return load_preset("quick").with_(cases=cases, data=DataSpec("sample", train_limit=200, test_limit=100)
-                                      ).with_train(epochs=epochs, batch_size=50)
 
 
 @pytest.fixture
