@@ -357,9 +357,10 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.controller.start(config, out_dir, rerun_of=source)
         return out_dir
 
-    def _begin_display(self, config: ExperimentConfig, folder: str) -> None:
+    def _begin_display(self, config: ExperimentConfig, folder: str, seeds: tuple[int, ...] | None = None) -> None:
+        """`seeds`: the trials' seeds when they are not the Seed field's (a study's grid)."""
         self.plots.begin_run(config.case_objects(), config.trials, arch=config.arch)
-        self.plots.run_caption = self._caption(config, Path(folder).name)
+        self.plots.run_caption = self._caption(config, Path(folder).name, seeds=seeds)
         self.gradient_flow.begin_run(config.case_objects(), config.trials)   # gradient flow (issue 10)
         self.run_panel.begin(config.train.epochs, config.trials, folder)
         self.log_view.clear()
@@ -532,7 +533,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         out_dir = create_run_dir(default_runs_dir(), default_stem(config) + "-study")   # new and empty
         self.run_config = config.with_(trials=spec.size)
         self.run_dir = out_dir
-        self._begin_display(self.run_config, str(out_dir))
+        self._begin_display(self.run_config, str(out_dir), seeds=spec.seeds)
         self._study_running = True
         self.centre_tabs.setCurrentWidget(self.study_panel)
         self.controller.start_study(spec, out_dir, options)

@@ -135,11 +135,18 @@ class WindowFiles:
         """The architecture of the run on the plots (opened, last run, else the configured one)."""
         return self.plots.arch or (self.run_config.arch if self.run_config else None)
 
-    def _caption(self, config: ExperimentConfig | None, name: str, status: str = "") -> str:
+    def _caption(self, config: ExperimentConfig | None, name: str, status: str = "",
+                 seeds: tuple[int, ...] | None = None) -> str:
+        """The figure's first sentence; `seeds` are the trials' own (a study's), else Seed … Seed + Trials − 1."""
         if config is None:
             return f"Run {name}."
-        seeds = f"seed {config.train.seed}" if config.trials == 1 else \
-            f"seeds {config.train.seed}–{config.train.seed + config.trials - 1}"
+        seeds = tuple(seeds) if seeds else tuple(range(config.train.seed, config.train.seed + config.trials))
+        if len(seeds) == 1:
+            seeds = f"seed {seeds[0]}"
+        elif seeds == tuple(range(seeds[0], seeds[0] + len(seeds))):
+            seeds = f"seeds {seeds[0]}–{seeds[-1]}"
+        else:
+            seeds = "seeds " + ", ".join(str(s) for s in seeds)
         return (f"Run {name}{' (' + status + ')' if status else ''}: architecture {config.arch}, "
                 f"{config.train.semantics} maths, cases {', '.join(config.cases)}, {config.train.epochs} epochs, "
                 f"batch {config.train.batch_size}, {seeds}.")
