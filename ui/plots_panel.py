@@ -515,17 +515,21 @@ class PlotsPanel(QWidget):
                 self._trial_lines[((p, t), key)] = (tx, ty)
             if not epochs_new:
                 return                             # a step of one trial: the mean and band are unchanged
-            x, y, lo, hi = self._mean_over_trials(key, p)
+            # The mean and its band both from the smoothed trials (smoothing is linear: the mean of the
+            # smoothed trials is the smoothed mean), so the line never leaves its own band; the raw mean
+            # is the faint line and the dots.
+            x, shown, lo, hi = self._mean_over_trials(key, p, self._smoothing)
             keep = np.isfinite(lo) & np.isfinite(hi)
             items.lo.setData(x[keep], lo[keep])
             items.hi.setData(x[keep], hi[keep])
-            px, py = finite_xy(x, y)
-            faint = finite_xy(x, y) if smoothing else None
+            raw = self._mean_over_trials(key, p, 0.0)[:2] if smoothing else (x, shown)
+            px, py = finite_xy(*raw)
+            faint = finite_xy(*raw) if smoothing else None
         else:
             x, y = self._trial_curve(0, key, p)
             px, py = finite_xy(*self._epoch_curve(0, key, p)) if epochs_new else (None, None)
             faint = finite_xy(x, y) if smoothing else None
-        shown = ema_debiased(y, self._smoothing) if smoothing else y
+            shown = ema_debiased(y, self._smoothing) if smoothing else y
         fx, fy = finite_xy(x, shown)
         items.main.setData(fx, fy)
         if px is not None:
@@ -565,9 +569,11 @@ class PlotsPanel(QWidget):
             return np.empty(0), np.empty(0)
         return np.asarray(s.xs, float), np.asarray(s.ys, float)
 
-    def _mean_over_trials(self, key: str, p: int):
-        """(x, mean, low, high) at the epochs every trial has reached; the band as chosen."""
-        per_trial = [(s.xs, s.ys) if (s := self._epochs.get((t, key, p))) is not None else None
+    def _mean_over_trials(self, key: str, p: int, smoothing: float = 0.0):
+        """(x, mean, low, high) at the epochs every trial has reached, over the trials smoothed by
+        `smoothing` (0: as they are); the band as chosen."""
+        per_trial = [(s.xs, ema_debiased(s.ys, smoothing) if smoothing > 0 else s.ys)
+                     if (s := self._epochs.get((t, key, p))) is not None else None
                      for t in range(self._trials)]
         return mean_and_band(per_trial, self._trials, self._band_kind)
 
@@ -620,6 +626,14 @@ class PlotsPanel(QWidget):
     def curve_points(self, plot_index: int, key: str) -> tuple[np.ndarray, np.ndarray]:
         """What the main curve of `key` shows in plot `plot_index` (after the last refresh)."""
         return self._displayed.get((plot_index, key), (np.empty(0), np.empty(0)))
+
+    def band_points(self, plot_index: int, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(x, low, high) of the band over the trials of `key` in a plot, as drawn."""
+        items = self._case_items(plot_index, key)
+        (x, lo), (_x, hi) = items.lo.getData(), items.hi.getData()
+        empty = np.empty(0)
+        return (np.asarray(x, float) if x is not None else empty, np.asarray(lo, float) if lo is not None else empty,
+                np.asarray(hi, float) if hi is not None else empty)
 
     def epoch_points(self, plot_index: int, key: str) -> tuple[np.ndarray, np.ndarray]:
         """The epoch values (dots) of `key` in a plot: one trial's, or the mean over trials."""

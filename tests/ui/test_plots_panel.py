@@ -607,3 +607,21 @@ def test_axes_and_their_grid_are_kept_as_pictures_between_redraws(panel):
     for plot in panel.plots:
         for name in ("left", "bottom"):
             assert plot.getAxis(name).cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
+
+
+def test_with_smoothing_the_mean_stays_inside_its_band(panel):
+    """Smoothed mean, raw band: the mean of a rising curve lagged below every trial's last values."""
+    panel.begin_run(cases("0"), trials=3)
+    for t in range(3):
+        for e in range(8):
+            v = 0.1 + 0.66 * (1 - 0.5 ** e) + 0.003 * t          # every trial ends 0.76–0.77
+            panel.add_epoch(epoch_event(e, {"0": ce(1 - v, v, 1 - v, v)}, trial=t))
+    panel.set_smoothing(0.9)
+    panel.refresh_now()
+    x, y = panel.curve_points(3, "0")
+    bx, lo, hi = panel.band_points(3, "0")
+    assert len(x) == 8 and list(bx) == list(x)
+    assert np.all(lo <= y + 1e-12) and np.all(y <= hi + 1e-12)
+    raw_x, raw_y = panel.epoch_points(3, "0")
+    assert raw_y[-1] == pytest.approx(np.mean([0.1 + 0.66 * (1 - 0.5 ** 7) + 0.003 * t for t in range(3)]))
+    assert y[-1] < raw_y[-1]                                   # the line is smoothed, the dots are not
