@@ -51,11 +51,14 @@ def load_engine(rev: str | None):
     package = importlib.import_module(name)
     for module in ("catalog", "cases", "settings", "trainer"):
         importlib.import_module(f"{name}.{module}")
+    # Older catalogs name their compute modules absolutely ("engine.post_a"): point them here.
+    package.catalog._COMPUTE = {k: (m.replace("engine.", f"{name}.", 1) if m.startswith("engine.") else m, c)
+                                for k, (m, c) in package.catalog._COMPUTE.items()}
     return package
 
 
 def keras_model(arch, weights):
-    """One Keras model whose forward pass is this engine's."""
+    """One Keras model whose forward pass is this engine's (one member on the member axis)."""
     import keras
     import tensorflow as tf
 
@@ -64,12 +67,12 @@ def keras_model(arch, weights):
 
         def __init__(self):
             super().__init__()
-            self.w = {n: self.add_weight(shape=a.shape, initializer=keras.initializers.Constant(a), name=n)
-                      for n, a in weights.items()}
+            self.w = {n: self.add_weight(shape=(1, *a.shape), initializer=keras.initializers.Constant(a[None]),
+                                         name=n) for n, a in weights.items()}
 
         def call(self, x):
             xs = tf.transpose(x, [1, 0, 2, 3, 4])          # Keras batches on axis 0; the engine wants [T,B,...]
-            return arch.forward(self.w, xs, bptt=True)["probs"]
+            return arch.forward(self.w, xs, bptt=True)["probs"][0]
 
     return EngineModel()
 

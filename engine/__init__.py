@@ -1,0 +1,8 @@
+"""The training engine (no Qt, no folders): architectures, cases, quirks, the lockstep trainer.
+
+ENGINE_VERSION names how the engine computes, so a manifest can say which engine wrote a run and a
+re-run can tell "the engine changed" from a real mismatch:
+1: one graph per case (manifests without an engine version);
+2: every case a member on a leading axis of stacked weights, one batched graph (engine/members.py).
+"""
+ENGINE_VERSION = 2

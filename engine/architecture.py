@@ -9,13 +9,11 @@ code updated the recurrent weights once per timestep: several groups).
 from __future__ import annotations
 
 import math
-from typing import Sequence
 
 import numpy as np
 import tensorflow as tf
 
 from . import quirks as Q
-from .cases import Connection
 from .description import ArchitectureDescription
 
 
@@ -62,6 +60,11 @@ class Architecture:
         with `stale-state` (the batch axis is inserted after n)."""
         raise NotImplementedError
 
+    def input_slots(self) -> tuple[str, ...]:
+        """Slots that hold the input batch, which every member shares (the others: one block of
+        channels per member, as the maps of engine/members.py)."""
+        return ()
+
     def slots_written(self, fwd: dict, state: dict) -> dict:
         """name -> the value this pass stores in each slot ([n, b, ...]); `state` is what it read."""
         raise NotImplementedError
@@ -85,17 +88,18 @@ class Architecture:
 
     # -- maths each architecture supplies ----------------------------------------------
     def forward(self, w: dict, xs, *, bptt: bool = True, state: dict | None = None) -> dict:
-        """xs [T,B,28,28,1] -> a dict holding at least "probs" [B,10] plus whatever backward needs.
+        """Stacked weights [M, ...] and a shared xs [T,B,28,28,1] -> a dict holding at least "probs"
+        [M,B,10] plus whatever backward needs (engine/members.py: the layouts).
 
         `state`: with the stale-state quirk, the start-of-pass slot values the recurrence reads."""
         raise NotImplementedError
 
     def example_costs(self, fwd: dict, y_onehot):
-        """The logged cost per example [B] (summed over classes where that is the published metric)."""
+        """The logged cost per member and example [M, B] (summed over classes where that is the published metric)."""
         raise NotImplementedError
 
     def autodiff_loss(self, fwd: dict, y_onehot, quirks=None):
-        """The scalar that automatic differentiation minimises; in corrected mode also the
+        """What automatic differentiation minimises, per member [M]; in corrected mode also the
         loss whose exact gradient the manual backward pass computes."""
         raise NotImplementedError
 
@@ -103,16 +107,15 @@ class Architecture:
         """As published, the state entered as a variable read: no gradient through time."""
         return "no-bptt-autodiff" not in self._q(quirks)
 
-    def manual_gradients(self, w: dict, fwd: dict, xs, y_onehot, connections: Sequence[Connection],
-                         D, quirks=None, flow: dict | None = None) -> list[dict]:
-        """Update groups; with `flow` (a dict) also fills flow[(signal, t)] with the tensors
-        g_t, p_t, the dilated addition and in_t for the gradient-flow record."""
+    def manual_gradients(self, w: dict, fwd: dict, xs, y_onehot, connections, D, quirks=None,
+                         flow: dict | None = None) -> list[dict]:
+        """Update groups of stacked gradients [M, ...]; `connections` is the coefficient tensor
+        [M, target, source, signal] (cases.dilation_coefficients) or one list for every member.
+        With `flow` (a dict) also fills flow[(signal, t)] with the maps g_t, p_t, the dilated
+        addition and in_t for the gradient-flow record."""
         raise NotImplementedError
 
     def optimizer_correction(self, gradient: str, quirks=None) -> str:
         """Adam bias correction: the hand-written post-A Adam used constants."""
         return "standard"
 
-
-def softmax_cross_entropy_sum(probs, y_onehot):
-    return -tf.reduce_sum(y_onehot * tf.math.log(probs))

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
+import numpy as np
+
 SIGNALS = {"g": "head gradient", "p": "recurrent pass-back"}
 GRADIENT_KINDS = ("manual", "auto")
 
@@ -168,20 +170,28 @@ class DilationSchedule:
         return self.P / (1.0 + self.k * epoch)
 
 
-def extra_gradient(target: int, connections: Sequence[Connection], D, g: Sequence, p: Mapping):
-    """Sum of D * factor * signal over the connections into `target`, or None.
+SIGNAL_AXIS = tuple(SIGNALS)          # the coefficient tensor's last axis: g, p
 
-    `g[s]` is the head gradient of h_s; `p[s]` what timestep s passed back.
-    Works on any array type (TensorFlow tensors in the engine).
+
+def dilation_coefficients(connection_lists: Sequence[Sequence[Connection]], timesteps: int) -> np.ndarray:
+    """The dilated connections of M members as one tensor [M, target, source, signal] of factors.
+
+    Member m's timestep t receives D · Σ coef[m, t, s, σ] · σ_s over sources s and signals σ
+    (σ = g or p); a member without connections (case 0, or the autodiff case) has zero rows,
+    so every manual member runs the same ops.
     """
-    total = None
-    for c in connections:
-        if c.target != target:
-            continue
-        signal = g[c.source] if c.signal == "g" else p[c.source]
-        term = signal * (D * c.factor)
-        total = term if total is None else total + term
-    return total
+    coef = np.zeros((len(connection_lists), timesteps, timesteps, len(SIGNAL_AXIS)))
+    for m, connections in enumerate(connection_lists):
+        for c in connections:
+            coef[m, c.target, c.source, SIGNAL_AXIS.index(c.signal)] += c.factor
+    return coef
+
+
+def as_coefficients(connections, members: int, timesteps: int) -> np.ndarray:
+    """A coefficient tensor as it is, or one list of connections given to every member."""
+    if isinstance(connections, np.ndarray):
+        return connections
+    return dilation_coefficients([tuple(connections)] * members, timesteps)
 
 
 def inert_connections(case: Case, head_timesteps: Iterable[int], dead_targets: Iterable[int] = ()

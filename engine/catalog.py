@@ -12,7 +12,7 @@ from .noise import POST_A_SCHEDULE, POST_B_SCHEDULE, noise_spec
 
 # key -> (module, class) holding the TensorFlow maths; filled by each architecture.
 _COMPUTE = {
-    "post-a": ("engine.post_a", "PostA"),
+    "post-a": (".post_a", "PostA"),
 }
 
 _DESCRIBERS = {}
@@ -39,7 +39,7 @@ def build(key: str):
     """The compute object for `key` (imports TensorFlow)."""
     describe(key)
     module, name = _COMPUTE[key]
-    return getattr(importlib.import_module(module), name)(describe(key))
+    return getattr(importlib.import_module(module, __package__), name)(describe(key))
 
 
 # --------------------------------------------------------------------------- post A
@@ -164,11 +164,11 @@ def _rcnn_blocks(T, C, S, blocks, edges, lag2=False):
 
 
 _COMPUTE.update({
-    "vanilla": ("engine.vanilla", "Vanilla"),
-    "multi-stream": ("engine.multi_stream", "MultiStream"),
-    "concat": ("engine.concat", "Concat"),
-    "internal-conv": ("engine.internal_conv", "InternalConv"),
-    "lag2": ("engine.lag2", "Lag2"),
+    "vanilla": (".vanilla", "Vanilla"),
+    "multi-stream": (".multi_stream", "MultiStream"),
+    "concat": (".concat", "Concat"),
+    "internal-conv": (".internal_conv", "InternalConv"),
+    "lag2": (".lag2", "Lag2"),
 })
 
 

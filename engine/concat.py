@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from . import gradients as G
+from . import members as MB
 from .post_b_head import PostB, _acc
 
 
@@ -41,42 +41,50 @@ class Concat(PostB):
         self.C = self.shapes["W"][-1]
         self.M = self.shapes["H"][-1]
 
-    def _memory(self, zs):
-        zero = tf.zeros_like(zs[0]) if zs else None
-        return tf.concat([zero] + zs + [zero] * (self.timesteps - len(zs)), axis=-1)
+    def _memory(self, zs, members):
+        zero = tf.zeros_like(zs[0])
+        return MB.concat_channels([zero] + zs + [zero] * (self.timesteps - len(zs)), members)
 
     def state_slots(self):
         return {"mem": (1, *self.state_shape()[:2], self.M)}
 
     def slots_written(self, fwd, state):
-        kept = state["mem"][0][..., :self.C]
-        return {"mem": tf.concat([kept] + fwd["zs"], axis=-1)[None]}
+        members = fwd["members"]
+        kept = MB.channels(state["mem"][0], members, 0, self.C)
+        return {"mem": MB.concat_channels([kept] + fwd["zs"], members)[None]}
+
+    def _columns(self, w, t):
+        """The columns of H timestep t reads: its own C channels of the memory's output."""
+        return w["H"][..., self.C * t:self.C * (t + 1)]
 
     def forward(self, w, xs, *, bptt=True, state=None, quirks=None):
         self._q(quirks)
         carry = (lambda s: s) if bptt else tf.stop_gradient
-        C = self.C
+        members = MB.count(w["W"])
         us = [xs[t] for t in range(self.timesteps)]
         zs, mems = [], []
         for t, u in enumerate(us):
-            z = tf.nn.conv2d(u, w["W"], 1, "SAME")
+            z = MB.conv(u, w["W"], "SAME")
             if state is not None:
                 mem = state["mem"][0]
-                z = z + tf.nn.conv2d(mem, w["H"], 1, "SAME")[..., C * t:C * (t + 1)]
+                z = z + MB.conv(mem, self._columns(w, t), "SAME")
             else:
-                mem = self._memory(zs) if zs else tf.zeros(tf.concat([tf.shape(z)[:3], [self.M]], 0), z.dtype)
+                mem = (self._memory(zs, members) if zs else
+                       tf.zeros(tf.concat([tf.shape(z)[:3], [members * self.M]], 0), z.dtype))
                 if t:
-                    z = z + tf.nn.conv2d(carry(mem), w["H"], 1, "SAME")[..., C * t:C * (t + 1)]
+                    z = z + MB.conv(carry(mem), self._columns(w, t), "SAME")
             mems.append(mem)
             zs.append(z)
-        return self.head_forward(w, {"us": us, "zs": zs, "mems": mems, "stale": state is not None})
+        return self.head_forward(w, {"us": us, "zs": zs, "mems": mems, "stale": state is not None,
+                                     "members": members})
 
     def step_backward(self, w, fwd, t, delta, grads, mode):
         if t == 0 and not fwd["stale"]:
             return {}
-        C = self.C
+        C, members = self.C, fwd["members"]
         mem = fwd["mems"][t]
-        dH = G.pointwise_filter_grad(mem, delta)                       # [1,1,15,3]: columns 3t..3t+2
-        _acc(grads, "H", tf.pad(dH, [[0, 0], [0, 0], [0, 0], [C * t, self.M - C * (t + 1)]]))
-        d_mem = G.pointwise_input_grad(delta, w["H"][..., C * t:C * (t + 1)])
-        return {k: d_mem[..., C * (k + 1):C * (k + 2)] for k in range(t)}
+        columns = self._columns(w, t)
+        dH = MB.conv_filter_grad(mem, delta, columns.shape, "SAME")      # [M,1,1,15,3]: columns 3t..3t+2
+        _acc(grads, "H", tf.pad(dH, [[0, 0], [0, 0], [0, 0], [0, 0], [C * t, self.M - C * (t + 1)]]))
+        d_mem = MB.conv_input_grad(delta, columns, tf.shape(mem), "SAME")
+        return {k: MB.channels(d_mem, members, C * (k + 1), C * (k + 2)) for k in range(t)}

@@ -1,37 +1,13 @@
 """Hand-written local gradients, one small function per layer kind.
 
 Each takes the gradient with respect to a layer's output and returns the
-gradient with respect to its input or weights. Filter and input gradients of
-convolutions use TensorFlow's backprop kernels, which is what the original
-scripts did; everything else is plain tensor algebra.
+gradient with respect to its input or weights; plain tensor algebra that works
+on any layout. Convolutions' filter and input gradients are in members.py (over
+the member axis, with TensorFlow's backprop kernels, as the original scripts).
 """
 from __future__ import annotations
 
 import tensorflow as tf
-
-_STRIDES = [1, 1, 1, 1]
-
-
-def conv_filter_grad(x, delta, kernel_shape, padding):
-    """dL/dW for z = conv2d(x, W, stride 1, padding): sums over the batch."""
-    return tf.raw_ops.Conv2DBackpropFilter(input=x, filter_sizes=tf.constant(kernel_shape, tf.int32),
-                                           out_backprop=delta, strides=_STRIDES, padding=padding)
-
-
-def conv_input_grad(delta, kernel, input_shape, padding):
-    """dL/dx for z = conv2d(x, W, stride 1, padding); `input_shape` is tf.shape(x)."""
-    return tf.raw_ops.Conv2DBackpropInput(input_sizes=input_shape, filter=kernel, out_backprop=delta,
-                                          strides=_STRIDES, padding=padding)
-
-
-def pointwise_filter_grad(h, delta):
-    """dL/dW for a 1x1 convolution W [1,1,Cin,Cout]: channel outer products summed over B, H, W."""
-    return tf.einsum("bhwi,bhwo->io", h, delta)[None, None]
-
-
-def pointwise_input_grad(delta, kernel):
-    """dL/dh for a 1x1 convolution: channel mixing with the transposed kernel."""
-    return tf.einsum("bhwo,io->bhwi", delta, kernel[0, 0])
 
 
 def dense_grads(a_in, delta, weight):

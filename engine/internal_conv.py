@@ -27,6 +27,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from . import gradients as G
+from . import members as MB
 from .post_b_head import PostB, _acc
 
 
@@ -45,14 +46,14 @@ class InternalConv(PostB):
         us = [xs[t] for t in range(self.timesteps)]
         zs, acts, cs, qs, reads = [], [], [], [], [None]
         for t, u in enumerate(us):
-            z = tf.nn.conv2d(u, w["W"], 1, "SAME")
+            z = MB.conv(u, w["W"], "SAME")
             if t:
                 reads.append(read("z", t - 1, zs[t - 1] if published else qs[t - 1]))
-                z = z + tf.nn.conv2d(reads[-1], w["H"], 1, "SAME")
+                z = z + MB.conv(reads[-1], w["H"], "SAME")
             zs.append(z)
             if not published and t < self.timesteps - 1:
                 a = tf.nn.elu(z)
-                c = tf.nn.conv2d(a, w[f"K{t}"], 1, "SAME")
+                c = MB.conv(a, w[f"K{t}"], "SAME")
                 acts.append(a)
                 cs.append(c)
                 qs.append(tf.nn.elu(c))
@@ -64,12 +65,12 @@ class InternalConv(PostB):
             return {}
         zs = fwd["zs"]
         if "published-wiring" in mode:
-            _acc(grads, "H", G.pointwise_filter_grad(fwd["reads"][t], delta))
-            return {t - 1: G.pointwise_input_grad(delta, w["H"])}
+            _acc(grads, "H", MB.conv_filter_grad(fwd["reads"][t], delta, w["H"].shape, "SAME"))
+            return {t - 1: MB.conv_input_grad(delta, w["H"], tf.shape(delta), "SAME")}
         k = t - 1
-        _acc(grads, "H", G.pointwise_filter_grad(fwd["reads"][t], delta))
-        dq = G.pointwise_input_grad(delta, w["H"])
+        _acc(grads, "H", MB.conv_filter_grad(fwd["reads"][t], delta, w["H"].shape, "SAME"))
+        dq = MB.conv_input_grad(delta, w["H"], tf.shape(delta), "SAME")
         dc = dq * G.elu_grad(fwd["cs"][k])
-        _acc(grads, f"K{k}", G.pointwise_filter_grad(fwd["acts"][k], dc))
-        da = G.pointwise_input_grad(dc, w[f"K{k}"])
+        _acc(grads, f"K{k}", MB.conv_filter_grad(fwd["acts"][k], dc, w[f"K{k}"].shape, "SAME"))
+        da = MB.conv_input_grad(dc, w[f"K{k}"], tf.shape(dc), "SAME")
         return {k: da * G.elu_grad(zs[k])}

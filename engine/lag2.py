@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from . import gradients as G
+from . import members as MB
 from .post_b_head import PostB, _acc
 
 
@@ -36,22 +36,22 @@ class Lag2(PostB):
         us = [xs[t] for t in range(self.timesteps)]
         zs, reads1, reads2 = [], [None], [None, None]
         for t, u in enumerate(us):
-            z = tf.nn.conv2d(u, w["W"], 1, "SAME")
+            z = MB.conv(u, w["W"], "SAME")
             if t >= 1:
                 reads1.append(read("z", t - 1, zs[t - 1]))
-                z = z + tf.nn.conv2d(reads1[-1], w["H1"], 1, "SAME")
+                z = z + MB.conv(reads1[-1], w["H1"], "SAME")
             if t >= 2:
                 reads2.append(read("z", t - 2, zs[t - 2]))
-                z = z + tf.nn.conv2d(reads2[-1], w["H2"], 1, "SAME")
+                z = z + MB.conv(reads2[-1], w["H2"], "SAME")
             zs.append(z)
         return self.head_forward(w, {"us": us, "zs": zs, "reads1": reads1, "reads2": reads2})
 
     def step_backward(self, w, fwd, t, delta, grads, mode):
         back = {}
         if t >= 1:
-            _acc(grads, "H1", G.pointwise_filter_grad(fwd["reads1"][t], delta))
-            back[t - 1] = G.pointwise_input_grad(delta, w["H1"])      # p_t
+            _acc(grads, "H1", MB.conv_filter_grad(fwd["reads1"][t], delta, w["H1"].shape, "SAME"))
+            back[t - 1] = MB.conv_input_grad(delta, w["H1"], tf.shape(delta), "SAME")      # p_t
         if t >= 2:
-            _acc(grads, "H2", G.pointwise_filter_grad(fwd["reads2"][t], delta))
-            back[t - 2] = G.pointwise_input_grad(delta, w["H2"])
+            _acc(grads, "H2", MB.conv_filter_grad(fwd["reads2"][t], delta, w["H2"].shape, "SAME"))
+            back[t - 2] = MB.conv_input_grad(delta, w["H2"], tf.shape(delta), "SAME")
         return back

@@ -30,6 +30,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from . import gradients as G
+from . import members as MB
 from .catalog import MULTI_STREAM_CORRECTED, MULTI_STREAM_PUBLISHED
 from .post_b_head import _acc
 from .vanilla import Vanilla
@@ -52,11 +53,12 @@ class MultiStream(Vanilla):
         return MULTI_STREAM_PUBLISHED if "published-wiring" in mode else MULTI_STREAM_CORRECTED
 
     def _stream(self, w, k, x):
+        """Stream k of a shared input x [B,28,28,1] for every member: (maps [B,26,26,M], pre-activation)."""
         if k in CONV_STREAMS:
-            c = tf.nn.conv2d(x, w[f"S{k}"], 1, "VALID")
+            c = MB.conv(x, w[f"S{k}"], "VALID")
             return tf.nn.elu(c), c
-        a = tf.tanh(tf.reshape(x, [tf.shape(x)[0], -1]) @ w[f"S{k}"])
-        return tf.reshape(a, [-1, self.side, self.side, 1]), a
+        a = tf.tanh(tf.reshape(x, [tf.shape(x)[0], -1]) @ w[f"S{k}"])           # [M, B, 676]
+        return MB.rows_to_maps(a, (self.side, self.side, 1)), a
 
     def inputs(self, w, xs, mode):
         us, pre = [], []
@@ -68,12 +70,12 @@ class MultiStream(Vanilla):
 
     def input_backward(self, w, fwd, xs, t, delta, grads, mode):
         k = self.streams(mode)[t]
-        du = G.conv_input_grad(delta, w["W"], tf.shape(fwd["us"][t]), "SAME")
+        du = MB.conv_input_grad(delta, w["W"], tf.shape(fwd["us"][t]), "SAME")
         if k in CONV_STREAMS:
             dc = du * G.elu_grad(fwd["stream_pre"][t])
-            _acc(grads, f"S{k}", G.conv_filter_grad(xs[t], dc, self.shapes[f"S{k}"], "VALID"))
+            _acc(grads, f"S{k}", MB.conv_filter_grad(xs[t], dc, w[f"S{k}"].shape, "VALID"))
         else:
             a = fwd["stream_pre"][t]
-            dc = tf.reshape(du, tf.shape(a)) * G.tanh_grad_from_output(a)
+            dc = MB.maps_to_rows(du, MB.count(w["W"])) * G.tanh_grad_from_output(a)
             x_flat = tf.reshape(xs[t], [tf.shape(xs[t])[0], -1])
             _acc(grads, f"S{k}", tf.matmul(x_flat, dc, transpose_a=True))

@@ -26,7 +26,7 @@ h_t, where the recurrence lives):
   (the one-step recurrent path; lag-2 and concat have further paths to older
   states, which flow into in_t as ordinary BPTT but are not "p");
 - in_t = g_t + (everything later timesteps pass back to z_t) + the dilated
-  terms of cases.extra_gradient, and δ_t = in_t is the gradient at z_t.
+  terms (cases.dilation_coefficients), and δ_t = in_t is the gradient at z_t.
 
 Quirks (engine/quirks.py). With none, h_(−1) = 0, the state is the current
 batch's previous tensor, full BPTT, the authors' intended wiring.
@@ -43,13 +43,12 @@ An architecture whose forward wiring depends on a quirk (b, d) holds the set
 """
 from __future__ import annotations
 
-from typing import Sequence
-
 import tensorflow as tf
 
 from . import gradients as G
+from . import members as MB
 from .architecture import Architecture
-from .cases import Connection, extra_gradient
+from .cases import as_coefficients
 
 
 def _acc(grads: dict, name: str, value) -> None:
@@ -88,44 +87,48 @@ class PostB(Architecture):
 
     # ---------------------------------------------------------------- head
     def head_forward(self, w, fwd: dict) -> dict:
-        """Adds the head activations, logits and probs to `fwd` (which holds zs)."""
+        """Adds the head activations, logits [M,B,10] and probs to `fwd` (which holds zs)."""
+        M = MB.count(w["L2"])
         h = tf.nn.elu(fwd["zs"][-1])
-        c2 = tf.nn.conv2d(h, w["L2"], 1, "SAME")
+        c2 = MB.conv(h, w["L2"], "SAME")
         a2 = tf.nn.elu(c2)
         p2 = tf.nn.avg_pool2d(a2, 2, 2, "VALID")
-        c3 = tf.nn.conv2d(p2, w["L3"], 1, "SAME")
+        c3 = MB.conv(p2, w["L3"], "SAME")
         a3 = tf.nn.elu(c3)
         p3 = tf.nn.avg_pool2d(a3, 2, 2, "VALID")
-        c4 = tf.nn.conv2d(p3, w["L4"], 1, "SAME")
+        c4 = MB.conv(p3, w["L4"], "SAME")
         a4 = tf.nn.elu(c4)
-        logits = tf.reduce_mean(a4, axis=[1, 2])
+        logits = MB.vectors_to_rows(tf.reduce_mean(a4, axis=[1, 2]), M)
         fwd.update(h=h, c2=c2, a2=a2, p2=p2, c3=c3, a3=a3, p3=p3, c4=c4, a4=a4, logits=logits,
                    probs=tf.nn.softmax(logits))
         return fwd
 
     def head_backward(self, w, fwd, y_onehot):
-        """Head weight gradients and dL/dh for h = ELU(z_3), of the batch-mean cross-entropy."""
-        batch = tf.cast(tf.shape(y_onehot)[0], y_onehot.dtype)
-        d_logits = (fwd["probs"] - y_onehot) / batch
+        """Head weight gradients and dL/dh for h = ELU(z_3), of each member's batch-mean cross-entropy."""
+        probs = fwd["probs"]
+        batch = tf.cast(tf.shape(probs)[1], probs.dtype)
+        d_logits = MB.rows_to_vectors((probs - MB.onehot_rows(y_onehot, probs)) / batch)
         a4 = fwd["a4"]
         dc4 = G.global_avg_pool_grad(d_logits, (a4.shape[1], a4.shape[2])) * G.elu_grad(fwd["c4"])
-        dL4 = G.pointwise_filter_grad(fwd["p3"], dc4)
-        dp3 = G.pointwise_input_grad(dc4, w["L4"])
+        dL4 = MB.conv_filter_grad(fwd["p3"], dc4, w["L4"].shape, "SAME")
+        dp3 = MB.conv_input_grad(dc4, w["L4"], tf.shape(fwd["p3"]), "SAME")
         dc3 = G.avg_pool_grad(dp3, tf.shape(fwd["a3"])) * G.elu_grad(fwd["c3"])
-        dL3 = G.conv_filter_grad(fwd["p2"], dc3, self.shapes["L3"], "SAME")
-        dp2 = G.conv_input_grad(dc3, w["L3"], tf.shape(fwd["p2"]), "SAME")
+        dL3 = MB.conv_filter_grad(fwd["p2"], dc3, w["L3"].shape, "SAME")
+        dp2 = MB.conv_input_grad(dc3, w["L3"], tf.shape(fwd["p2"]), "SAME")
         dc2 = G.avg_pool_grad(dp2, tf.shape(fwd["a2"])) * G.elu_grad(fwd["c2"])
-        dL2 = G.conv_filter_grad(fwd["h"], dc2, self.shapes["L2"], "SAME")
-        dh = G.conv_input_grad(dc2, w["L2"], tf.shape(fwd["h"]), "SAME")
+        dL2 = MB.conv_filter_grad(fwd["h"], dc2, w["L2"].shape, "SAME")
+        dh = MB.conv_input_grad(dc2, w["L2"], tf.shape(fwd["h"]), "SAME")
         return {"L2": dL2, "L3": dL3, "L4": dL4}, dh
 
     # ---------------------------------------------------------------- losses
     def example_costs(self, fwd, y_onehot):
-        return tf.nn.softmax_cross_entropy_with_logits(labels=y_onehot, logits=fwd["logits"])
+        """[M, B]."""
+        logits = fwd["logits"]
+        return tf.nn.softmax_cross_entropy_with_logits(labels=MB.onehot_rows(y_onehot, logits), logits=logits)
 
     def autodiff_loss(self, fwd, y_onehot, quirks=None):
-        """The published cost: the batch mean of the softmax cross-entropy (both modes)."""
-        return tf.reduce_mean(self.example_costs(fwd, y_onehot))
+        """The published cost per member [M]: the batch mean of the softmax cross-entropy (both modes)."""
+        return tf.reduce_mean(self.example_costs(fwd, y_onehot), axis=-1)
 
     # ---------------------------------------------------------------- BPTT driver
     def head_gradients(self, w, fwd, y_onehot):
@@ -135,9 +138,10 @@ class PostB(Architecture):
         g = [tf.zeros_like(z) for z in zs[:-1]] + [dh * G.elu_grad(zs[-1])]
         return head, g
 
-    def manual_gradients(self, w, fwd, xs, y_onehot, connections: Sequence[Connection], D, quirks=None,
-                         flow=None):
+    def manual_gradients(self, w, fwd, xs, y_onehot, connections, D, quirks=None, flow=None):
+        """`connections`: the coefficient tensor [M, target, source, signal], or one list for all."""
         mode = self._q(quirks)
+        coef = as_coefficients(connections, MB.count(w["W"]), self.timesteps)
         grads, g = self.head_gradients(w, fwd, y_onehot)
         zs, us = fwd["zs"], fwd["us"]
         T = self.timesteps
@@ -145,10 +149,10 @@ class PostB(Architecture):
         p = {}
         for t in reversed(range(T)):
             delta = g[t] if received[t] is None else g[t] + received[t]
-            extra = extra_gradient(t, connections, D, g, p)
+            extra = MB.dilated_addition(t, coef, D, g, p)
             if extra is not None:
                 delta = delta + extra
-            _acc(grads, "W", G.conv_filter_grad(us[t], delta, self.shapes["W"], "SAME"))
+            _acc(grads, "W", MB.conv_filter_grad(us[t], delta, w["W"].shape, "SAME"))
             self.input_backward(w, fwd, xs, t, delta, grads, mode)
             back = self.step_backward(w, fwd, t, delta, grads, mode)
             p[t] = back.get(t - 1, tf.zeros_like(zs[t]))

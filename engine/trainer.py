@@ -2,8 +2,14 @@
 
 All cases start from one weight draw, see the same shuffled batches and the
 same noise draw in every step, so their curves differ only by how each case
-obtains its gradient. One compiled step runs all active cases; a case that
-diverges drops out (the step is recompiled without it) while the others go on.
+obtains its gradient. Each case is a *member* on a leading axis of stacked
+weights (engine/members.py), and one compiled step computes every member in the
+same ops: one forward pass, one hand-written backward pass whose dilated
+connections are a coefficient tensor, one Adam kernel per stacked weight. The
+autodiff case takes its gradient from a tape over the forward pass of its own
+slice of the stack. No op mixes members, so a case that diverges drops out
+(its slice is left out of every metric and event) without changing one bit of
+the others, and without a recompile.
 """
 from __future__ import annotations
 
@@ -14,9 +20,10 @@ from typing import Sequence
 import numpy as np
 import tensorflow as tf
 
-from .adam import adam_update
+from . import members as MB
+from .adam import adam_update, adam_update_members
 from .architecture import Architecture
-from .cases import Case, DilationSchedule
+from .cases import Case, DilationSchedule, dilation_coefficients
 from .data import Dataset
 from .events import CaseEpoch, EpochEvent, Progress, RunControl, StepEvent, TrainingListener, TrialResult
 from .noise import NoiseSpec, NoiseStream
@@ -24,16 +31,12 @@ from .quirks import QUIRKS
 from .settings import TrainSettings
 
 SLOT_PREFIX = "slot:"
+TIMESTEP_SIGNALS = ("g", "p", "in", "dilated")
 
 
 def arch_quirks(arch: Architecture) -> tuple[str, ...]:
     """The quirks that concern this architecture."""
     return tuple(n for n, q in QUIRKS.items() if q.concerns(arch.description.key))
-
-
-def _norm(x):
-    """‖x‖ in one fused pass (L2Loss = Σx²/2): the weight norms read a 7M-weight layer."""
-    return tf.sqrt(2.0 * tf.nn.l2_loss(x))
 
 
 def _flow_record(names: list[str], norms) -> dict[str, dict[tuple[str, str], float]]:
@@ -59,7 +62,7 @@ def enable_determinism() -> None:
 
 class LockstepTrainer:
     def __init__(self, arch: Architecture, cases: Sequence[Case], settings: TrainSettings,
-                 dataset: Dataset, schedule: Sequence[NoiseSpec], *, trial: int = 0):
+                 dataset: Dataset, schedule: Sequence[NoiseSpec], *, trial: int = 0, dtype="float32"):
         if len(schedule) != arch.timesteps:
             raise ValueError(f"{len(schedule)} noise settings for {arch.timesteps} timesteps")
         for case in cases:
@@ -68,6 +71,7 @@ class LockstepTrainer:
             raise ValueError(f"batch size {settings.batch_size} is larger than the "
                              f"{len(dataset.x_train)} training images")
         self.arch, self.cases, self.settings, self.data = arch, list(cases), settings, dataset
+        self.dtype = tf.as_dtype(dtype)
         arch.set_quirks(settings.quirks)
         self.stale = settings.has("stale-state")
         self.slot_training = settings.has("slot-training") and "slot-training" in arch_quirks(arch)
@@ -80,163 +84,241 @@ class LockstepTrainer:
         self.shuffle_rng = shuffle
         self.dilation = DilationSchedule(settings.dilation_P, settings.dilation_k)
 
+        # The members: one per case, in the order given.
+        self.keys = [c.key for c in self.cases]
+        M = self.members = len(self.cases)
+        self.auto = [i for i, c in enumerate(self.cases) if c.gradient == "auto"]
+        self.manual = [i for i, c in enumerate(self.cases) if c.gradient != "auto"]
+        self.coefficients = dilation_coefficients(
+            [c.connections if c.gradient != "auto" else () for c in self.cases], arch.timesteps)
+        self.corrections = [arch.optimizer_correction(c.gradient) for c in self.cases]
+
         initial = arch.init_weights(init_rng, settings.init)
-        self.weights, self.m, self.v, self.steps = {}, {}, {}, {}
-        self.slots: dict[str, dict[str, tf.Variable]] = {}
-        for case in self.cases:
-            k = case.key
-            self.weights[k] = {n: tf.Variable(a, name=f"{n}_{k}") for n, a in initial.items()}
-            self.m[k] = {n: tf.Variable(tf.zeros_like(a)) for n, a in initial.items()}
-            self.v[k] = {n: tf.Variable(tf.zeros_like(a)) for n, a in initial.items()}
-            # One Adam step count per weight: with one update per timestep the recurrent
-            # weights take four steps a batch while the head takes one.
-            self.steps[k] = {n: tf.Variable(0.0) for n in initial}
-            if self.stale:
-                B = settings.batch_size
-                self.slots[k] = {n: tf.Variable(tf.zeros([shape[0], B, *shape[1:]]), name=f"slot_{n}_{k}")
-                                 for n, shape in arch.state_slots().items()}
+        stack = {n: tf.cast(np.repeat(a[None], M, axis=0), self.dtype) for n, a in initial.items()}
+        self.params = {n: tf.Variable(a, name=f"{n}_members") for n, a in stack.items()}
+        self.m = {n: tf.Variable(tf.zeros_like(a)) for n, a in stack.items()}
+        self.v = {n: tf.Variable(tf.zeros_like(a)) for n, a in stack.items()}
+        # One Adam step count per weight and member: with one update per timestep the manual
+        # cases' recurrent weights take four steps a batch while the head takes one.
+        self.steps = {n: tf.Variable(tf.zeros([M])) for n in stack}
+        self.slot_vars: dict[str, tf.Variable] = {}
+        self._slot_channels: dict[str, int] = {}
+        if self.stale:
+            B = settings.batch_size
+            shared = set(arch.input_slots())
+            for n, shape in arch.state_slots().items():
+                per_member = 1 if n in shared else M       # an input slot holds the shared input
+                self._slot_channels[n] = 0 if n in shared else shape[-1]
+                self.slot_vars[n] = tf.Variable(tf.zeros([shape[0], B, *shape[1:-1], shape[-1] * per_member],
+                                                         self.dtype), name=f"slot_{n}")
                 if self.slot_training:
-                    for n, var in self.slots[k].items():
-                        key = SLOT_PREFIX + n
-                        self.m[k][key] = tf.Variable(tf.zeros_like(var))
-                        self.v[k][key] = tf.Variable(tf.zeros_like(var))
-                        self.steps[k][key] = tf.Variable(0.0)
-        self.active = [c.key for c in self.cases]
+                    key = SLOT_PREFIX + n
+                    self.m[key] = tf.Variable(tf.zeros_like(self.slot_vars[n]))
+                    self.v[key] = tf.Variable(tf.zeros_like(self.slot_vars[n]))
+                    self.steps[key] = tf.Variable(0.0)
+        self.active = list(self.keys)
         self._by_key = {c.key: c for c in self.cases}
-        self._compiled: dict[tuple, tuple] = {}
+        self._compiled: tuple | None = None
         self._flow_keys: dict[tuple, list[str]] = {}
 
+    # ------------------------------------------------------------------ member views
+    @property
+    def weights(self) -> dict[str, dict[str, tf.Tensor]]:
+        """case key -> {weight: that member's slice} (read now; a slice's .assign writes the stack)."""
+        return {k: {n: var[i] for n, var in self.params.items()} for i, k in enumerate(self.keys)}
+
+    @property
+    def slots(self) -> dict[str, dict[str, tf.Tensor]]:
+        """case key -> {slot: that member's channels} (an input slot is the same for every member)."""
+        out = {}
+        for i, k in enumerate(self.keys):
+            out[k] = {}
+            for n, var in self.slot_vars.items():
+                C = self._slot_channels[n]
+                out[k][n] = var[..., i * C:(i + 1) * C] if C else tf.identity(var)
+        return out
+
     # ------------------------------------------------------------------ compiled steps
-    def _update(self, key, groups, gradient):
+    def _adam(self, name, grad, participating):
         s = self.settings
-        correction = self.arch.optimizer_correction(gradient)
-        for group in groups:
-            for name, grad in group.items():
-                step = self.steps[key][name]
-                step.assign_add(1.0)
-                adam_update(self.weights[key][name], self.m[key][name], self.v[key][name], grad,
-                            lr=s.learning_rate, beta1=s.beta1, beta2=s.beta2, epsilon=s.epsilon,
-                            step=step, correction=correction)
+        steps = self.steps[name]
+        steps.assign_add(tf.constant(np.asarray(participating, np.float32)))
+        kw = dict(lr=s.learning_rate, beta1=s.beta1, beta2=s.beta2, epsilon=s.epsilon)
+        if self._uniform[name]:
+            # Every member takes every update of this weight with the same correction: one kernel.
+            adam_update(self.params[name], self.m[name], self.v[name], grad, step=steps[0],
+                        correction=self.corrections[0], **kw)
+        else:
+            adam_update_members(self.params[name], self.m[name], self.v[name], grad, steps=steps,
+                                corrections=self.corrections, participating=participating, **kw)
 
-    def _read_slots(self, key, batch):
+    def _read_slots(self, batch):
         """The start-of-pass slot values (engine/quirks.py: every read before every write)."""
-        return {n: var[:, :batch] for n, var in self.slots[key].items()}
+        return {n: var[:, :batch] for n, var in self.slot_vars.items()}
 
-    def _write_slots(self, key, fwd, state, batch):
+    def _write_slots(self, fwd, state, batch):
         for n, value in self.arch.slots_written(fwd, state).items():
-            var = self.slots[key][n]
+            var = self.slot_vars[n]
             var.assign(tf.concat([value, var[:, batch:]], axis=1))
 
-    def _train_slots(self, key, grads):
+    def _train_slots(self, grads):
         """Adam's in-place update of the slots the cost read, after the pass's writes."""
         s = self.settings
         for n, grad in grads.items():
             name = SLOT_PREFIX + n
-            step = self.steps[key][name]
+            step = self.steps[name]
             step.assign_add(1.0)
-            adam_update(self.slots[key][n], self.m[key][name], self.v[key][name], grad,
+            adam_update(self.slot_vars[n], self.m[name], self.v[name], grad,
                         lr=s.learning_rate, beta1=s.beta1, beta2=s.beta2, epsilon=s.epsilon, step=step)
 
-    def _case_step(self, key, xs, y_onehot, D, flow=None):
-        """One case's training step. flow: None; "timesteps" (also the norms of g_t, p_t, the dilated
-        addition and in_t: small tensors, cheap); "full" (also every weight's gradient and update
-        norm, which read every weight: post A's 7M-weight layer makes them the costly part)."""
-        case, arch = self._by_key[key], self.arch
-        w = self.weights[key]
+    def _member_state(self, state, members):
+        """Some members' part of the slots read (input slots are shared)."""
+        return {n: MB.gather(value, self.members, members) if self._slot_channels[n] else value
+                for n, value in state.items()}
+
+    def _gradients(self, xs, y1, D, flow):
+        """(forward pass, slots read, update groups over the stack, who takes part in each, slot
+        gradients, timestep signals)."""
+        arch, M = self.arch, self.members
+        w = self.params
         batch = tf.shape(xs)[1]
-        slot_vars = self.slots.get(key, {}) if self.slot_training else {}
-        # Slots Adam trains are read inside the tape, so their gradient is recorded.
-        state = self._read_slots(key, batch) if self.stale and not slot_vars else None
         signals = {} if flow else None
-        slot_grads = {}
-        if case.gradient == "auto":
+        names = list(w)
+        auto_full, auto_part, slot_grads = None, None, {}
+        if self.slot_training or not self.manual:
+            # One tape over the batched forward pass: the slots' gradient for every member (the
+            # published post-B training was autodiff: the slots get the exact gradient of the
+            # published cost, whichever way the weights get theirs), the weights' for the autodiff
+            # members. Members are independent, so the sum's gradient is each member's own.
             with tf.GradientTape() as tape:
-                if slot_vars:
-                    state = self._read_slots(key, batch)
+                state = self._read_slots(batch) if self.stale else None
                 fwd = arch.forward(w, xs, bptt=arch.autodiff_bptt(), state=state)
-                loss = arch.autodiff_loss(fwd, y_onehot)
-            names = list(w)
-            grads = tape.gradient(loss, [w[n] for n in names] + list(slot_vars.values()))
-            groups = [{n: g for n, g in zip(names, grads) if g is not None}]
-            slot_grads = dict(zip(slot_vars, grads[len(names):]))
+                loss = tf.reduce_sum(arch.autodiff_loss(fwd, y1))
+            slot_sources = list(self.slot_vars.values()) if self.slot_training else []
+            weight_sources = [w[n] for n in names] if self.auto else []
+            grads = tape.gradient(loss, weight_sources + slot_sources)
+            auto_full = {n: g for n, g in zip(names, grads[:len(weight_sources)]) if g is not None}
+            slot_grads = dict(zip(self.slot_vars, grads[len(weight_sources):])) if self.slot_training else {}
         else:
-            if slot_vars:
-                # The published post-B training was TensorFlow's autodiff: the slots get the exact
-                # gradient of the published cost, whichever way the weights get theirs.
+            state = self._read_slots(batch) if self.stale else None
+            fwd = arch.forward(w, xs, state=state)
+            if self.auto:
+                # The autodiff members' own slice, its forward pass on the tape.
                 with tf.GradientTape() as tape:
-                    state = self._read_slots(key, batch)
-                    fwd = arch.forward(w, xs, state=state)
-                    loss = arch.autodiff_loss(fwd, y_onehot)
-                slot_grads = dict(zip(slot_vars, tape.gradient(loss, list(slot_vars.values()))))
-            else:
-                fwd = arch.forward(w, xs, state=state)
-            groups = arch.manual_gradients(w, fwd, xs, y_onehot, case.connections, D, flow=signals)
+                    wa = {n: tf.gather(w[n], self.auto) for n in names}
+                    sa = self._member_state(state, self.auto) if state is not None else None
+                    fa = arch.forward(wa, xs, bptt=arch.autodiff_bptt(), state=sa)
+                    loss = tf.reduce_sum(arch.autodiff_loss(fa, y1))
+                grads = tape.gradient(loss, [wa[n] for n in names])
+                auto_part = {n: g for n, g in zip(names, grads) if g is not None}
+        if self.manual:
+            groups = arch.manual_gradients(w, fwd, xs, y1, self.coefficients, D, flow=signals)
+        else:
+            groups = [{}]
+        manual_mask = np.isin(np.arange(M), self.manual)
+        auto_mask = ~manual_mask
+        # Who takes part in each group's update of each weight.
+        plan = [{n: manual_mask.copy() for n in g} for g in groups]
+        first = dict(groups[0])
+        for n in names:
+            if auto_full is not None and n in auto_full:
+                if n in first:
+                    where = tf.reshape(tf.constant(auto_mask), [M] + [1] * (len(w[n].shape) - 1))
+                    first[n] = tf.where(where, auto_full[n], first[n])
+                else:
+                    first[n] = auto_full[n]
+                plan[0][n] = plan[0].get(n, np.zeros(M, bool)) | auto_mask
+            elif auto_part is not None and n in auto_part:
+                base = first[n] if n in first else tf.zeros_like(w[n])
+                first[n] = tf.tensor_scatter_nd_update(base, [[i] for i in self.auto], auto_part[n])
+                plan[0][n] = plan[0].get(n, np.zeros(M, bool)) | auto_mask
+        groups = [first, *groups[1:]]
+        same_correction = len(set(self.corrections)) == 1
+        self._uniform = {n: same_correction and all(p[n].all() for p in plan if n in p) for n in names}
+        return fwd, state, groups, plan, slot_grads, signals
+
+    def _train_step(self, xs, y, D, flow=None):
+        """One training step of every member. flow: None; "timesteps" (also the norms of g_t, p_t, the
+        dilated addition and in_t: small tensors, cheap); "full" (also every weight's gradient and update
+        norm, which read every weight: post A's 7M-weight layer makes them the costly part)."""
+        arch, M = self.arch, self.members
+        xs, D = tf.cast(xs, self.dtype), tf.cast(D, self.dtype)
+        y1 = tf.one_hot(y, 10, dtype=self.dtype)
+        batch = tf.shape(xs)[1]
+        fwd, state, groups, plan, slot_grads, signals = self._gradients(xs, y1, D, flow)
         # Metrics come from the forward pass that produced this step's gradient (pre-update weights).
-        costs = arch.example_costs(fwd, y_onehot)
-        correct = tf.reduce_sum(tf.cast(tf.argmax(fwd["probs"], 1, output_type=tf.int32) ==
-                                        tf.argmax(y_onehot, 1, output_type=tf.int32), tf.float32))
-        norms = {}
+        costs = tf.reduce_sum(arch.example_costs(fwd, y1), axis=-1)
+        correct = tf.reduce_sum(tf.cast(tf.argmax(fwd["probs"], -1, output_type=tf.int32) == y, self.dtype), axis=-1)
+        norms: list[tuple[str, list[int], tf.Tensor]] = []          # (name, members, per-member norms)
         if flow:
             for (signal, t), tensor in signals.items():
-                norms[f"{signal}|{t}"] = _norm(tensor)
+                who = self.manual if signal != "dilated" else [
+                    i for i in self.manual if self.coefficients[i, t].any()]
+                norms.append((f"{signal}|{t}", who, MB.map_norms(tensor, M)))
         full = flow == "full"
         if full:
-            total = {}
-            for group in groups:
+            total, who = {}, {}
+            for group, part in zip(groups, plan):
                 for name, grad in group.items():
+                    if not part[name].all():        # members left out of this update: not their gradient
+                        where = np.reshape(part[name], [M] + [1] * (len(grad.shape) - 1))
+                        grad = tf.where(tf.constant(where), grad, tf.zeros_like(grad))
                     total[name] = grad if name not in total else total[name] + grad
+                    who[name] = who.get(name, np.zeros(M, bool)) | part[name]
             for name, grad in total.items():
-                norms[f"grad|{name}"] = _norm(grad)
+                norms.append((f"grad|{name}", list(np.flatnonzero(who[name])), MB.leading_norms(grad)))
             for n, grad in slot_grads.items():
-                norms[f"grad|{SLOT_PREFIX}{n}"] = _norm(grad)
-            before = {name: tf.identity(w[name]) for name in total}
+                norms.append((f"grad|{SLOT_PREFIX}{n}", list(range(M)), MB.map_norms(grad, M)
+                              if self._slot_channels[n] else tf.fill([M], tf.norm(grad))))
+            before = {name: tf.identity(self.params[name]) for name in total}
         if state is not None:
-            self._write_slots(key, fwd, state, batch)
-        self._update(key, groups, case.gradient)
+            self._write_slots(fwd, state, batch)
+        for group, part in zip(groups, plan):
+            for name, grad in group.items():
+                self._adam(name, grad, part[name])
         if slot_grads:
-            self._train_slots(key, slot_grads)
+            self._train_slots(slot_grads)
         if full:
             for name, value in before.items():
-                norms[f"update|{name}"] = _norm(w[name] - value)
-        return tf.reduce_sum(costs), correct, norms
+                norms.append((f"update|{name}", list(np.flatnonzero(who[name])),
+                              MB.leading_norms(self.params[name] - value)))
+        return costs, correct, norms
 
     def _functions(self):
-        signature = tuple(self.active)
-        if signature not in self._compiled:
+        """(training step, evaluation step, training step with every weight's norms), compiled once:
+        a case that diverges only leaves the metrics, the ops stay the same."""
+        if self._compiled is None:
             T = self.arch.timesteps
             spec = [tf.TensorSpec([T, None, 28, 28, 1], tf.float32), tf.TensorSpec([None], tf.int32)]
 
             def make_train_step(flow):
                 @tf.function(input_signature=spec + [tf.TensorSpec([], tf.float32)])
                 def train_step(xs, y, D):
-                    y1 = tf.one_hot(y, 10)
-                    out = [self._case_step(k, xs, y1, D, flow) for k in signature]
-                    names = [f"{k}|{name}" for k, o in zip(signature, out) for name in o[2]]
-                    self._flow_keys[(signature, flow)] = names      # recorded while tracing
-                    values = [v for o in out for v in o[2].values()]
-                    norms = tf.stack(values) if values else tf.zeros([0])
-                    return tf.stack([o[0] for o in out]), tf.stack([o[1] for o in out]), norms
-                train_step.flow_key = (signature, flow)
+                    costs, correct, norms = self._train_step(xs, y, D, flow)
+                    self._flow_keys[flow] = [f"{self.keys[i]}|{name}" for name, who, _ in norms for i in who]
+                    values = [vec[i] for _, who, vec in norms for i in who]
+                    out = tf.cast(tf.stack(values), tf.float64) if values else tf.zeros([0], tf.float64)
+                    return costs, correct, out
+                train_step.flow_key = flow
                 return train_step
 
             @tf.function(input_signature=spec)
             def eval_step(xs, y):
-                y1 = tf.one_hot(y, 10)
-                costs, correct, preds = [], [], []
-                for k in signature:
-                    state = self._read_slots(k, tf.shape(xs)[1]) if self.stale else None
-                    fwd = self.arch.forward(self.weights[k], xs, state=state)
-                    if state is not None:
-                        self._write_slots(k, fwd, state, tf.shape(xs)[1])
-                    pred = tf.argmax(fwd["probs"], 1, output_type=tf.int32)
-                    costs.append(tf.reduce_sum(self.arch.example_costs(fwd, y1)))
-                    correct.append(tf.reduce_sum(tf.cast(pred == y, tf.float32)))
-                    preds.append(pred)
-                return tf.stack(costs), tf.stack(correct), tf.stack(preds)
+                xs = tf.cast(xs, self.dtype)
+                y1 = tf.one_hot(y, 10, dtype=self.dtype)
+                batch = tf.shape(xs)[1]
+                state = self._read_slots(batch) if self.stale else None
+                fwd = self.arch.forward(self.params, xs, state=state)
+                if state is not None:
+                    self._write_slots(fwd, state, batch)
+                pred = tf.argmax(fwd["probs"], -1, output_type=tf.int32)
+                costs = tf.reduce_sum(self.arch.example_costs(fwd, y1), axis=-1)
+                correct = tf.reduce_sum(tf.cast(pred == y, self.dtype), axis=-1)
+                return costs, correct, pred
 
             plain = make_train_step("timesteps" if self.settings.gradient_flow else None)
-            self._compiled = {signature: (plain, eval_step, make_train_step("full"))}
-        return self._compiled[signature]
+            self._compiled = (plain, eval_step, make_train_step("full"))
+        return self._compiled
 
     # ------------------------------------------------------------------------ loop
     def _epoch_cost(self, cost_sum, n_examples):
@@ -304,7 +386,8 @@ class LockstepTrainer:
                 step_fn = full_step if flow_on and b + 1 == train_batches else train_step
                 costs, hits, norms = step_fn(xs, data.y_train[idx], D)
                 if flow_on and reporting:
-                    sampled = _flow_record(self._flow_keys[step_fn.flow_key], norms)
+                    sampled = {k: r for k, r in _flow_record(self._flow_keys[step_fn.flow_key], norms).items()
+                               if k in self.active}
                     for key, record in sampled.items():
                         acc, count = flow_sum.setdefault(key, {}), flow_count.setdefault(key, {})
                         for name, value in record.items():
@@ -312,7 +395,9 @@ class LockstepTrainer:
                             count[name] = count.get(name, 0) + 1
                 costs, hits = costs.numpy(), hits.numpy()
                 spent = (time.perf_counter() - step_start) / len(self.active)
-                for key, c, h in zip(list(self.active), costs, hits):
+                for key, c, h in zip(self.keys, costs, hits):
+                    if key not in self.active:
+                        continue
                     train_seconds[key] += spent
                     cost_sum[key] += float(c)
                     correct[key] += float(h)
@@ -349,7 +434,9 @@ class LockstepTrainer:
                     sl = slice(b * B, (b + 1) * B)
                     xs = self.test_noise(data.x_test[sl])
                     costs, hits, pr = eval_step(xs, data.y_test[sl])
-                    for i, key in enumerate(self.active):
+                    for i, key in enumerate(self.keys):
+                        if key not in self.active:
+                            continue
                         t_cost[key] += float(costs[i])
                         t_hit[key] += float(hits[i])
                         preds[key].append(pr[i].numpy())

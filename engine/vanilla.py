@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from . import gradients as G
+from . import members as MB
 from .post_b_head import PostB, _acc
 
 
@@ -32,15 +32,15 @@ class Vanilla(PostB):
         us, extra = self.inputs(w, xs, mode)
         zs, reads = [], [None]
         for t, u in enumerate(us):
-            z = tf.nn.conv2d(u, w["W"], 1, "SAME")
+            z = MB.conv(u, w["W"], "SAME")
             if t:
                 reads.append(read("z", t - 1, zs[-1]))
-                z = z + tf.nn.conv2d(reads[-1], w["H"], 1, "SAME")
+                z = z + MB.conv(reads[-1], w["H"], "SAME")
             zs.append(z)
         return self.head_forward(w, {"us": us, "zs": zs, "reads": reads, **extra})
 
     def step_backward(self, w, fwd, t, delta, grads, mode):
         if t == 0:
             return {}
-        _acc(grads, "H", G.pointwise_filter_grad(fwd["reads"][t], delta))
-        return {t - 1: G.pointwise_input_grad(delta, w["H"])}
+        _acc(grads, "H", MB.conv_filter_grad(fwd["reads"][t], delta, w["H"].shape, "SAME"))
+        return {t - 1: MB.conv_input_grad(delta, w["H"], tf.shape(delta), "SAME")}

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from engine.adam import adam_update
+from engine.adam import adam_update, adam_update_members
 
 
 def run(correction, steps=3):
@@ -41,3 +41,25 @@ def test_constant_is_the_hand_written_post_a_adam():
 def test_unknown_correction_refused():
     with pytest.raises(ValueError):
         run("sometimes")
+
+
+def test_the_per_member_form_is_the_kernel_bit_for_bit_and_leaves_absent_members_alone():
+    """Members with their own step counts and corrections: each equals ResourceApplyAdam run
+    on its own; a member that takes no part keeps weight, m and v."""
+    rng = np.random.default_rng(1)
+    w0 = rng.standard_normal((3, 40)).astype(np.float32)
+    grads = [rng.standard_normal((3, 40)).astype(np.float32) for _ in range(3)]
+    corrections = ["standard", "constant", "standard"]
+    w, m, v = (tf.Variable(a) for a in (w0, np.zeros_like(w0), np.zeros_like(w0)))
+    steps = tf.Variable(tf.zeros([3]))
+    for g in grads:
+        steps.assign_add([1.0, 1.0, 0.0])
+        adam_update_members(w, m, v, tf.constant(g), lr=0.01, beta1=0.9, beta2=0.999, epsilon=1e-8, steps=steps,
+                            corrections=corrections, participating=[True, True, False])
+    for i in range(2):
+        wi, mi, vi = (tf.Variable(a) for a in (w0[i], np.zeros(40, np.float32), np.zeros(40, np.float32)))
+        for t, g in enumerate(grads, start=1):
+            adam_update(wi, mi, vi, tf.constant(g[i]), lr=0.01, beta1=0.9, beta2=0.999, epsilon=1e-8,
+                        step=tf.constant(float(t)), correction=corrections[i])
+        assert np.array_equal(w.numpy()[i], wi.numpy()) and np.array_equal(m.numpy()[i], mi.numpy())
+    assert np.array_equal(w.numpy()[2], w0[2]) and not m.numpy()[2].any() and not v.numpy()[2].any()

@@ -1,7 +1,8 @@
 """Cases as data: the published wiring, parsing, validation, inert connections."""
+import numpy as np
 import pytest
 
-from engine.cases import (PUBLISHED_CASES, Case, Connection, DilationSchedule, extra_gradient,
+from engine.cases import (PUBLISHED_CASES, Case, Connection, DilationSchedule, dilation_coefficients,
                           inert_connections, parse_connections, resolve_cases)
 
 
@@ -21,12 +22,13 @@ def test_dilation_schedule_as_published():
     assert DilationSchedule(P=0)(5) == 0
 
 
-def test_extra_gradient_sums_d_times_signals():
-    g, p = [1.0, 2.0, 3.0, 4.0], {3: 10.0, 2: 20.0}
+def test_dilation_coefficients_hold_every_members_connections():
+    """[member, target, source, signal]: member 0 has none (case 0), member 1 three connections."""
     conns = parse_connections("0<g3, 0<p2, 1<g3*0.5")
-    assert extra_gradient(0, conns, 2.0, g, p) == 2.0 * 4.0 + 2.0 * 20.0
-    assert extra_gradient(1, conns, 2.0, g, p) == 2.0 * 0.5 * 4.0
-    assert extra_gradient(2, conns, 2.0, g, p) is None
+    coef = dilation_coefficients([(), conns], 4)
+    assert coef.shape == (2, 4, 4, 2) and not coef[0].any()
+    assert coef[1, 0, 3, 0] == 1.0 and coef[1, 0, 2, 1] == 1.0 and coef[1, 1, 3, 0] == 0.5
+    assert np.count_nonzero(coef) == 3
 
 
 @pytest.mark.parametrize("text", ["1<x3", "3<g1", "1<g", "garbage"])

@@ -15,7 +15,7 @@ ARCH = catalog.build("post-a")
 
 def setup(seed=1, batch=3):
     rng = np.random.default_rng(seed)
-    w = {n: tf.Variable(a.astype(np.float64)) for n, a in ARCH.init_weights(rng, "scaled").items()}
+    w = {n: tf.Variable(a[None].astype(np.float64)) for n, a in ARCH.init_weights(rng, "scaled").items()}
     xs = tf.constant(rng.random((4, batch, 28, 28, 1)))
     y = tf.one_hot(rng.integers(0, 10, batch), 10, dtype=tf.float64)
     return w, xs, y
@@ -66,7 +66,7 @@ def test_trainer_weight_norms_equal_the_gradient_and_the_weight_change(arch_key,
     # the gradient each case gets, from the same pre-step weights, independently of the trainer
     expected_grad = {}
     for key, case in trainer._by_key.items():
-        w = {n: tf.Variable(a) for n, a in before[key].items()}
+        w = {n: tf.Variable(a[None]) for n, a in before[key].items()}      # one member
         state = ({n: tf.constant(v.numpy()) for n, v in trainer.slots[key].items()}
                  if trainer.stale else None)
         if case.gradient == "auto":

@@ -4,6 +4,7 @@ import pytest
 import tensorflow as tf
 
 from engine import gradients as G
+from engine import members as MB
 
 RNG = np.random.default_rng(0)
 
@@ -18,26 +19,27 @@ def t64(*shape):
 
 
 @pytest.mark.parametrize("padding,k", [("VALID", 5), ("SAME", 3), ("SAME", 1)])
-def test_conv_filter_and_input_gradients(padding, k):
-    x, w = t64(3, 12, 12, 2), t64(k, k, 2, 4)
-    with tf.GradientTape(persistent=True) as tape:
-        tape.watch([x, w])
-        z = tf.nn.conv2d(x, w, 1, padding)
-    dz = t64(*z.shape)
-    auto_w, auto_x = tape.gradient(z, [w, x], output_gradients=dz)
-    assert rel_err(G.conv_filter_grad(x, dz, w.shape, padding), auto_w) < 1e-8
-    assert rel_err(G.conv_input_grad(dz, w, tf.shape(x), padding), auto_x) < 1e-8
-
-
-def test_pointwise_conv_gradients():
-    h, w = t64(3, 6, 6, 5), t64(1, 1, 5, 4)
-    with tf.GradientTape(persistent=True) as tape:
-        tape.watch([h, w])
-        z = tf.nn.conv2d(h, w, 1, "SAME")
-    dz = t64(*z.shape)
-    auto_w, auto_h = tape.gradient(z, [w, h], output_gradients=dz)
-    assert rel_err(G.pointwise_filter_grad(h, dz), auto_w) < 1e-8
-    assert rel_err(G.pointwise_input_grad(dz, w), auto_h) < 1e-8
+@pytest.mark.parametrize("shared", [True, False], ids=["shared input", "per-member maps"])
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-8), (np.float32, 1e-4)])
+def test_member_conv_filter_and_input_gradients(padding, k, shared, dtype, tol):
+    """Three members' kernels in one op (engine/members.py) against each member's own convolution
+    on the tape; float32 takes the grouped kernels, float64 the block-diagonal form."""
+    M = 3
+    x = tf.cast(t64(3, 12, 12, 2 if shared else 2 * M), dtype)
+    w = tf.cast(t64(M, k, k, 2, 4), dtype)
+    z = MB.conv(x, w, padding)
+    dz = tf.cast(t64(*z.shape), dtype)
+    for m in range(M):
+        xm = x if shared else x[..., 2 * m:2 * m + 2]
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch([xm, w])
+            zm = tf.nn.conv2d(xm, w[m], 1, padding)
+        auto_w, auto_x = tape.gradient(zm, [w, xm], output_gradients=dz[..., 4 * m:4 * m + 4])
+        assert rel_err(z[..., 4 * m:4 * m + 4], zm) < tol
+        assert rel_err(MB.conv_filter_grad(x, dz, w.shape, padding)[m], auto_w[m]) < tol
+        if not shared:
+            dx = MB.conv_input_grad(dz, w, tf.shape(x), padding)
+            assert rel_err(dx[..., 2 * m:2 * m + 2], auto_x) < tol
 
 
 def test_dense_gradients():

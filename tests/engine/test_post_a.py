@@ -16,7 +16,7 @@ def rel_err(a, b):
 
 def setup(dtype, seed=1, batch=3):
     rng = np.random.default_rng(seed)
-    w = {n: tf.Variable(a.astype(dtype)) for n, a in ARCH.init_weights(rng, "scaled").items()}
+    w = {n: tf.Variable(a[None].astype(dtype)) for n, a in ARCH.init_weights(rng, "scaled").items()}   # one member
     xs = tf.constant(rng.random((4, batch, 28, 28, 1)).astype(dtype))
     y = tf.one_hot(rng.integers(0, 10, batch), 10, dtype=dtype)
     return w, xs, y

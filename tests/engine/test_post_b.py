@@ -32,7 +32,7 @@ def rel_err(a, b):
 def setup(key, dtype, seed=1, batch=3, init="scaled"):
     A = arch(key)
     rng = np.random.default_rng(seed)
-    w = {n: tf.Variable(a.astype(dtype)) for n, a in A.init_weights(rng, init).items()}
+    w = {n: tf.Variable(a[None].astype(dtype)) for n, a in A.init_weights(rng, init).items()}   # one member
     xs = tf.constant(rng.random((4, batch, 28, 28, 1)).astype(dtype))
     y = tf.one_hot(rng.integers(0, 10, batch), 10, dtype=dtype)
     return A, w, xs, y
@@ -91,6 +91,7 @@ def test_dilated_connection_adds_d_times_signal_to_target_gradient(key):
 
 def one_step(key, w, fwd, z_prev):
     """The direct path from z_1 into z_2 (what p_2 differentiates), per architecture."""
+    w = {n: v[0] for n, v in w.items()}                     # the one member's kernels
     if key in ("vanilla", "multi-stream"):
         return tf.nn.conv2d(z_prev, w["H"], 1, "SAME")
     if key == "lag2":                                       # the one-step kernel only, not H2
