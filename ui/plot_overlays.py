@@ -47,6 +47,11 @@ def draw_overlay(overlay: Overlay, index: int, plots: list[pg.PlotItem], cases: 
         x, y = mean_where_all(points, overlay.trials)
         x, y = finite_xy(x, y)
         item = pg.PlotDataItem(x, y, pen=dashed_pen(cases[key].colour, 1.5, dash))
+        if len(x) == 1:                 # a line of one point draws nothing: a one-epoch run is a marker
+            item.setSymbol("o")
+            item.setSymbolSize(7)
+            item.setSymbolPen(pg.mkPen(cases[key].colour, width=1.5))
+            item.setSymbolBrush(pg.mkBrush(None))
         item.setZValue(-2)
         plots[p].addItem(item)
         overlay.items[(p, key)] = item

@@ -625,3 +625,17 @@ def test_with_smoothing_the_mean_stays_inside_its_band(panel):
     raw_x, raw_y = panel.epoch_points(3, "0")
     assert raw_y[-1] == pytest.approx(np.mean([0.1 + 0.66 * (1 - 0.5 ** 7) + 0.003 * t for t in range(3)]))
     assert y[-1] < raw_y[-1]                                   # the line is smoothed, the dots are not
+
+
+def test_an_overlaid_run_of_one_epoch_shows_a_marker(panel):
+    panel.begin_run(cases("0"))
+    panel.add_epoch(epoch_event(0, {"0": ce(2.0, 0.3, 1.9, 0.35)}))
+    panel.add_epoch(epoch_event(1, {"0": ce(1.5, 0.5, 1.4, 0.55)}))
+    one_epoch = [MetricRow(0, "2", 0, split, 1.7, 0.45, 1.0) for split in ("train", "test")]
+    panel.set_run_overlays([("one epoch", one_epoch, 1, "")])
+    overlay, = panel.overlays
+    for p in range(4):
+        item = overlay.items[(p, "2")]
+        assert len(item.xData) == 1
+        assert item.scatter.isVisible() and len(item.scatter.data) == 1     # something is drawn there
+        assert panel.plots[p].vb.viewRange()[0][0] <= item.xData[0] <= panel.plots[p].vb.viewRange()[0][1]
