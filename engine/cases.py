@@ -12,6 +12,7 @@ A user-defined case is one more list of connections.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
@@ -37,6 +38,9 @@ class Connection:
                              f"(got {self.signal}_{self.source} into timestep {self.target})")
         if self.target < 0:
             raise ValueError("timesteps start at 0")
+        if not math.isfinite(self.factor):
+            raise ValueError(f"the factor of {self.target}<{self.signal}{self.source} must be a finite number, "
+                             f"not {self.factor}")
 
     def label(self) -> str:
         scale = "D" if self.factor == 1.0 else f"{self.factor:g}·D"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from engine.cases import CASE_KEYS, PUBLISHED_CASES, Case, parse_connections
 from engine.settings import SEMANTICS_HELP
@@ -230,3 +231,17 @@ def test_quirk_boxes_follow_the_presets_and_pick_any_subset(panel, qtbot):
     panel.load(config.with_train(quirks=("stale-state",)))
     assert panel.selected_quirks() == ("stale-state",) and not panel.rows["6"].warning.isVisible()
     assert "not this architecture" in panel.quirk_boxes["published-wiring"].text()
+
+
+@pytest.mark.parametrize("factor", ["1e999", "-1e999"])
+def test_a_factor_too_large_for_a_number_is_refused(panel, qtbot, factor):
+    """Typed as a user types it: `1e999` is infinity as a float; it previewed as inf·D·g_3 and could be added."""
+    qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(panel.custom_key, "big")
+    qtbot.keyClicks(panel.custom_connections, f"1<g3*{factor}")
+    error = panel.custom_connections_error
+    assert error.isVisible() and "finite" in error.text() and "\n" not in error.text()
+    assert "inf" not in panel.custom_preview.text()
+    assert not panel.custom_add_button.isEnabled()
+    qtbot.mouseClick(panel.custom_add_button, Qt.MouseButton.LeftButton)
+    assert "big" not in panel.rows
