@@ -553,8 +553,7 @@ class DataNoisePanel(QWidget):
             self._update_preview()
             return
         n_train, n_test = len(ds.y_train), len(ds.y_test)
-        skip = self.train_skip.value()
-        used_train = max(0, min(self.train_limit.value() or n_train, n_train - skip))
+        used_train = self._used_training(n_train)
         used_test = min(self.test_limit.value() or n_test, n_test)
         name = SOURCE_NAMES.get(self._dataset_source, _short_path(self._dataset_source or ""))
         self.sizes.setText(f"<b>{name}</b>: {n_train:,} training and {n_test:,} test images of 28×28 "
@@ -565,6 +564,16 @@ class DataNoisePanel(QWidget):
         self.index.setRange(0, max(0, used_train - 1))
         self.index.blockSignals(False)
         self._update_preview()
+
+    def training_images(self) -> int | None:
+        """How many training images the run will use (None until the chosen data has loaded)."""
+        ds = self._dataset
+        if ds is None or self._dataset_source != self.source():
+            return None
+        return self._used_training(len(ds.y_train))
+
+    def _used_training(self, n_train: int) -> int:
+        return max(0, min(self.train_limit.value() or n_train, n_train - self.train_skip.value()))
 
     def _limit_problem(self) -> str | None:
         ds = self._dataset

@@ -126,6 +126,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         for panel in self.config_panels:
             panel.changed.connect(self._on_panels_changed)
         self.gallery.architecture_selected.connect(self._on_architecture)
+        self.data_panel.dataset_loaded.connect(lambda _source: self._on_panels_changed())   # its size is known
         self.case_panel.preset_requested.connect(self.apply_preset)
         self.run_panel.run_requested.connect(self.start_run)
         self.run_panel.pause_requested.connect(self.pause_run)
@@ -244,6 +245,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         return config
 
     def config_problem(self) -> str | None:
+        self.case_panel.batch.set_extra_problem(self._batch_problem())
         for panel in self.config_panels:
             problem = panel.problem()
             if problem:
@@ -252,6 +254,14 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
             return self.current_config().problem()
         except (ValueError, TypeError) as exc:
             return str(exc)
+
+    def _batch_problem(self) -> str | None:
+        """A batch larger than the training images the run uses trains no step: refused here, before the
+        engine starts (it failed there, leaving a failed run)."""
+        images, batch = self.data_panel.training_images(), self.case_panel.batch.value()
+        if images is None or not isinstance(batch, int) or batch <= images:
+            return None
+        return f"batch size {batch:,} is larger than the {images:,} training images this run uses"
 
     def _on_panels_changed(self) -> None:
         if self._loading:

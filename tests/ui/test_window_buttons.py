@@ -31,3 +31,21 @@ def test_run_study_starts_the_grid_and_the_exported_caption_names_the_studys_see
     action(w, "Save plots (PNG/SVG)…").trigger()
     figure = (tmp_path / "study.svg").read_text()
     assert "seeds 0–2" in figure and "seeds 1–3" not in figure
+
+
+def test_a_batch_larger_than_the_training_images_is_refused_before_run(window, recorder, qtbot):
+    w = window
+    w.load_config(tiny())                                           # 200 training images
+    qtbot.waitUntil(lambda: w.data_panel.training_images() == 200, timeout=30_000)
+    w.case_panel.batch.edit.clear()
+    qtbot.keyClicks(w.case_panel.batch.edit, "300")
+    assert not w.run_panel.run_button.isEnabled()
+    assert "batch size 300 is larger than the 200 training images" in w.run_panel.problem_label.text()
+    assert w.case_panel.batch.error.isVisibleTo(w.case_panel)       # said at the field too
+    qtbot.mouseClick(w.run_panel.run_button, LEFT)
+    w.run_action.trigger()
+    assert recorder.calls == [] and w.state == "idle"              # no engine started, no failed run
+    w.data_panel.train_limit.setValue(400)                         # more images: the same batch now fits
+    assert w.run_panel.problem is None and w.case_panel.batch.problem() is None
+    qtbot.mouseClick(w.run_panel.run_button, LEFT)
+    assert recorder.calls[-1][0] == "start"
