@@ -60,11 +60,14 @@ def request_from_args(args) -> ClaimsRequest:
             raise ConfigError(f"--quirks: {exc}") from None
         semantics = (Q.label(quirks),)
     else:
-        semantics = tuple(s.strip() for s in (args.semantics or "corrected,as-published").split(",") if s.strip())
-    claim_ids = tuple(s.strip() for s in args.claims.split(",") if s.strip()) if args.claims else ()
+        given = "corrected,as-published" if args.semantics is None else args.semantics
+        semantics = tuple(s.strip() for s in given.split(",") if s.strip())
+    claim_ids = tuple(s.strip() for s in args.claims.split(",") if s.strip()) if args.claims is not None else ()
+    if args.claims is not None and not claim_ids:
+        raise ConfigError("--claims: give at least one claim id (see resources/claims.json), or leave it out for all")
     request = ClaimsRequest(scale, seeds, semantics, claim_ids, args.backend or "local", args.workers,
                             args.threads_per_worker, args.address, tuple(quirks) if quirks is not None else None)
-    problem = request.problem()
+    problem = request.problem() or study_options(request).too_many_workers()
     if problem:
         raise ConfigError(problem)
     load_claims().select(claim_ids)       # unknown ids: one line now, not after training
@@ -127,7 +130,7 @@ def cmd_claims(args) -> int:
     if request.backend == "ray":
         from .backends.ray_backend import require_ray
         try:
-            require_ray()
+            require_ray(options.address)
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
     if args.estimate or (args.resume is None and request.scale != "quick"):

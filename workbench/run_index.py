@@ -102,9 +102,16 @@ def _list(value) -> list:
     return value if isinstance(value, list) else []
 
 
-def _count(value) -> int:
-    """A count the manifest holds (epochs done); anything that is not a whole number counts 0."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+def _trial_problem(trial) -> str | None:
+    """What is wrong with the shape of a manifest's trial entry (the fields the list shows), or None."""
+    if not isinstance(trial, dict):
+        return f"a {type(trial).__name__}, not an object"
+    if not isinstance(trial.get("final", {}), dict):
+        return f"'final' is a {type(trial['final']).__name__}, not an object"
+    done = trial.get("epochs_done", 0)
+    if not isinstance(done, int) or isinstance(done, bool) or done < 0:
+        return f"'epochs_done' is {str(done)[:20]!r}, not a count"
+    return None
 
 
 def _run_entry(folder: Path, manifest: dict) -> RunEntry:
@@ -114,7 +121,11 @@ def _run_entry(folder: Path, manifest: dict) -> RunEntry:
                                 f"not a list)")
     config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
     cases = manifest.get("cases") if isinstance(manifest.get("cases"), dict) else {}
-    trials = [t for t in _list(manifest.get("trials")) if isinstance(t, dict)]
+    trials = _list(manifest.get("trials"))
+    for i, t in enumerate(trials):
+        problem = _trial_problem(t)
+        if problem:
+            return _damaged(folder, f"{path}: not a run manifest (trial entry {i}: {problem})")
     finals: dict[str, list[float]] = {}
     for t in trials:
         final = t.get("final")
@@ -128,7 +139,7 @@ def _run_entry(folder: Path, manifest: dict) -> RunEntry:
         path=folder, name=folder.name, date=str(manifest.get("started_at") or ""),
         arch=str(config.get("arch", "?")), cases=tuple(str(k) for k in cases),
         status=status_of(manifest, folder).status, final_accuracy=accuracy, trials=max(1, len(trials)),
-        epochs_done=max((_count(t.get("epochs_done")) for t in trials), default=0))
+        epochs_done=max((t.get("epochs_done", 0) for t in trials), default=0))
 
 
 def scan(folders: list[Path] | None = None, include_home: bool = True) -> list[RunEntry]:

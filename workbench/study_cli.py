@@ -72,7 +72,10 @@ def _options(args, recorded: StudyOptions | None) -> StudyOptions:
     if args.backend is not None and args.backend != base.backend and args.address is None \
             and args.backend != "ray":
         values["address"] = None
-    return StudyOptions.from_dict(values)
+    options = StudyOptions.from_dict(values)
+    if getattr(args, "workers", None) is not None and options.too_many_workers():
+        raise ConfigError(options.too_many_workers())       # typed here: refused before any work
+    return options
 
 
 def spec_from_args(args) -> StudySpec:
@@ -88,7 +91,7 @@ def spec_from_args(args) -> StudySpec:
         except ConfigError as exc:
             if "not a study file" not in str(exc):
                 raise
-    archs = parse_values(args.arch, str, "--arch") if args.arch else (None,)
+    archs = parse_values(args.arch, str, "--arch") if args.arch is not None else (None,)
     for a in archs:
         if a is not None and a not in catalog.keys():
             raise ConfigError(f"--arch {a!r}: choose from {', '.join(catalog.keys())}")
@@ -110,7 +113,7 @@ def spec_from_args(args) -> StudySpec:
         for dest in _LIST_OPTIONS:
             setattr(ns, dest, single.get(dest))
         bases.append(config_from_args(ns).with_(trials=1))
-    seeds = parse_seeds(args.seeds) if args.seeds else (0,)
+    seeds = parse_seeds(args.seeds) if args.seeds is not None else (0,)
     return StudySpec(bases=tuple(bases), seeds=seeds, **axes).validated()
 
 

@@ -107,9 +107,52 @@ def read_study(study_dir: Path) -> dict:
         raise ConfigError(str(exc)) from None
     if data.get("kind") != "study":
         raise ConfigError(f"{path}: not a study file")
-    if data.get("schema_version", STUDY_VERSION) > STUDY_VERSION:
+    version = data.get("schema_version", STUDY_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ConfigError(f"{path}: damaged (schema_version {version!r} is not a whole number)")
+    if version > STUDY_VERSION:
         raise ConfigError(f"{path}: study schema {data['schema_version']} is newer than this workbench")
+    problem = _study_problem(data)
+    if problem:
+        raise ConfigError(f"{path}: damaged ({problem}); nothing was run and the trial folders are untouched")
     return data
+
+
+# study.json's fields the driver reads back, and the JSON type each must have
+_STUDY_FIELDS = {"trials": list, "sessions": list, "data": list}
+_TRIAL_FIELDS = {"folder": str, "status": str, "attempts": int, "epochs_done": int, "final": dict,
+                 "diverged_at": dict, "previous_folders": list}
+
+
+def _study_problem(data: dict) -> str | None:
+    """What is wrong with a study.json's shape, in a few words, or None."""
+    from .study_status import STUDY, TRIAL
+    for key, kind in _STUDY_FIELDS.items():
+        if not isinstance(data.get(key, kind()), kind):
+            return f"'{key}' is a {type(data[key]).__name__}, not a {kind.__name__}"
+    if data.get("status") not in STUDY.allowed.keys() | STUDY.final:
+        return f"status {data.get('status')!r} is not one the workbench writes"
+    known = TRIAL.allowed.keys() | TRIAL.final
+    for i, entry in enumerate(data.get("trials", [])):
+        if not isinstance(entry, dict):
+            return f"trial entry {i} is a {type(entry).__name__}, not an object"
+        if entry.get("index") != i:
+            return f"trial entry {i} has index {entry.get('index')!r}"
+        for key, kind in _TRIAL_FIELDS.items():
+            value = entry.get(key)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                return f"trial entry {i}: '{key}' is {'missing' if key not in entry else repr(value)[:40]}"
+        if entry["status"] not in known:
+            return f"trial entry {i}: status {entry['status']!r} is not one the workbench writes"
+        if entry["folder"] != f"trial-{i}":
+            return f"trial entry {i}: folder {entry['folder'][:40]!r} is not trial-{i}"
+    for session in data.get("sessions", []):
+        if not isinstance(session, dict):
+            return "a session entry is not an object"
+    for item in data.get("data", []):
+        if not isinstance(item, dict) or not isinstance(item.get("sha256"), str):
+            return "a data entry has no checksum"
+    return None
 
 
 def is_study_dir(path: Path) -> bool:
@@ -129,7 +172,7 @@ def make_backend(options: StudyOptions, emit: P.Emit, datasets: dict, control: R
                               nice=worker_nice)
     if options.backend == "ray":
         from .backends.ray_backend import RayBackend, require_ray
-        require_ray()
+        require_ray(options.address)
         return RayBackend(emit, datasets, workers=options.workers, threads=options.threads_per_worker or 1,
                           address=options.address)
     raise BackendUnavailable(f"unknown backend {options.backend!r}")
@@ -216,6 +259,9 @@ class StudyDriver:
                 return self._finish("completed")
             _call(self.listener, "on_status", "loading data")
             self._load_data(todo)
+            self.options, notice = self.options.fitted()
+            if notice:
+                _call(self.listener, "on_status", notice)
             _call(self.listener, "on_status", f"starting the {self.options.backend} backend")
             backend = make_backend(self.options, self._on_event, self.datasets, self.control, self.worker_nice)
             facts = backend.start()
@@ -482,7 +528,7 @@ def run_study(spec: StudySpec, out_dir: Path, options: StudyOptions | None = Non
     spec = spec.validated()
     if options.backend == "ray":
         from .backends.ray_backend import require_ray
-        require_ray()
+        require_ray(options.address)
     _create_exclusive(out_dir)
     return StudyDriver(out_dir, spec, options, listener, control, worker_nice).run()
 
@@ -497,7 +543,7 @@ def resume_study(study_dir: Path, options: StudyOptions | None = None, listener=
     options = (options or recorded or StudyOptions()).validated()
     if options.backend == "ray":
         from .backends.ray_backend import require_ray
-        require_ray()
+        require_ray(options.address)
     if len(state.get("trials", [])) != spec.size:
         raise ConfigError(f"{study_dir / STUDY_FILE}: {len(state.get('trials', []))} trial entries for a grid "
                           f"of {spec.size}; the file was edited")

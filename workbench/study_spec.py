@@ -10,7 +10,8 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engine.settings import INITS, SEMANTICS
@@ -53,6 +54,14 @@ class TrialSpec:
         return f"trial-{self.index}"
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity), which bounds the worker processes worth starting."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 @dataclass(frozen=True)
 class StudyOptions:
     """How to run a study (not what): the backend and its resources. Changing these never changes a number."""
@@ -73,7 +82,24 @@ class StudyOptions:
             return "max-attempts must be a whole number ≥ 1"
         if self.address is not None and self.backend != "ray":
             return "--address is for --backend ray"
+        if self.workers is not None and self.workers > MAX_TRIALS:
+            return f"--workers {self.workers}: at most {MAX_TRIALS:,} (a study has at most {MAX_TRIALS:,} trials)"
         return None
+
+    def too_many_workers(self) -> str | None:
+        """Why the processes backend cannot start this many workers here (the command line refuses it)."""
+        if self.backend == "processes" and self.workers is not None and self.workers > usable_cpus():
+            return (f"--workers {self.workers}: this machine has {usable_cpus()} usable CPU(s), so the processes "
+                    f"backend runs at most {usable_cpus()} worker process(es)")
+        return None
+
+    def fitted(self) -> tuple["StudyOptions", str | None]:
+        """These options with processes workers capped at this machine's CPUs (a study file or a resumed
+        study made elsewhere), and the one-line notice saying so, or None when nothing changed."""
+        problem = self.too_many_workers()
+        if problem is None:
+            return self, None
+        return replace(self, workers=usable_cpus()), f"{problem}; using {usable_cpus()}"
 
     def validated(self) -> "StudyOptions":
         problem = self.problem()
@@ -255,9 +281,13 @@ def parse_seeds(text: str) -> tuple[int, ...]:
                 a, b = int(lo), int(hi)
                 if b < a:
                     raise ValueError
+                if len(seeds) + (b - a + 1) > MAX_TRIALS:      # refused before a single seed is built
+                    raise ConfigError(f"--seeds {text!r}: {b - a + 1:,} seeds; at most {MAX_TRIALS:,} in one study")
                 seeds.extend(range(a, b + 1))
             else:
                 seeds.append(int(part))
+        except ConfigError:
+            raise
         except ValueError:
             raise ConfigError(f"--seeds {text!r}: write seeds as 0-4 or 0,3,7") from None
     if not seeds:

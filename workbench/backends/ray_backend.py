@@ -25,14 +25,42 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 READY_TIMEOUT_S = 600.0
 
 
-def require_ray():
-    """Import Ray or raise BackendUnavailable with the one line a user needs."""
+def require_ray(address: str | None = None):
+    """Import Ray or raise BackendUnavailable with the one line a user needs; probe `address` if given.
+
+    Ray itself retries an address where nothing listens for minutes, repeating its warnings;
+    a TCP connection refused or unanswered within PROBE_TIMEOUT_S is one line instead.
+    """
+    from ..study_driver import BackendUnavailable
     try:
         import ray
     except ImportError:
-        from ..study_driver import BackendUnavailable
         raise BackendUnavailable(INSTALL_HINT) from None
+    problem = unreachable(address)
+    if problem:
+        raise BackendUnavailable(problem)
     return ray
+
+
+PROBE_TIMEOUT_S = 5.0
+
+
+def unreachable(address: str | None, timeout_s: float = PROBE_TIMEOUT_S) -> str | None:
+    """Why nothing answers at a Ray `--address` (HOST:PORT or ray://HOST:PORT), or None ('auto' is Ray's)."""
+    import socket
+    if not address or address == "auto":
+        return None
+    where = address[len("ray://"):] if address.startswith("ray://") else address
+    host, colon, port = where.rpartition(":")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        return f"--address {address!r}: give 'auto' or HOST:PORT of a running Ray cluster (e.g. 10.0.0.5:6379)"
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        why = "no answer" if isinstance(exc, socket.timeout) else (exc.strerror or type(exc).__name__)
+        return (f"--address {address}: no Ray cluster there ({why}); start one with `ray start --head` "
+                f"or check the address")
+    return None
 
 
 class BatchedEmit:
