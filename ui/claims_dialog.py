@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QVBoxLayout, QWidget)
 
 from workbench.claims import SCALES, group_of, load_claims, scale_info
-from workbench.claims_study import REQUEST_FILE, STUDY_DIR, ClaimsRequest, arm_values, build_spec, read_trials
+from workbench.claims_study import (REQUEST_FILE, STUDY_DIR, ClaimsRequest, arm_values, build_spec,
+                                    projected_seconds, read_trials)
 from workbench.config import ConfigError
 from workbench.json_reader import read_json
 from workbench.paths import runs_home
@@ -217,10 +218,23 @@ class ClaimsDialog(QDialog):
             self.start_button.setEnabled(False)
             return
         note = (" The medium and published scales first measure this machine's speed and print the projected "
-                "time below." if self.scale.currentData() != "quick" else
-                " Quick needs about 8 minutes of CPU time: under 15 minutes on an idle 2-core machine.")
+                "time below." if self.scale.currentData() != "quick" else self._quick_estimate(spec))
         self.summary.setText(f"{len(self.claims.claims)} claims · {spec.describe()}.{note}")
         self.start_button.setEnabled(True)
+
+    def _quick_estimate(self, spec) -> str:
+        """The quick scale's CPU time for this study: its measured figure for the default study (default seeds,
+        both semantics), scaled by the images the trials train and test (trial count × work per trial)."""
+        info = scale_info("quick")
+        default = build_spec(self.claims, ClaimsRequest("quick", int(info["default_seeds"]),
+                                                        ("corrected", "as-published")))
+
+        def images(s) -> float:       # images trained and tested over the whole study (a rate of 1 image/s)
+            return projected_seconds(s, {b.arch: 1.0 for b in s.bases}, 1)[0]
+        minutes = float(info["default_cpu_minutes"]) * images(spec) / images(default)
+        return (f" Quick needs about {minutes:.0f} minutes of CPU time for these {spec.size} trials"
+                f" ({info['default_cpu_minutes']} for the default {default.size})." if minutes >= 1 else
+                f" Quick needs under a minute of CPU time for these {spec.size} trials.")
 
     def _choose_out(self):
         path = QFileDialog.getExistingDirectory(self, "Folder for the claims study", str(runs_home()))

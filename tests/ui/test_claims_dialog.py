@@ -3,7 +3,7 @@ import json
 import sys
 
 import pytest
-from PySide6.QtCore import QProcess
+from PySide6.QtCore import QProcess, Qt
 from PySide6.QtGui import QDesktopServices
 
 from tests.workbench.test_claims_report import _fake_trial
@@ -118,3 +118,16 @@ def test_clicking_start_starts_the_study_process(dialog, qtbot, tmp_path, monkey
     qtbot.waitUntil(lambda: dialog.process is None and "exit status 0" in dialog.log.toPlainText(), timeout=30_000)
     assert "stand-in study ran" in dialog.log.toPlainText()
     assert dialog.start_button.isEnabled() and not dialog.stop_button.isEnabled()
+
+
+def test_the_quick_time_estimate_follows_the_number_of_trials(dialog, qtbot):
+    """60 and 18 trials were both 'about 8 minutes'."""
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert "60 trial(s)" in dialog.summary.text() and "about 8 minutes of CPU time for these 60 trials" in \
+        dialog.summary.text()
+    dialog.seeds.setValue(3)
+    qtbot.mouseClick(dialog.as_published, Qt.MouseButton.LeftButton)        # corrected only: 6 × 3 trials
+    assert not dialog.as_published.isChecked()
+    text = dialog.summary.text()
+    assert "18 trial(s)" in text and "about 2 minutes of CPU time for these 18 trials" in text   # 8 × 18 / 60
