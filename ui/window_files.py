@@ -179,7 +179,7 @@ class WindowFiles:
                        "(y-axis fitted to the run)")
         self.plots.add_reference(rows, label, warning)
         message = (f"Published log {Path(path).name}: {log.layout} layout, cases {', '.join(log.cases)}, "
-                   f"{len({r.epoch for r in log.rows})} epochs.")
+                   f"{_epochs_logged(sorted({r.epoch for r in log.rows}))}.")
         if log.notes:
             message += f" {len(log.notes)} damaged place(s) skipped, e.g. {log.notes[0]}"
         if warning:
@@ -262,3 +262,11 @@ class WindowFiles:
                                               "Published logs (*.txt);;All files (*)")
         if path:
             self._attempt("Compare with published log", lambda: self.compare_with_log(Path(path)))
+
+
+def _epochs_logged(epochs: list[int]) -> str:
+    """'31 epochs' when a log has every epoch; '9 points over epochs 0–800' when it printed every 100th."""
+    if not epochs or epochs == list(range(epochs[0], epochs[0] + len(epochs))):
+        return f"{len(epochs)} epochs"
+    return f"{len(epochs)} points over epochs {epochs[0]}–{epochs[-1]}"
+

@@ -144,3 +144,14 @@ def test_claims_readme_shortcuts_and_about(window, dialogs, monkeypatch):
     assert dialogs[-1][0] == "information" and "F5" in dialogs[-1][2]
     action(w, "About RCNN Workbench").trigger()
     assert dialogs[-1][0] == "about" and "RCNN Workbench" in dialogs[-1][2]
+
+
+@pytest.mark.parametrize("log, said", [("Transparcy2.txt", "9 points over epochs 0–800"), ("casea.txt", "31 epochs")])
+def test_adding_a_published_log_says_which_epochs_it_has(window, answer, tmp_path, log, said):
+    """The post-A log printed every 100th epoch: it is not '9 epochs'."""
+    w = window
+    w.open_run(fake_run(tmp_path / "r" / "run"))
+    answer(getOpenFileName=LOGS / log)
+    action(w, "Add a published log…").trigger()
+    message = w.statusBar().currentMessage()
+    assert said in message and "9 epochs" not in message
