@@ -90,6 +90,7 @@ class PlotsPanel(QWidget):
         self._y_mode = "linear"
         self._log_x = False
         self._auto_log = False
+        self._auto_clip = False                 # add_reference chose "clip overlays" (undone with the logs)
         self._manual = [False] * len(METRICS)                   # the user zoomed or panned this plot
         self._fitted: list = [None] * len(METRICS)
         self._dirty = False
@@ -302,6 +303,7 @@ class PlotsPanel(QWidget):
         self._add_overlay(Overlay("published", label, [r for r in rows if r.trial == 0], 1, warning))
         if warning and self._y_mode == "linear":
             self.set_y_mode("clip")
+            self._auto_clip = True
         run_end = max((s.xs[-1] for s in [*self._live.values(), *self._epochs.values()] if s.xs), default=0.0)
         ref_end = max((r.epoch + 1 for o in self._overlays for r in o.rows), default=0)
         if run_end and ref_end > 10 * run_end and not self._log_x:
@@ -323,6 +325,8 @@ class PlotsPanel(QWidget):
         if self._auto_log:                  # undo only what add_reference switched on
             self._auto_log = False
             self.set_log_epochs(False)
+        if self._auto_clip:
+            self.set_y_mode("linear")
         self._after_overlays()
 
     @property
@@ -390,6 +394,7 @@ class PlotsPanel(QWidget):
         if mode not in [m for _t, m in Y_CHOICES]:
             raise ValueError(f"y mode must be one of {[m for _t, m in Y_CHOICES]}")
         self._y_mode = mode
+        self._auto_clip = False
         index = [m for _t, m in Y_CHOICES].index(mode)
         if index != self.y_box.currentIndex():
             self.y_box.setCurrentIndex(index)

@@ -155,3 +155,17 @@ def test_adding_a_published_log_says_which_epochs_it_has(window, answer, tmp_pat
     action(w, "Add a published log…").trigger()
     message = w.statusBar().currentMessage()
     assert said in message and "9 epochs" not in message
+
+
+def test_removing_the_logs_undoes_the_clipped_y_axis_they_switched_on(window, answer, tmp_path):
+    w = window
+    w.open_run(fake_run(tmp_path / "r" / "run"))                       # a post-A run
+    answer(getOpenFileName=LOGS / "casea.txt")                         # a post-B log: flagged, y clipped
+    action(w, "Add a published log…").trigger()
+    assert w.plots.y_mode == "clip" and w.plots.y_box.currentData() == "clip"
+    action(w, "Remove published curves").trigger()
+    assert w.plots.y_mode == "linear" and w.plots.y_box.currentData() == "linear"
+    w.plots.y_box.setCurrentIndex(w.plots.y_box.findData("clip"))     # the user's own choice stays
+    action(w, "Add a published log…").trigger()
+    action(w, "Remove published curves").trigger()
+    assert w.plots.y_mode == "clip"
