@@ -8,6 +8,7 @@ because users pick these files by hand and a traceback tells them nothing.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import pathlib
 import shutil
@@ -369,7 +370,7 @@ def _read_idx(path: pathlib.Path, magic: int) -> np.ndarray:
     if len(data) < header:
         raise DataError(f"{name}: truncated IDX file (header cut short)")
     dims = tuple(int(d) for d in np.frombuffer(data, ">u4", count=ndim, offset=4))
-    need = header + int(np.prod(dims, dtype=np.int64))
+    need = header + math.prod(dims)          # exact: NumPy's int64 product wraps past 2^63 silently
     if len(data) < need:
         raise DataError(f"{name}: truncated IDX file ({len(data)} bytes, header says {need})")
     if len(data) > need:

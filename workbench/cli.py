@@ -151,7 +151,7 @@ def config_from_args(args) -> ExperimentConfig:
         except ValueError as exc:
             raise ConfigError(f"--noise: {exc}") from None
     d = config.data
-    data = DataSpec(args.data if args.data is not None else d.source,
+    data = DataSpec(_resolved_source(args.data) if args.data is not None else d.source,
                     args.train_limit if args.train_limit is not None else d.train_limit,
                     args.test_limit if args.test_limit is not None else d.test_limit,
                     args.train_skip if args.train_skip is not None else d.train_skip)
@@ -289,6 +289,16 @@ class StopSignals:
         for sig, handler in self.previous.items():
             signal.signal(sig, handler)
         return False
+
+
+def _resolved_source(source: str) -> str:
+    """A --data path as the absolute path it names (a re-run from another folder finds the same file);
+    the built-in sources stay as they are."""
+    from engine.data import SOURCES
+    if source.strip().lower() in SOURCES or not source.strip():
+        return source
+    path = Path(source).expanduser()
+    return str(path.resolve()) if path.exists() else source
 
 
 def cmd_run(args) -> int:

@@ -156,7 +156,7 @@ def file_checksums(paths) -> list[dict]:
     for p in paths:
         p = Path(p)
         try:
-            out.append({"path": str(p), "bytes": p.stat().st_size, "sha256": sha256_file(p)})
+            out.append({"path": str(p.resolve()), "bytes": p.stat().st_size, "sha256": sha256_file(p)})
         except OSError as exc:
             out.append({"path": str(p), "bytes": None, "sha256": None, "error": exc.strerror})
     return out

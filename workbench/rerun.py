@@ -68,6 +68,7 @@ class RerunPlan:
     config: ExperimentConfig
     original: list[M.MetricRow]
     status: str
+    notes: list[str] = field(default_factory=list)     # what the re-run does differently from the manifest
 
 
 def plan(run_dir: Path) -> RerunPlan:
@@ -95,11 +96,16 @@ def plan(run_dir: Path) -> RerunPlan:
         raise RerunError(f"{run_dir}: the run is still going; re-run it when it has ended")
     if not original:
         raise RerunError(f"{run_dir}: nothing to re-run: the run ({status}) has no finished epoch")
-    if status != "completed":
-        # Later epochs cannot change earlier ones: re-run only as far as the original got.
-        config = config.with_train(epochs=max(r.epoch for r in original) + 1)
-        config = config.with_(trials=max(r.trial for r in original) + 1)
-    return RerunPlan(run_dir, manifest, config, original, status)
+    # Later epochs cannot change earlier ones: re-run only as far as the original got (metrics.csv
+    # is the record; a manifest edited to 10^12 epochs or trials is never trusted beyond it).
+    done_epochs, done_trials = max(r.epoch for r in original) + 1, max(r.trial for r in original) + 1
+    notes = []
+    if status == "completed" and (config.train.epochs > done_epochs or config.trials > done_trials):
+        notes.append(f"the manifest's configuration has {config.trials} trial(s) of {config.train.epochs} epochs; "
+                     f"metrics.csv records {done_trials} of {done_epochs}, which is what was re-run")
+    config = config.with_train(epochs=min(config.train.epochs, done_epochs))
+    config = config.with_(trials=min(config.trials, done_trials))
+    return RerunPlan(run_dir, manifest, config, original, status, notes)
 
 
 def _data_differences(recorded: dict | None, current: dict | None) -> list[str]:
@@ -161,6 +167,8 @@ def rerun(run_dir: Path, out_dir: Path | None = None, listener=None, control=Non
             + "; ".join(report.environment)
     if p.status != "completed":
         report.message += f"; the original run was {p.status}, so only its finished epochs were compared"
+    for note in p.notes:
+        report.message += f"; {note}"
     return report
 
 
