@@ -5,12 +5,18 @@ owns the worker. Elapsed time and ETA cover the whole run (every trial);
 the engine already leaves paused time out. Epochs and trials are numbered
 from 0, as in metrics.csv, transparency.txt and the console.
 
+Between two progress reports the elapsed clock ticks on from the window's own timer, while the run
+is running (not while paused): the engine sends no progress during the test pass, and the clock
+froze there.
+
 The run's log has its own tab (`LogView`): one appended block per finished
 epoch while the run goes, then the run folder's transparency.txt.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QTextCursor
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
@@ -35,6 +41,13 @@ class RunPanel(QWidget):
         self._trials = 1
         self._last_epoch_done = 0
         self._run = RunProgress(1)                     # whole-run fraction, times and numbering
+        self.now = time.monotonic                      # the clock the elapsed time ticks on (tests replace it)
+        self._shown: tuple | None = None               # the last progress shown: (trial, epoch, step, steps, p)
+        self._ticked = 0.0                             # running seconds since that progress arrived
+        self._running_since: float | None = None       # when running last resumed (None: not running)
+        self.clock_timer = QTimer(self)
+        self.clock_timer.setInterval(1000)
+        self.clock_timer.timeout.connect(self._tick_clock)
 
         self.run_button = QPushButton("▶  Run")
         self.run_button.setToolTip(RUN_TIP)
@@ -96,6 +109,7 @@ class RunPanel(QWidget):
         self.pause_button.setEnabled(state in ("starting", "running", "paused"))
         self.pause_button.setText("▶  Resume" if state == "paused" else "❚❚  Pause")
         self.stop_button.setEnabled(state in ("starting", "running", "paused"))
+        self._clock_state(state)
         if state == "paused":
             self.status_label.setText("Paused between two steps. Resume continues from there; "
                                       "paused time is not training time.")
@@ -148,10 +162,36 @@ class RunPanel(QWidget):
         """(elapsed, ETA) for the whole run from a trial's progress (see `RunProgress.times`)."""
         return self._run.times(trial, p)
 
-    def _show_progress(self, trial, epoch, step, steps, p) -> None:
+    def _clock_state(self, state: str) -> None:
+        """Running time counts only while running: paused (or stopping, or starting) time stays out."""
+        if state == "running":
+            if self._running_since is None:
+                self._running_since = self.now()
+            if not self.clock_timer.isActive():
+                self.clock_timer.start()
+            return
+        if self._running_since is not None:
+            self._ticked += self.now() - self._running_since
+            self._running_since = None
+        if state == "idle":
+            self.clock_timer.stop()
+            self._shown = None
+
+    def _tick_clock(self) -> None:
+        """Redraw the progress line with the running time since the last report added."""
+        if self._shown is not None and self.state == "running":
+            self._show_progress(*self._shown, ticking=True)
+
+    def _show_progress(self, trial, epoch, step, steps, p, ticking: bool = False) -> None:
+        if not ticking:
+            self._shown = (trial, epoch, step, steps, p)
+            self._ticked = 0.0
+            self._running_since = self.now() if self._running_since is not None else None
         overall = self._run.fraction(trial, p)
         self.progress.setValue(int(round(1000 * overall)))
         elapsed, eta = self.run_times(trial, p)
+        since = self._ticked + (self.now() - self._running_since if self._running_since is not None else 0.0)
+        elapsed, eta = elapsed + since, (max(0.0, eta - since) if eta is not None else None)
         parts = self._run.position(trial, epoch)
         if step is not None:
             parts.append(f"step {step}/{steps}")

@@ -49,3 +49,45 @@ def test_a_batch_larger_than_the_training_images_is_refused_before_run(window, r
     assert w.run_panel.problem is None and w.case_panel.batch.problem() is None
     qtbot.mouseClick(w.run_panel.run_button, LEFT)
     assert recorder.calls[-1][0] == "start"
+
+
+class FakeClock:
+    def __init__(self):
+        self.t = 1000.0
+
+    def __call__(self):
+        return self.t
+
+
+def elapsed_shown(w) -> str:
+    return next(part for part in w.run_panel.progress.format().split("  ·  ") if part.endswith("elapsed"))
+
+
+def test_the_elapsed_clock_ticks_between_reports_and_not_while_paused(window, recorder, qtbot):
+    """The engine reports no progress during the test pass: the clock ticks on from the window's timer."""
+    from engine.events import Progress, StepEvent
+    w = window
+    clock = w.run_panel.now = FakeClock()
+    w.load_config(tiny(epochs=2))
+    qtbot.mouseClick(w.run_panel.run_button, LEFT)
+    assert recorder.calls[-1][0] == "start"
+    recorder.real.step.emit(StepEvent(0, 0, 4, 4, {}, Progress(4, 10, 10.0, 15.0)))   # the last training step
+    assert w.state == "running" and elapsed_shown(w) == "00:10 elapsed"
+    clock.t += 5                                                      # the test pass: no report for 5 s
+    with qtbot.waitSignal(w.run_panel.clock_timer.timeout, timeout=5000):
+        pass
+    assert elapsed_shown(w) == "00:15 elapsed" and "run ETA 00:10" in w.run_panel.progress.format()
+    qtbot.mouseClick(w.run_panel.pause_button, LEFT)
+    assert w.state == "paused"
+    clock.t += 100                                                    # paused: not training time
+    with qtbot.waitSignal(w.run_panel.clock_timer.timeout, timeout=5000):
+        pass
+    assert elapsed_shown(w) == "00:15 elapsed"
+    qtbot.mouseClick(w.run_panel.pause_button, LEFT)                  # Resume
+    assert w.state == "running"
+    clock.t += 2
+    with qtbot.waitSignal(w.run_panel.clock_timer.timeout, timeout=5000):
+        pass
+    assert elapsed_shown(w) == "00:17 elapsed"
+    recorder.real.step.emit(StepEvent(0, 1, 1, 4, {}, Progress(5, 10, 17.5, 17.5)))    # the engine's own count
+    assert elapsed_shown(w) == "00:18 elapsed"
