@@ -35,7 +35,8 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QTimer, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout,
                                QWidget)
 
@@ -174,6 +175,9 @@ class PlotsPanel(QWidget):
             plot.vb.sigRangeChangedManually.connect(lambda *_a, p=i: self._on_manual_range(p))
             plot.autoBtn.clicked.connect(lambda *_a, p=i: self.fit_view(p))
             self.plots.append(plot)
+        for plot in self.plots:
+            plot.titleLabel.item.document().setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
+        self._title_width = 0.0
         self.hover_dot = []
         for plot in self.plots:
             dot = pg.PlotDataItem(pen=None, symbol="o", symbolSize=10, symbolPen=pg.mkPen("#202020", width=1.5),
@@ -203,6 +207,25 @@ class PlotsPanel(QWidget):
         self.timer.setInterval(int(1000 / REFRESH_HZ))
         self.timer.timeout.connect(self._tick)
         self.timer.start()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._fit_titles()
+
+    def _fit_titles(self) -> None:
+        """Titles wrap within their plot's half of the panel: a long one ('cases 0, 1, 2 … under 6') set the
+        plots' minimum width, and at 1366 px with the settings pane widened the right-hand plots ran off."""
+        axis = max(plot.getAxis("left").width() for plot in self.plots)      # the title sits beside it
+        width = max(80.0, self.view.viewport().width() / 2 - axis - 24)
+        if abs(width - self._title_width) < 1:
+            return
+        self._title_width = width
+        for plot in self.plots:
+            label = plot.titleLabel
+            label.item.setTextWidth(width)
+            label.resizeEvent(None)       # pyqtgraph's LabelItem: its minimum size follows the text's rectangle
+        # once the layout has taken in the smaller minimum: the plots fitted to the view again
+        QTimer.singleShot(0, lambda: self.view.ci.setGeometry(self.view.range))
 
     # ------------------------------------------------------------------ run data
     def begin_run(self, cases: list[Case], trials: int = 1, arch: str | None = None) -> None:

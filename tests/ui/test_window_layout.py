@@ -53,3 +53,41 @@ def test_two_columns_stand_side_by_side_again_when_the_pane_is_widened(qtbot, pa
     assert panel._reflow.stacked and panel.minimumSizeHint().width() <= 480
     panel.reflow(3000)
     assert not panel._reflow.stacked and panel.minimumSizeHint().width() == wide
+
+
+PLOTS_PROBE = """
+import json
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from ui.main_window import MainWindow
+from engine.cases import PUBLISHED_CASES
+from engine.events import StepEvent, Progress
+w = MainWindow()
+w.show()
+keys = ["0", "1", "2", "3", "4", "5", "6"]
+w.plots.begin_run([PUBLISHED_CASES[k] for k in keys])
+for s in range(1, 11):        # seven cases a pixel apart: every plot's title names the cases under another
+    values = {k: (2.0 - 0.1 * s + 0.0005 * i, 0.3 + 0.0005 * i) for i, k in enumerate(keys)}
+    w.plots.add_step(StepEvent(0, 0, s, 10, values, Progress(s, 20, 1.0, 1.0)))
+w.plots.refresh_now()
+out = []
+for left in (None, 620, 760):         # as opened, then the settings pane dragged wider
+    if left:
+        total = sum(w.top_split.sizes())
+        w.top_split.setSizes([left, total - left])
+    for _ in range(3):
+        app.processEvents()
+    view = w.plots.view
+    out.append([w.plots.plot_notes[0], view.viewport().width(),
+                [round(p.sceneBoundingRect().right()) for p in w.plots.plots],
+                [round(view.mapFromScene(p.sceneBoundingRect().topRight()).x()) for p in w.plots.plots]])
+print(json.dumps(out), flush=True)
+w.close()
+"""
+
+
+def test_the_plots_fit_their_pane_with_long_titles_at_1366_px(tmp_path):
+    """A title naming six cases under another widened the plots past the pane: the right-hand ones were cut."""
+    for note, width, rights, on_screen in run_on_screen(tmp_path, (1366, 768), PLOTS_PROBE):
+        assert "under" in note
+        assert max(rights) <= width and max(on_screen) <= width, (width, rights)
