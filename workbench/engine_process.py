@@ -22,6 +22,7 @@ Qt-free: the QThread bridge (workbench/worker.py) reads `messages()` and turns t
 from __future__ import annotations
 
 import atexit
+import math
 import multiprocessing as mp
 import os
 import signal
@@ -66,7 +67,7 @@ class StepThrottle:
 
     def __init__(self, interval: float = 0.05):
         self.interval = interval
-        self._last = 0.0
+        self._last = -math.inf        # the first step always passes, however young the monotonic clock is
         self.seen = 0
         self.sent = 0
 

@@ -6,7 +6,7 @@ import json
 import socket
 import subprocess
 import sys
-import time
+import threading
 
 import numpy as np
 import pytest
@@ -59,10 +59,9 @@ def write_npz(path, **arrays):
 # --- the shipped sample ------------------------------------------------------------
 
 
-def test_sample_loads_fast_and_balanced():
-    start = time.perf_counter()
+def test_sample_loads_offline_and_balanced(monkeypatch):
+    _forbid_network(monkeypatch)
     ds = load_dataset("sample")
-    assert time.perf_counter() - start < 0.5
     assert ds.name == "sample"
     assert ds.x_train.shape == (4000, 28, 28, 1) and ds.x_test.shape == (1000, 28, 28, 1)
     assert ds.x_train.dtype == np.float32 and ds.x_test.dtype == np.float32
@@ -329,14 +328,16 @@ def test_keras_cache_dir_honours_keras_home(keras_home):
 
 @pytest.mark.parametrize("source, label", [("mnist", "MNIST"), ("fashion-mnist", "Fashion-MNIST")])
 def test_offline_download_fails_fast_naming_the_sample(keras_home, monkeypatch, source, label):
+    attempts = []
+
     def no_network(*args, **kwargs):
+        attempts.append(args)
         raise OSError("network is unreachable")
 
     monkeypatch.setattr(socket, "create_connection", no_network)
-    start = time.perf_counter()
     with pytest.raises(DataError) as err:
         load_dataset(source)
-    assert time.perf_counter() - start < 1.0
+    assert len(attempts) == 1                        # one refused connection and it gives up: no retries
     message = str(err.value)
     assert f"Cannot download {label}" in message and "unreachable" in message
     assert "--data sample" in message and "\n" not in message
@@ -344,12 +345,21 @@ def test_offline_download_fails_fast_naming_the_sample(keras_home, monkeypatch, 
 
 
 def test_stalled_probe_gives_up(keras_home, monkeypatch):
-    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: time.sleep(10))
-    start = time.perf_counter()
-    with pytest.raises(DataError) as err:
-        load_dataset("mnist", download_timeout_s=0.2)
-    assert time.perf_counter() - start < 3.0
-    assert "sample" in str(err.value)
+    release, returned = threading.Event(), threading.Event()
+
+    def stalled(*args, **kwargs):
+        release.wait(600)                 # a connection that never answers while the test runs
+        returned.set()
+        raise OSError("released")
+
+    monkeypatch.setattr(socket, "create_connection", stalled)
+    try:
+        with pytest.raises(DataError) as err:
+            load_dataset("mnist", download_timeout_s=0.2)
+        assert not returned.is_set()                 # it gave up while the connection still hung
+    finally:
+        release.set()
+    assert "sample" in str(err.value) and "no answer" in str(err.value)
 
 
 def _forbid_network(monkeypatch):
@@ -393,13 +403,9 @@ def test_real_probe_does_not_hang(keras_home):
     Uses an empty KERAS_HOME so a machine with a cache still probes; skips
     rather than downloading 11 MB when the network turns out to work.
     """
-    start = time.perf_counter()
-    reason = data._probe(2.0)
-    assert time.perf_counter() - start < 4.0
+    reason = data._probe(2.0)            # returns: the probe's own join bounds it, whatever the network does
     if reason is None:
         pytest.skip("network available here; not downloading MNIST in a test")
-    start = time.perf_counter()
     with pytest.raises(DataError) as err:
         load_dataset("mnist", download_timeout_s=2.0)
-    assert time.perf_counter() - start < 4.0
     assert "sample" in str(err.value) and "no network" in str(err.value)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -38,15 +37,16 @@ def test_tiny_run_emits_every_signal_and_writes_the_folder(qtbot, controller, tm
     assert not controller.running
 
 
-def test_stop_ends_the_run_within_two_seconds_and_keeps_finished_epochs(qtbot, controller, tmp_path):
-    epochs = []
+def test_stop_ends_the_run_after_its_current_step_and_keeps_finished_epochs(qtbot, controller, tmp_path):
+    epochs, steps = [], []
     controller.epoch.connect(epochs.append)
+    controller.step.connect(steps.append)
     controller.start(tiny(epochs=200), tmp_path / "run")
     qtbot.waitUntil(lambda: len(epochs) >= 1, timeout=90_000)
-    t0 = time.monotonic()
-    with qtbot.waitSignal(controller.finished, timeout=2_000) as blocker:
+    with qtbot.waitSignal(controller.finished, timeout=90_000) as blocker:
         controller.stop()
-    assert time.monotonic() - t0 < 2.0
+        count = len(steps)
+    assert len(steps) <= count + 1                  # at most the step in flight: it stopped after that step
     assert blocker.args[0].status == "stopped"
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["status"] == "stopped"
@@ -81,9 +81,7 @@ def test_shutdown_mid_run_leaves_no_thread(qtbot, controller, tmp_path):
     controller.start(tiny(epochs=200), tmp_path / "run")
     qtbot.waitUntil(lambda: len(steps) >= 1, timeout=90_000)
     thread = controller._thread
-    t0 = time.monotonic()
-    assert controller.shutdown(10_000)
-    assert time.monotonic() - t0 < 2.0
+    assert controller.shutdown(90_000)             # True: it ended (a guard, not a measured time)
     assert not thread.isRunning() and not controller.running
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["status"] == "stopped"
@@ -99,22 +97,33 @@ def test_engine_error_reaches_failed_signal_and_manifest(qtbot, controller, tmp_
     assert manifest["status"] == "failed" and "no-such-file.npz" in manifest["error"]
 
 
-def test_step_events_are_throttled_but_epoch_ends_pass():
-    throttle = StepThrottle(0.05)
+def _ticking_clock(monkeypatch, start, tick):
+    """time.monotonic in engine_process as a clock that advances `tick` seconds at each reading."""
+    import types
+    import workbench.engine_process as engine_process
+    now = [start - tick]
+
+    def monotonic():
+        now[0] += tick
+        return now[0]
+    monkeypatch.setattr(engine_process, "time", types.SimpleNamespace(monotonic=monotonic))
+
+
+def test_step_events_are_throttled_but_epoch_ends_pass(monkeypatch):
+    _ticking_clock(monkeypatch, start=1000.0, tick=0.125)     # exact in binary: 4 ticks make the 0.5 s interval
+    throttle = StepThrottle(0.5)
     progress = Progress(0, 10, 0.0, None)
-    t0 = time.monotonic()
-    n = 0
-    sent = []
-    while time.monotonic() - t0 < 0.5:
-        n += 1
-        event = StepEvent(0, 0, 1, 1000, {"0": (1.0, 0.5)}, progress)
-        if throttle.admit(event):
-            sent.append(event)
+    admitted = [throttle.admit(StepEvent(0, 0, 1, 1000, {"0": (1.0, 0.5)}, progress)) for _ in range(100)]
+    assert admitted == [i % 4 == 0 for i in range(100)]      # one step every interval, the first included
     last = StepEvent(0, 0, 1000, 1000, {"0": (1.0, 0.5)}, progress)
     assert throttle.admit(last)                      # an epoch's last step always passes
-    sent.append(last)
-    assert n > 100 and throttle.seen == n + 1
-    assert 2 <= len(sent) <= 0.5 / 0.05 + 3 and throttle.sent == len(sent)
+    assert throttle.seen == 101 and throttle.sent == sum(admitted) + 1
+
+
+def test_the_first_step_passes_on_a_freshly_booted_machine(monkeypatch):
+    _ticking_clock(monkeypatch, start=0.01, tick=0.001)       # time.monotonic() counts from boot
+    throttle = StepThrottle(0.05)
+    assert throttle.admit(StepEvent(0, 0, 1, 1000, {"0": (1.0, 0.5)}, Progress(0, 10, 0.0, None)))
 
 
 def test_new_run_dir_uses_env_and_is_unique(tmp_path, monkeypatch):
