@@ -12,6 +12,8 @@ from engine.data import load_dataset
 from engine.settings import TrainSettings
 from engine.trainer import LockstepTrainer, enable_determinism
 
+from .curve_recorder import CurveRecorder
+
 enable_determinism()
 KEYS = ("post-a", "vanilla", "multi-stream", "concat", "internal-conv", "lag2")
 DATA = load_dataset("sample", train_limit=60, test_limit=20)
@@ -50,18 +52,9 @@ def curves_and_weights(arch_key, cases, custom=(), quirks=(), dtype="float32", e
     s = TrainSettings(epochs=epochs, batch_size=20, learning_rate=0.003, seed=6, quirks=quirks)
     trainer = LockstepTrainer(catalog.build(arch_key), resolve_cases(cases, custom), s, DATA,
                               catalog.describe(arch_key).default_noise, dtype=dtype)
-    out = {}
-
-    class L:
-        def on_step(self, e):
-            pass
-
-        def on_epoch(self, e):
-            for k, m in e.metrics.items():
-                out.setdefault(k, []).append((m.train_cost, m.train_accuracy, m.test_cost, m.test_accuracy))
-
-    result = trainer.run(L())
-    return out, {k: {n: v.numpy() for n, v in ws.items()} for k, ws in trainer.weights.items()}, result
+    recorder = CurveRecorder()
+    result = trainer.run(recorder)
+    return recorder.curves, {k: {n: v.numpy() for n, v in ws.items()} for k, ws in trainer.weights.items()}, result
 
 
 @pytest.mark.parametrize("arch_key", ["post-a", "vanilla"])

@@ -10,6 +10,8 @@ from engine.data import load_dataset
 from engine.settings import TrainSettings
 from engine.trainer import LockstepTrainer, enable_determinism
 
+from .curve_recorder import CurveRecorder
+
 enable_determinism()
 DATA = load_dataset("sample", train_limit=40, test_limit=20)
 
@@ -29,19 +31,10 @@ def curves_uncached(arch_key, quirks, cases=("0", "1"), epochs=1, semantics=None
     arch = catalog.build(arch_key)
     chosen = {"semantics": semantics} if semantics else {"quirks": quirks}
     s = TrainSettings(epochs=epochs, batch_size=20, seed=4, learning_rate=0.003, **chosen)
-    out = {}
-
-    class L:
-        def on_step(self, e):
-            pass
-
-        def on_epoch(self, e):
-            for k, m in e.metrics.items():
-                out.setdefault(k, []).append((m.train_cost, m.train_accuracy, m.test_cost, m.test_accuracy))
-
     trainer = LockstepTrainer(arch, resolve_cases(list(cases)), s, DATA, catalog.describe(arch_key).default_noise)
-    trainer.run(L())
-    return out
+    recorder = CurveRecorder()
+    trainer.run(recorder)
+    return recorder.curves
 
 
 def test_presets_are_none_and_all():
