@@ -109,7 +109,7 @@ def test_dialog_module_does_not_import_tensorflow():
 def test_clicking_start_starts_the_study_process(dialog, qtbot, tmp_path, monkeypatch):
     """The real button: a click runs the study's command (here a one-line stand-in) in a child process."""
     from PySide6.QtCore import Qt
-    monkeypatch.setattr(ClaimsDialog, "command", lambda self, resume=None: ["-c", "print('stand-in study ran')"])
+    monkeypatch.setattr(ClaimsDialog, "command", lambda self, resume=None: ["-c", "print('stand-in ' + 'study ran')"])
     dialog.out.setText(str(tmp_path / "new-claims"))
     dialog._update_summary()
     assert dialog.start_button.isEnabled()
