@@ -114,3 +114,16 @@ def test_study_and_trial_statuses_move_only_as_the_driver_means():
     with pytest.raises(StatusTransitionError):
         STUDY.move(study, "failed")                   # a final status stays final in its session
     assert STUDY.resume(study) is True and study["status"] == "running"
+
+
+def test_sigterm_to_a_ray_study_stops_it_after_the_step_not_as_a_failure(tmp_path):
+    pytest.importorskip("ray")
+    study = tmp_path / "study"
+    proc = _main("study", "--arch", "vanilla", "--seeds", "0-1", "--epochs", "400", *TINY,
+                 "--backend", "ray", "--workers", "1", "--threads-per-worker", "1", "--out", str(study))
+    _wait_for_an_epoch(proc, study)
+    err = _ended(proc, [signal.SIGTERM])
+    assert proc.returncode == 130, err
+    state = _check_truthful(study)
+    assert state["error"] is None and "SystemExit" not in json.dumps(state)      # a stop, not an abort
+    assert "SIGTERM received" not in err and "Traceback" not in err, err

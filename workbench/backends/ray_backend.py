@@ -14,7 +14,10 @@ Ray is an optional extra: without it this module still imports, and
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import protocol as P
@@ -43,6 +46,21 @@ def require_ray(address: str | None = None):
 
 
 PROBE_TIMEOUT_S = 5.0
+
+
+@contextmanager
+def _keeping_signal_handlers():
+    """ray.init replaces the driver's SIGTERM handler with one that exits at once (SystemExit) and
+    logs a stack dump; the study's own handlers (stop every trial after its step) are put back."""
+    names = [n for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    main = threading.current_thread() is threading.main_thread()
+    kept = {n: signal.getsignal(getattr(signal, n)) for n in names} if main else {}
+    try:
+        yield
+    finally:
+        for name, handler in kept.items():
+            if handler is not None:
+                signal.signal(getattr(signal, name), handler)
 
 
 def unreachable(address: str | None, timeout_s: float = PROBE_TIMEOUT_S) -> str | None:
@@ -155,29 +173,34 @@ class RayBackend(ForwardsControl):
         self.startup_s: float | None = None
 
     # ------------------------------------------------------------------ lifecycle
+    def _init(self, ray) -> None:
+        if ray.is_initialized():
+            return
+        if self.address:
+            ray.init(address=self.address, runtime_env={"py_modules": [str(ROOT / "engine"),
+                                                                       str(ROOT / "workbench")]},
+                     log_to_driver=False)
+        else:
+            # Workers of a local Ray inherit this environment: let them import the workbench.
+            path = os.environ.get("PYTHONPATH", "")
+            if str(ROOT) not in path.split(os.pathsep):
+                os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), path) if p)
+            n = self.n or max(1, (os.cpu_count() or 1) // self.threads)
+            data_bytes = sum(a.nbytes for ds in self.datasets.values()
+                             for a in (ds.x_train, ds.x_test))
+            options = {"num_cpus": max(n * self.threads, 1), "include_dashboard": False,
+                       "log_to_driver": False,
+                       "object_store_memory": max(100 * 2**20, int(data_bytes * 1.5) + 50 * 2**20)}
+            options.update(self.init_options)
+            ray.init(**options)
+        self.started_ray = True
+
     def start(self) -> dict:
         ray = self.ray
         t0 = time.monotonic()
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-        if not ray.is_initialized():
-            if self.address:
-                ray.init(address=self.address, runtime_env={"py_modules": [str(ROOT / "engine"),
-                                                                           str(ROOT / "workbench")]},
-                         log_to_driver=False)
-            else:
-                # Workers of a local Ray inherit this environment: let them import the workbench.
-                path = os.environ.get("PYTHONPATH", "")
-                if str(ROOT) not in path.split(os.pathsep):
-                    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), path) if p)
-                n = self.n or max(1, (os.cpu_count() or 1) // self.threads)
-                data_bytes = sum(a.nbytes for ds in self.datasets.values()
-                                 for a in (ds.x_train, ds.x_test))
-                options = {"num_cpus": max(n * self.threads, 1), "include_dashboard": False,
-                           "log_to_driver": False,
-                           "object_store_memory": max(100 * 2**20, int(data_bytes * 1.5) + 50 * 2**20)}
-                options.update(self.init_options)
-                ray.init(**options)
-            self.started_ray = True
+        with _keeping_signal_handlers():
+            self._init(ray)
         cpus = int(ray.cluster_resources().get("CPU", 1))
         if self.n is None:
             self.n = max(1, cpus // self.threads)
