@@ -423,7 +423,11 @@ def cmd_compare(args) -> int:
     from .study_driver import is_study_dir
     if is_study_dir(args.run_dir):
         from .study_compare import study_comparison_text
+        from .study_driver import study_status
         try:
+            status = study_status(args.run_dir)
+            if status.status != "completed":
+                print(f"note: the study is {status}; comparing its completed trials", file=sys.stderr)
             print(study_comparison_text(args.run_dir, args.reference, args.metric))
         except (M.MetricsFileError, ValueError) as exc:
             print(f"{PROG}: error: {exc}", file=sys.stderr)

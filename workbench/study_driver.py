@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import socket
 import time
 import traceback
 from collections import deque
@@ -155,6 +156,13 @@ def _study_problem(data: dict) -> str | None:
     return None
 
 
+def study_status(study_dir: Path, state: dict | None = None):
+    """The study's truthful status (a run_status.RunStatus): "interrupted" when study.json says running
+    but its driver died without a word (its folder lock is free), as for a run."""
+    from .run_status import status_of
+    return status_of(state if state is not None else read_study(study_dir), Path(study_dir))
+
+
 def is_study_dir(path: Path) -> bool:
     return (Path(path) / STUDY_FILE).is_file()
 
@@ -250,6 +258,8 @@ class StudyDriver:
                 self.state["ended_at"] = None
             else:
                 self.state = self._new_state()
+            # who writes it: a reader tells a dead driver from a live one as for a run (run_status)
+            self.state["writer"] = {"host": socket.gethostname(), "pid": os.getpid()}
             todo = [t.index for t in self.trials if TRIAL.resume(self._entry(t.index))]
             self.write_state()
             self.fractions = {t.index: 1.0 if t.index not in todo else 0.0 for t in self.trials}

@@ -127,3 +127,20 @@ def test_sigterm_to_a_ray_study_stops_it_after_the_step_not_as_a_failure(tmp_pat
     state = _check_truthful(study)
     assert state["error"] is None and "SystemExit" not in json.dumps(state)      # a stop, not an abort
     assert "SIGTERM received" not in err and "Traceback" not in err, err
+
+
+def test_a_killed_driver_reads_as_interrupted_and_its_running_trials_too(tmp_path):
+    from workbench.study_driver import study_status
+    study = tmp_path / "study"
+    proc = _main("study", "--arch", "vanilla", "--seeds", "0-1", "--epochs", "400", *TINY,
+                 "--backend", "processes", "--workers", "2", "--threads-per-worker", "1", "--out", str(study))
+    _wait_for_an_epoch(proc, study)
+    _ended(proc, [signal.SIGKILL])
+    state = json.loads((study / "study.json").read_text())
+    assert state["status"] == "running"                 # a killed process writes nothing...
+    assert study_status(study).status == "interrupted"  # ...but every reader sees its driver is gone
+    running = [e for e in state["trials"] if e["status"] == "running"]
+    assert running and all(read_status(study / e["folder"]).status == "interrupted" for e in running)
+    compare = subprocess.run([sys.executable, str(ROOT / "main.py"), "compare", str(study)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=HANG_GUARD_S)
+    assert "the study is interrupted" in compare.stderr and "Traceback" not in compare.stderr
