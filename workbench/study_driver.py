@@ -115,7 +115,7 @@ def read_study(study_dir: Path) -> dict:
         raise ConfigError(f"{path}: study schema {data['schema_version']} is newer than this workbench")
     problem = _study_problem(data)
     if problem:
-        raise ConfigError(f"{path}: damaged ({problem}); nothing was run and the trial folders are untouched")
+        raise ConfigError(f"{path}: damaged ({problem}); its trial folders are left untouched")
     return data
 
 
