@@ -8,7 +8,7 @@ comma := ,
 STAMP := $(VENV)/.installed$(if $(GPU),-gpu)
 EXTRAS := test$(if $(GPU),$(comma)gpu)
 
-# Desktop entry for the current user (XDG paths; workbench/desktop_entry.py).
+# Desktop entry for the current user (XDG paths; workbench/entry/desktop_entry.py).
 DATA_HOME ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)
 
 # Where `make wheel-test` builds and installs the wheel (a fresh venv each time).

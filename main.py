@@ -1,10 +1,10 @@
 """The repository's launcher: `python main.py` opens the window, `python main.py run ...` trains headless.
 
-The same entry point as the installed `rcnn-workbench` command (workbench/launcher.py).
+The same entry point as the installed `rcnn-workbench` command (workbench/entry/launcher.py).
 """
 import sys
 
-from workbench.launcher import main
+from workbench.entry.launcher import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:], prog="main.py"))

@@ -85,15 +85,15 @@ def run_bench(args, tmp: Path) -> dict:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication([])
-    from ui.app import ENGINE_WARM_DELAY_MS, collect_garbage_in_the_gui_thread, share_the_gil_quickly
-    from ui.main_window import MainWindow
-    from workbench.config import DataSpec, load_preset
+    from ui.window.app import ENGINE_WARM_DELAY_MS, collect_garbage_in_the_gui_thread, share_the_gil_quickly
+    from ui.window.main_window import MainWindow
+    from workbench.core.config import DataSpec, load_preset
 
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
     else:
-        share_the_gil_quickly()           # as ui.app.main does
-    collector = collect_garbage_in_the_gui_thread()  # noqa: F841 (as ui.app.main does)
+        share_the_gil_quickly()           # as ui.window.app.main does
+    collector = collect_garbage_in_the_gui_thread()  # noqa: F841 (as ui.window.app.main does)
     window = MainWindow()
     window.confirm_close = False          # the bench closes the window itself
     window.resize(1600, 1000)
@@ -139,7 +139,7 @@ def run_bench(args, tmp: Path) -> dict:
         probe.start()
         window.start_run()
 
-    # As ui.app.main: a spare engine process starts loading TensorFlow after the first paint. Run
+    # As ui.window.app.main: a spare engine process starts loading TensorFlow after the first paint. Run
     # pressed at 300 ms comes before that, so the run waits for a fresh engine process (the worst
     # case); --run-at-ms 10000 presses Run after the spare has loaded, as a user who first sets up a run.
     QTimer.singleShot(args.run_at_ms, start)
@@ -192,7 +192,7 @@ def render(startup, results, args) -> str:
         f"`python bench/bench_gui.py --epochs {args.epochs} --train-limit {args.train_limit} "
         f"--test-limit {args.test_limit}` on {platform.platform()} ({cores} cores), Qt platform "
         f"`{os.environ.get('QT_QPA_PLATFORM')}`, {time.strftime('%Y-%m-%d')}. Seven cases, post-A, offline "
-        "sample, batch 50, the window at 1600×1000, GIL switch interval 1 ms (as `ui.app` sets it).", "",
+        "sample, batch 50, the window at 1600×1000, GIL switch interval 1 ms (as `ui.window.app` sets it).", "",
         "**Start-up** (process start → first paint of the window, `main.py` with "
         "`RCNN_WORKBENCH_REPORT_PAINT=exit`):", "",
         "| measure | value | target |", "|---|---|---|",
@@ -212,7 +212,7 @@ def render(startup, results, args) -> str:
         lines.append(_row(label, r))
     lines += [
         "",
-        "Runs train in an engine process (`workbench/engine_process.py`): TensorFlow never loads in the "
+        "Runs train in an engine process (`workbench/execution/engine_process.py`): TensorFlow never loads in the "
         "window's process, so neither its import (which holds the GIL for ~0.7 s in one piece) nor its "
         "training steps compete with the GUI thread for the GIL; the GUI process only reads step events "
         "(at most one every 50 ms) and a few log lines per epoch from a pipe, and the plots redraw curves "

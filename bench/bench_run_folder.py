@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.events import CaseEpoch, EpochEvent, Progress  # noqa: E402
-from workbench.config import DataSpec, load_preset  # noqa: E402
-from workbench.run_folder import RunFolder  # noqa: E402
+from workbench.core.config import DataSpec, load_preset  # noqa: E402
+from workbench.records.run_folder import RunFolder  # noqa: E402
 
 
 def main() -> int:

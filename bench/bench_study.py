@@ -117,7 +117,7 @@ init_s = time.perf_counter() - t0
 time.sleep(3)
 daemons = children(os.getpid())
 daemons_kb = sum(rss_kb(p) for p in daemons)
-from workbench.backends.ray_backend import TrialActor
+from workbench.execution.backends.ray_backend import TrialActor
 t0 = time.perf_counter()
 actor = ray.remote(TrialActor).options(num_cpus=1, max_concurrency=2).remote(1, "bench")
 facts = ray.get(actor.ready.remote())

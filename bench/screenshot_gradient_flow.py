@@ -31,7 +31,7 @@ def main() -> int:
     args = parser.parse_args()
     shots = Shots(args.out, prefix="rcnn-gradflow-")
     wait_until, settle, save = shots.wait_until, shots.settle, shots.save
-    from workbench.config import DataSpec, load_preset
+    from workbench.core.config import DataSpec, load_preset
 
     window = shots.window(args.size)
     quirks = tuple(q for q in args.quirks.split(",") if q)

@@ -26,8 +26,8 @@ def main() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ui.main_window import MainWindow
-    from workbench.config import DataSpec, load_preset
+    from ui.window.main_window import MainWindow
+    from workbench.core.config import DataSpec, load_preset
 
     app = QApplication.instance() or QApplication([])
     w = MainWindow()

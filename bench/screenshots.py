@@ -74,7 +74,7 @@ class Shots:
 
     def window(self, size: str):
         """The main window at `size` ("WxH"), shown, closing without asking."""
-        from ui.main_window import MainWindow
+        from ui.window.main_window import MainWindow
         window = MainWindow()
         window.confirm_close = False
         width, height = (int(v) for v in size.lower().split("x"))
@@ -126,7 +126,7 @@ def main() -> int:
     args = parser.parse_args()
     shots = Shots(args.out)
     app, wait_until, settle, save = shots.app, shots.wait_until, shots.settle, shots.save
-    from workbench.config import DataSpec, load_preset
+    from workbench.core.config import DataSpec, load_preset
 
     window = shots.window(args.size)
     config = load_preset("quick").with_(data=DataSpec("sample", train_limit=args.train_limit,

@@ -30,7 +30,7 @@ def published_logs() -> Traversable:
 
 
 def claims() -> Traversable:
-    """The published claims and the comparison that tests each (workbench.claims)."""
+    """The published claims and the comparison that tests each (workbench.claims.claim_set)."""
     return root() / "claims.json"
 
 

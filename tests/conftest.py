@@ -19,7 +19,7 @@ import pytest  # noqa: E402
 def _garbage_collected_in_the_gui_thread(request):
     """Tests with Qt objects: no automatic collection during the test, one in the main thread after.
 
-    As in the app (ui.app.collect_garbage_in_the_gui_thread): a collection that starts in a worker
+    As in the app (ui.window.app.collect_garbage_in_the_gui_thread): a collection that starts in a worker
     thread can destroy a previous test's Qt objects there while the GUI thread deletes others, and
     the two threads deadlock (seen: test_rerun_reports_a_match hung the suite).
     """

@@ -88,7 +88,7 @@ def test_summary_is_json_able():
     assert summary["image_shape"] == [28, 28, 1]
     assert len(summary["class_counts_train"]) == 10 and sum(summary["class_counts_train"]) == 20
     assert set(summary) == {"name", "source", "files", "n_train", "n_test", "image_shape", "class_counts_train"}
-    assert summary["files"] == [str(sample_path())]      # what the run checksums (workbench.environment)
+    assert summary["files"] == [str(sample_path())]      # what the run checksums (workbench.records.environment)
 
 
 def test_limits_and_skip_take_prefixes():

@@ -11,7 +11,7 @@ from engine.cases import PUBLISHED_CASES, inert_connections, parse_connections, 
 from engine.data import load_dataset
 from engine.settings import TrainSettings
 from engine.trainer import LockstepTrainer
-from workbench.config import load_preset
+from workbench.core.config import load_preset
 
 KEYS = ("vanilla", "multi-stream", "concat", "internal-conv", "lag2")
 ARCHS = {}

@@ -11,7 +11,7 @@ from engine import catalog
 from engine.cases import resolve_cases
 from engine.data import load_dataset
 from engine.trainer import LockstepTrainer
-from workbench.config import load_preset
+from workbench.core.config import load_preset
 
 
 @pytest.mark.slow

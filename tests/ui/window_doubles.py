@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QFileDialog
 
 from engine.cases import PUBLISHED_CASES
 from engine.events import EpochEvent, Progress
-from workbench.config import DataSpec, load_preset
-from workbench.gradient_log import GradientLog
-from workbench.metrics import MetricRow, write_metrics
+from workbench.core.config import DataSpec, load_preset
+from workbench.records.gradient_log import GradientLog
+from workbench.records.metrics import MetricRow, write_metrics
 
 
 def tiny(epochs=1, cases=("0", "1")):

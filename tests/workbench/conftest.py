@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.config import DataSpec, load_preset
+from workbench.core.config import DataSpec, load_preset
 
 
 def tiny_run(epochs=1, source="sample", train_limit=200):
@@ -16,8 +16,8 @@ def tiny_run(epochs=1, source="sample", train_limit=200):
 @pytest.fixture
 def controller(qtbot):
     """A RunController whose run, thread and engine processes (the spare too) end with the test."""
-    from workbench import engine_process
-    from workbench.worker import RunController
+    from workbench.execution import engine_process
+    from workbench.app.worker import RunController
     c = RunController()
     yield c
     assert c.shutdown(60_000)

@@ -1,0 +1,1 @@
+"""Qt-free plot model: curves, bands, coincidence, ranges and hover text, tested without widgets."""

@@ -1,0 +1,886 @@
+"""Live plots: training cost, training accuracy, test cost, test accuracy against epochs.
+
+What the curves say, and why:
+
+* x is the position in epochs, never rescaled: training values of epoch e
+  cover [e, e+1], so the epoch mean is a dot at e + 0.5; a test value is taken
+  after epoch e, at x = e + 1. Test values carry markers, so one epoch shows.
+* During a run the training curve is the mean of the batches between two
+  reports (x = the middle of those batches), derived from the engine's
+  within-epoch running means: it never restarts at an epoch boundary. A run
+  opened from disk (epoch means only) draws the epoch means.
+* Nothing is drawn past the epochs the run folder keeps (`end_run`).
+* Several trials: each trial a thin line in its case colour; the mean (thick)
+  and its band (outlined in the case colour) only at epochs every trial reached.
+* A case whose curve coincides exactly with an earlier case's is drawn dashed
+  and named as coinciding in the legend and the hover tip.
+* Axes are fitted to the data (unless the user zooms; the "A" button refits).
+
+Curve items are created once per case and updated with setData from a QTimer
+(15 Hz), never from the worker's signals directly. Overlays (other runs from
+the run list, published logs) are drawn in the case colours, each overlay its
+own dash pattern, each labelled in the legend.
+
+This file is the widget that decides what to draw and when; the pieces live apart:
+ui/plots/model/interval_means.py (the live training curve), ui/plots/model/trial_spread.py (mean and band over trials),
+ui/plots/model/coincidence.py (which cases coincide), ui/plots/overlays.py (other runs, published logs),
+ui/plots/model/hover_text.py and ui/plots/hover.py (the tooltip's words and widget), ui/plots/model/ranges.py (fitted
+axes), ui/plots/items.py (the curve items), ui/plots/export.py (figures).
+"""
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QTextOption
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout,
+                               QWidget)
+
+from engine.cases import PUBLISHED_CASES, Case
+from workbench.records.metrics import MetricRow
+
+from ui.plots.model.interval_means import IntervalMeans
+from ui.plots.model.coincidence import COINCIDE_FRACTION, COVER_PIXELS, covered_in_pane, find_coinciding, find_covered
+from ui.plots.hover import HoverTip
+from ui.plots.model.hover_text import hover_reading
+from ui.plots.model.curve_meaning import curve_guide, line_text
+from ui.plots.caption import figure_caption
+from ui.plots.items import COINCIDE_DASH, CaseItems, LegendEntry, Series, ema_debiased, finite_xy
+from ui.plots.legend import build_legend
+from ui.plots.model.metrics import METRICS, epoch_x, plot_indices
+from ui.plots.overlays import Overlay, draw_overlay, remove_overlay_items
+from ui.plots.model.ranges import fitted_range, still_fits
+from ui.plots.model.trial_spread import mean_and_band
+
+SMOOTHING_CHOICES = (("Smoothing: off", 0.0), ("Smoothing: 0.6", 0.6), ("Smoothing: 0.8", 0.8),
+                     ("Smoothing: 0.9", 0.9), ("Smoothing: 0.95", 0.95), ("Smoothing: 0.99", 0.99))
+BAND_CHOICES = (("Band: min–max", "minmax"), ("Band: ±1 sd", "sd"))
+Y_CHOICES = (("y: linear", "linear"), ("y: log (costs)", "log"), ("y: clip overlays", "clip"))
+REFRESH_HZ = 15
+
+__all__ = ["COINCIDE_FRACTION", "METRICS", "Overlay", "PlotsPanel", "ema_debiased", "epoch_x"]
+
+
+class PlotsPanel(QWidget):
+    """Four live plots with a shared legend, smoothing, bands, overlays and a hover tooltip."""
+
+    hovered = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._cases: dict[str, Case] = dict(PUBLISHED_CASES)
+        self._order: list[str] = []
+        self._trials = 1
+        self.arch: str | None = None            # the shown run's architecture, when known
+        self._live: dict[tuple[int, str, int], Series] = {}     # (trial, case, plot) -> interval means
+        self._epochs: dict[tuple[int, str, int], Series] = {}   # (trial, case, plot) -> epoch values
+        self._intervals = IntervalMeans()                       # step events -> the training curve's points
+        self._rows: list[MetricRow] = []
+        self._diverged: dict[tuple[int, str], int] = {}         # (trial, case) -> epoch
+        self._hidden: set[str] = set()
+        self._overlays: list[Overlay] = []
+        self._coincide: dict[str, str] = {}                     # case -> earlier case it coincides with
+        self._covered: dict[str, list[str]] = {}                # case -> later cases drawn over it (< 2 px)
+        self.plot_notes = [""] * len(METRICS)                   # per plot: the cases hidden under another's line
+        self._smoothing = 0.0
+        self._band_kind = "minmax"
+        self._y_mode = "linear"
+        self._log_x = False
+        self._auto_log = False
+        self._auto_clip = False                 # add_reference chose "clip overlays" (undone with the logs)
+        self._manual = [False] * len(METRICS)                   # the user zoomed or panned this plot
+        self._fitted: list = [None] * len(METRICS)
+        self._dirty = False
+        self._dirty_curves: set[tuple[int, str]] = set()
+        self._last_plot = -1                       # the plot the last incremental refresh drew
+        self._visibility_dirty = False
+        self._displayed: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._trial_lines: dict[tuple[tuple[int, int], str], tuple[np.ndarray, np.ndarray]] = {}  # ((plot, trial), case)
+        self._hover_points: list[tuple[float, float]] = []
+        self._hover_note = ""
+        self._epoch_version: dict[tuple[str, int], int] = {}    # (case, plot) -> changes of its epoch values
+        self._epochs_changed = False
+        self._steps_changed = False                             # new training-curve points since the last check
+        self._from_disk = False                                 # a run folder opened: epoch means only
+        self._guide_shown = ""                                  # the legend's reading guide as last drawn
+        self.guide_entry = None
+        self._last_trial: dict[str, int] = {}                   # case -> the trial that last sent data
+        self._overlay_warning = ""
+        self.run_caption = ""                   # the run's description, set by the window (for exports)
+        self.refresh_count = 0
+        self.tick_count = 0
+        self.refresh_seconds: list[float] = []
+
+        # ---- controls
+        self.smoothing_box = QComboBox()
+        for text, weight in SMOOTHING_CHOICES:
+            self.smoothing_box.addItem(text, weight)
+        self.smoothing_box.setToolTip("Debiased exponential moving average (as in TensorBoard). "
+                                      "When on, the raw curve stays faint behind the smoothed one.")
+        self.smoothing_box.currentIndexChanged.connect(
+            lambda i: self.set_smoothing(self.smoothing_box.itemData(i)))
+        self.band_box = QComboBox()
+        for text, kind in BAND_CHOICES:
+            self.band_box.addItem(text, kind)
+        self.band_box.setToolTip("With several trials per case: thin lines are the trials, the thick curve "
+                                 "their mean and the outlined band their spread, at epochs every trial reached")
+        self.band_box.currentIndexChanged.connect(lambda i: self.set_band_kind(self.band_box.itemData(i)))
+        self.band_box.setEnabled(False)
+        self.y_box = QComboBox()
+        for text, mode in Y_CHOICES:
+            self.y_box.addItem(text, mode)
+        self.y_box.setToolTip("For outliers (e.g. a published log on another cost scale): a logarithmic cost "
+                              "axis, or the y-axis fitted to the shown run with overlays clipped")
+        self.y_box.currentIndexChanged.connect(lambda i: self.set_y_mode(self.y_box.itemData(i)))
+        self.log_box = QCheckBox("log epochs")
+        self.log_box.setToolTip("Logarithmic epoch axis: a short run and a long published log side by side")
+        self.log_box.toggled.connect(self.set_log_epochs)
+        self.hint_label = QLabel("Hover a plot to read every case at that epoch.")
+        self.hint_label.setStyleSheet("color: #606060;")
+        self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)   # never widens
+        self.note_label = QLabel("")
+        self.note_label.setWordWrap(True)
+        self.note_label.setStyleSheet("color: #a02020;")
+        self.note_label.hide()
+
+        # ---- the plots (one scene, so exports hold all four and the legend)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground("w")
+        self.view.ci.setContentsMargins(4, 4, 4, 4)
+        self.legend_row = self.view.addLayout(row=0, col=0, colspan=2)
+        self.legend_row.setContentsMargins(0, 0, 0, 0)
+        self.legend_row.setSpacing(0)
+        self.legend_row.setMaximumHeight(24)
+        self.plots: list[pg.PlotItem] = []
+        for i, (split, metric, title) in enumerate(METRICS):
+            plot = self.view.addPlot(row=1 + i // 2, col=i % 2)
+            plot.setTitle(f"<span style='color:#202020; font-size:10pt'>{title}</span>")
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setLabel("bottom", "epoch", color="#303030")
+            plot.setLabel("left", "accuracy" if metric == "accuracy" else "cost", color="#303030")
+            for axis in ("left", "bottom"):
+                ax = plot.getAxis(axis)
+                ax.setPen(pg.mkPen("#606060"))
+                ax.setTextPen(pg.mkPen("#303030"))
+                ax.enableAutoSIPrefix(False)       # epochs are epochs: never "epoch (x0.001)"
+                # The axis draws the grid across the whole plot: replaying it at every redraw was most
+                # of a frame's cost (bench/bench_gui.py); cached as a pixmap, it is redrawn only when
+                # the axis changes (its range, its size).
+                ax.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            plot.setMenuEnabled(True)
+            plot.vb.sigRangeChangedManually.connect(lambda *_a, p=i: self._on_manual_range(p))
+            plot.autoBtn.clicked.connect(lambda *_a, p=i: self.fit_view(p))
+            self.plots.append(plot)
+        for plot in self.plots:
+            plot.titleLabel.item.document().setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
+        self._title_width = 0.0
+        self.hover_dot = []
+        for plot in self.plots:
+            dot = pg.PlotDataItem(pen=None, symbol="o", symbolSize=10, symbolPen=pg.mkPen("#202020", width=1.5),
+                                  symbolBrush=pg.mkBrush(None))
+            dot.setZValue(50)
+            plot.addItem(dot, ignoreBounds=True)
+            self.hover_dot.append(dot)
+        self._items: dict[tuple[int, str], CaseItems] = {}
+        self._legend: dict[str, LegendEntry] = {}
+        self._overlay_entries: dict[int, LegendEntry] = {}
+        self._rebuild_legend()
+        self.tip = HoverTip(self.view)
+        self._mouse = pg.SignalProxy(self.view.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
+
+        controls = QHBoxLayout()
+        for w in (self.smoothing_box, self.band_box, self.y_box, self.log_box):
+            controls.addWidget(w)
+        controls.addStretch(1)
+        controls.addWidget(self.hint_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(controls)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.note_label)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(int(1000 / REFRESH_HZ))
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._fit_titles()
+
+    def _fit_titles(self) -> None:
+        """Titles wrap within their plot's half of the panel: a long one ('cases 0, 1, 2 … under 6') set the
+        plots' minimum width, and at 1366 px with the settings pane widened the right-hand plots ran off."""
+        axis = max(plot.getAxis("left").width() for plot in self.plots)      # the title sits beside it
+        width = max(80.0, self.view.viewport().width() / 2 - axis - 24)
+        if abs(width - self._title_width) < 1:
+            return
+        self._title_width = width
+        for plot in self.plots:
+            label = plot.titleLabel
+            label.item.setTextWidth(width)
+            label.resizeEvent(None)       # pyqtgraph's LabelItem: its minimum size follows the text's rectangle
+        # once the layout has taken in the smaller minimum: the plots fitted to the view again
+        QTimer.singleShot(0, lambda: self.view.ci.setGeometry(self.view.range))
+
+    # ------------------------------------------------------------------ run data
+    def begin_run(self, cases: list[Case], trials: int = 1, arch: str | None = None) -> None:
+        """Forget the previous run's data and show `cases` (in this order)."""
+        self._trials = max(1, int(trials))
+        self.arch = arch
+        for store in (self._live, self._epochs, self._diverged, self._displayed, self._trial_lines,
+                      self._coincide, self._covered, self._last_trial, self._epoch_version):
+            store.clear()
+        self._intervals.clear()
+        self._rows.clear()
+        for p in range(len(METRICS)):
+            self._set_plot_note(p, {})
+        self._from_disk = False
+        self._order = [c.key for c in cases]
+        for c in cases:
+            self._cases[c.key] = c
+        for items in self._items.values():
+            items.clear()
+            items.in_run = False
+        for c in cases:
+            for p in range(len(self.plots)):
+                self._case_items(p, c.key).in_run = True
+        self._manual = [False] * len(METRICS)
+        self._fitted = [None] * len(METRICS)
+        self.band_box.setEnabled(self._trials > 1)
+        self.note_label.hide()
+        self.note_label.setText("")
+        self.clear_hover()
+        self._rebuild_legend()
+        self._apply_visibility()
+        self._dirty = True
+
+    def add_step(self, event) -> None:
+        """A step report: one more point of each case's training curve (see ui/plots/model/interval_means.py)."""
+        x, means = self._intervals.add(event)
+        for key, (cost, acc) in means.items():
+            self._last_trial[key] = event.trial
+            self._live_series(event.trial, key, 0).put(x, cost)
+            self._live_series(event.trial, key, 1).put(x, acc)
+            self._dirty_curves.update(((0, key), (1, key)))
+        self._steps_changed = True
+
+    def add_epoch(self, event) -> None:
+        wall = getattr(event, "wall_time_s", math.nan)
+        for key, m in event.metrics.items():
+            rows = (MetricRow(event.trial, key, event.epoch, "train", m.train_cost, m.train_accuracy, wall),
+                    MetricRow(event.trial, key, event.epoch, "test", m.test_cost, m.test_accuracy, wall))
+            for r in rows:
+                self._add_row(r)
+            self._dirty_curves.update((p, key) for p in range(len(METRICS)))
+        for key in event.diverged_now:
+            self._diverged[(event.trial, key)] = event.epoch
+        if event.diverged_now:
+            self._update_notes()
+
+    def end_run(self) -> None:
+        """The run ended: forget training points past the last finished epoch of each trial (after Stop the
+        run folder keeps whole epochs only, and so do the plots)."""
+        kept: dict[int, int] = {}
+        for r in self._rows:
+            kept[r.trial] = max(kept.get(r.trial, 0), r.epoch + 1)
+        for (trial, _key, _p), series in self._live.items():
+            series.keep_until(kept.get(trial, 0))
+        self._dirty = True
+
+    def load_rows(self, rows: list[MetricRow], cases: list[Case], trials: int | None = None,
+                  arch: str | None = None) -> None:
+        """Show a finished run's metrics table (e.g. a run folder opened from disk)."""
+        trials = trials or (max((r.trial for r in rows), default=0) + 1)
+        self.begin_run(cases, trials, arch)
+        self._from_disk = True
+        self._rebuild_legend()
+        for r in rows:
+            self._add_row(r)
+            if not (math.isfinite(r.cost) and math.isfinite(r.accuracy)):
+                self._diverged.setdefault((r.trial, r.case), r.epoch)
+        self._update_notes()
+        self._dirty = True
+        self.refresh()
+
+    def kept_epochs(self) -> int:
+        """Epochs with a test value (what the run folder keeps), over all trials."""
+        return max((r.epoch + 1 for r in self._rows if r.split == "test"), default=0)
+
+    # ------------------------------------------------------------------- overlays
+    def set_reference(self, rows: list[MetricRow], label: str = "published", warning: str = "") -> None:
+        """Only this published log over the plots (see add_reference for several)."""
+        self.clear_reference(refit=False)
+        self.add_reference(rows, label, warning)
+
+    def add_reference(self, rows: list[MetricRow], label: str = "published", warning: str = "") -> None:
+        """Lay a published log over the plots: its own dash pattern, the case colours, labelled.
+
+        `warning` (e.g. another architecture than the shown run's) is shown in the legend and below
+        the plots, and the y-axis then fits the shown run so the log cannot flatten it.
+        """
+        self._add_overlay(Overlay("published", label, [r for r in rows if r.trial == 0], 1, warning))
+        if warning and self._y_mode == "linear":
+            self.set_y_mode("clip")
+            self._auto_clip = True
+        run_end = max((s.xs[-1] for s in [*self._live.values(), *self._epochs.values()] if s.xs), default=0.0)
+        ref_end = max((r.epoch + 1 for o in self._overlays for r in o.rows), default=0)
+        if run_end and ref_end > 10 * run_end and not self._log_x:
+            self.set_log_epochs(True)       # otherwise the run is a sliver at the left edge
+            self._auto_log = True
+
+    def set_run_overlays(self, runs: list[tuple[str, list[MetricRow], int, str]]) -> None:
+        """Other runs over the shown one: (label, rows, trials, warning) each; replaces the previous ones."""
+        for o in [o for o in self._overlays if o.kind == "run"]:
+            self._remove_overlay(o)
+        for label, rows, trials, warning in runs:
+            self._add_overlay(Overlay("run", label, list(rows), max(1, trials), warning))
+        self._after_overlays()
+
+    def clear_reference(self, refit: bool = True) -> None:
+        """Remove every published log."""
+        for o in [o for o in self._overlays if o.kind == "published"]:
+            self._remove_overlay(o)
+        if self._auto_log:                  # undo only what add_reference switched on
+            self._auto_log = False
+            self.set_log_epochs(False)
+        if self._auto_clip:
+            self.set_y_mode("linear")
+        self._after_overlays()
+
+    @property
+    def reference_cases(self) -> list[str]:
+        return sorted({r.case for o in self._overlays if o.kind == "published" for r in o.rows})
+
+    @property
+    def overlays(self) -> list[Overlay]:
+        return list(self._overlays)
+
+    def _add_overlay(self, overlay: Overlay) -> None:
+        self._overlays.append(overlay)
+        draw_overlay(overlay, self._overlays.index(overlay), self.plots, self._cases)
+        self._after_overlays()
+
+    def _remove_overlay(self, overlay: Overlay) -> None:
+        remove_overlay_items(overlay, self.plots)
+        self._overlays.remove(overlay)
+
+    def _after_overlays(self) -> None:
+        warnings = [f"{o.label}: {o.warning}" for o in self._overlays if o.warning]
+        self._overlay_warning = "; ".join(warnings)
+        self._update_notes()
+        self._rebuild_legend()
+        self._apply_visibility()
+        self._fitted = [None] * len(METRICS)
+        self._dirty = True
+        self.refresh()
+
+    # ----------------------------------------------------------------- options
+    def set_smoothing(self, weight: float) -> None:
+        weight = float(weight or 0.0)
+        if not 0.0 <= weight < 1.0:
+            raise ValueError("smoothing weight must lie in [0, 1)")
+        self._smoothing = weight
+        index = next((i for i, (_, w) in enumerate(SMOOTHING_CHOICES) if abs(w - weight) < 1e-9), None)
+        if index is not None and index != self.smoothing_box.currentIndex():
+            self.smoothing_box.setCurrentIndex(index)
+        self._dirty = True
+        self._visibility_dirty = True
+        self.refresh()
+
+    @property
+    def smoothing(self) -> float:
+        return self._smoothing
+
+    def set_log_epochs(self, on: bool) -> None:
+        """Logarithmic epoch axis (x = epoch position > 0, so nothing is lost)."""
+        on = bool(on)
+        self._auto_log = False
+        self._log_x = on
+        if self.log_box.isChecked() != on:
+            self.log_box.setChecked(on)
+        if not on:
+            for plot in self.plots:
+                plot.getAxis("bottom").setStyle(maxTextLevel=2)
+        self._apply_axis_modes()
+
+    @property
+    def log_epochs(self) -> bool:
+        return self._log_x
+
+    def set_y_mode(self, mode: str) -> None:
+        """"linear", "log" (logarithmic cost axes) or "clip" (fit the shown run; overlays may leave the view)."""
+        if mode not in [m for _t, m in Y_CHOICES]:
+            raise ValueError(f"y mode must be one of {[m for _t, m in Y_CHOICES]}")
+        self._y_mode = mode
+        self._auto_clip = False
+        index = [m for _t, m in Y_CHOICES].index(mode)
+        if index != self.y_box.currentIndex():
+            self.y_box.setCurrentIndex(index)
+        self._apply_axis_modes()
+
+    def _apply_axis_modes(self) -> None:
+        """Put the epoch (log or linear) and cost (log, linear or clipped) axis modes on every plot and fit anew."""
+        for p, (_split, metric, _title) in enumerate(METRICS):
+            self.plots[p].setLogMode(x=self._log_x, y=self._y_mode == "log" and metric == "cost")
+        self._manual = [False] * len(METRICS)
+        self._fitted = [None] * len(METRICS)
+        self._dirty = True
+        self.refresh()
+
+    @property
+    def y_mode(self) -> str:
+        return self._y_mode
+
+    def set_band_kind(self, kind: str) -> None:
+        if kind not in ("minmax", "sd"):
+            raise ValueError("band kind must be 'minmax' or 'sd'")
+        self._band_kind = kind
+        index = [k for _, k in BAND_CHOICES].index(kind)
+        if index != self.band_box.currentIndex():
+            self.band_box.setCurrentIndex(index)
+        self._dirty = True
+        self.refresh()
+
+    def set_case_visible(self, key: str, visible: bool) -> None:
+        """Hide or show a case, or an overlay ("overlay:<n>"; "published" = every published log)."""
+        if key == "published" or key.startswith("overlay:"):
+            for i, o in enumerate(self._overlays):
+                if key == f"overlay:{i}" or (key == "published" and o.kind == "published"):
+                    o.hidden = not visible
+                    entry = self._overlay_entries.get(i)
+                    if entry is not None:
+                        entry.shown = visible
+                        entry.render()
+        else:
+            (self._hidden.discard if visible else self._hidden.add)(key)
+            if key in self._legend:
+                self._legend[key].shown = visible
+                self._legend[key].render()
+        self._apply_visibility()
+        self._fitted = [None] * len(METRICS)
+        self._fit_all()
+
+    def case_visible(self, key: str) -> bool:
+        return key not in self._hidden
+
+    # ---------------------------------------------------------------- drawing
+    def _tick(self) -> None:
+        self.tick_count += 1
+        self.refresh(one_plot=True)
+
+    def refresh(self, one_plot: bool = False) -> None:
+        """Push new data to the curve items (nothing to do when nothing changed).
+
+        The timer passes `one_plot`: then only one plot's new curves are drawn a tick (see
+        `_next_plot_curves`); a direct call draws everything new.
+
+        Only the curves whose data changed are touched, and visibility only when it can have
+        changed: every Qt call from Python may wait for the GIL while the worker trains.
+        """
+        if not (self._dirty or self._dirty_curves or self._visibility_dirty):
+            return
+        t0 = time.perf_counter()
+        if self._dirty:
+            todo = [(p, key) for p in range(len(METRICS)) for key in self._order]
+        else:
+            todo = self._next_plot_curves() if one_plot else sorted(self._dirty_curves)
+        full = self._dirty
+        self._dirty = False
+        self._dirty_curves = set() if full else self._dirty_curves - set(todo)
+        for p, key in todo:
+            if key in self._order:
+                self._draw_case(p, key, full)
+        if full or self._epochs_changed or self._steps_changed:
+            # once a tick at most, and from the step curves too: during the first epoch case 1 lies
+            # exactly over case 0 long before an epoch's values arrive
+            self._epochs_changed = self._steps_changed = False
+            self._find_coinciding({p for p, _k in todo})
+        if self.curve_guide_text != self._guide_shown:
+            self._rebuild_legend()                 # the first step told how many batches the line averages
+        if self._visibility_dirty:
+            self._apply_visibility()
+        for p in sorted({p for p, _k in todo}) if not full else range(len(self.plots)):
+            if not self._manual[p]:
+                self._fit(p)
+        self.refresh_count += 1
+        self.refresh_seconds.append(time.perf_counter() - t0)
+        if len(self.refresh_seconds) > 10_000:
+            del self.refresh_seconds[:5_000]
+
+    def _next_plot_curves(self) -> list[tuple[int, str]]:
+        """The new curves of one plot, the next after the last one drawn that has any.
+
+        One plot a tick: the repaint that follows then covers that plot alone. All four at once
+        made one long frame (axes, grid and curves of four plots) that kept the window from its
+        events longer than anything else while a run trains (bench/bench_gui.py); at 15 ticks a
+        second each plot still gets new points several times a second.
+        """
+        plots = sorted({p for p, _key in self._dirty_curves})
+        if not plots:
+            return []
+        p = next((q for q in plots if q > self._last_plot), plots[0])
+        self._last_plot = p
+        return sorted(c for c in self._dirty_curves if c[0] == p)
+
+    def _draw_case(self, p: int, key: str, full: bool = True) -> None:
+        split, _metric, _title = METRICS[p]
+        items = self._case_items(p, key)
+        version = self._epoch_version.get((key, p), 0)
+        epochs_new = full or items.points_version != version     # a step changes the curve, not the dots
+        items.points_version = version
+        smoothing = self._smoothing > 0
+        if self._trials > 1:
+            if len(items.trials) < self._trials:
+                self._visibility_dirty = True      # new thin lines start hidden
+            for t in (range(self._trials) if full else [self._current_trial(key)]):
+                tx, ty = finite_xy(*self._trial_curve(t, key, p))
+                items.trial_item(t).setData(tx, ty)
+                self._trial_lines[((p, t), key)] = (tx, ty)
+            if not epochs_new:
+                return                             # a step of one trial: the mean and band are unchanged
+            # The mean and its band both from the smoothed trials (smoothing is linear: the mean of the
+            # smoothed trials is the smoothed mean), so the line never leaves its own band; the raw mean
+            # is the faint line and the dots.
+            x, shown, lo, hi = self._mean_over_trials(key, p, self._smoothing)
+            keep = np.isfinite(lo) & np.isfinite(hi)
+            items.lo.setData(x[keep], lo[keep])
+            items.hi.setData(x[keep], hi[keep])
+            raw = self._mean_over_trials(key, p, 0.0)[:2] if smoothing else (x, shown)
+            px, py = finite_xy(*raw)
+            faint = finite_xy(*raw) if smoothing else None
+        else:
+            x, y = self._trial_curve(0, key, p)
+            px, py = finite_xy(*self._epoch_curve(0, key, p)) if epochs_new else (None, None)
+            faint = finite_xy(x, y) if smoothing else None
+            shown = ema_debiased(y, self._smoothing) if smoothing else y
+        fx, fy = finite_xy(x, shown)
+        items.main.setData(fx, fy)
+        if px is not None:
+            items.points.setData(px, py)
+        if faint is not None:
+            items.faint.setData(*faint)
+            items.faint_has_data = True
+        elif items.faint_has_data:
+            items.faint.setData([], [])
+            items.faint_has_data = False
+        self._displayed[(p, key)] = (fx, fy)
+        diverged = [e for (t, k), e in self._diverged.items() if k == key]
+        if diverged and len(fx):
+            items.marker.setData([fx[-1]], [fy[-1]])
+            text = f"case {key} diverged (epoch {min(diverged)})"
+            if items.note.textItem.toPlainText() != text:
+                items.note.setText(text)
+                self._visibility_dirty = True
+            items.note.setPos(math.log10(fx[-1]) if self._log_x and fx[-1] > 0 else fx[-1], fy[-1])
+            items.marker_shown = True
+        elif items.marker_shown:
+            items.marker.setData([], [])
+            items.note.setText("")
+            items.marker_shown = False
+            self._visibility_dirty = True
+
+    def _trial_curve(self, trial: int, key: str, p: int) -> tuple[np.ndarray, np.ndarray]:
+        """One trial's curve: interval means while it trains (training plots), else its epoch values."""
+        live = self._live.get((trial, key, p))
+        if live is not None and live.xs:
+            return np.asarray(live.xs, float), np.asarray(live.ys, float)
+        return self._epoch_curve(trial, key, p)
+
+    def _epoch_curve(self, trial: int, key: str, p: int) -> tuple[np.ndarray, np.ndarray]:
+        s = self._epochs.get((trial, key, p))
+        if s is None:
+            return np.empty(0), np.empty(0)
+        return np.asarray(s.xs, float), np.asarray(s.ys, float)
+
+    def _mean_over_trials(self, key: str, p: int, smoothing: float = 0.0):
+        """(x, mean, low, high) at the epochs every trial has reached, over the trials smoothed by
+        `smoothing` (0: as they are); the band as chosen."""
+        per_trial = [(s.xs, ema_debiased(s.ys, smoothing) if smoothing > 0 else s.ys)
+                     if (s := self._epochs.get((t, key, p))) is not None else None
+                     for t in range(self._trials)]
+        return mean_and_band(per_trial, self._trials, self._band_kind)
+
+    def _find_coinciding(self, plots: set[int]) -> None:
+        """A case whose curve equals an earlier case's in every plot (to COINCIDE_FRACTION of the range)
+        coincides with it: drawn dashed so both colours show, and said in the legend and on hover."""
+        if not plots:
+            return
+        shown = {**self._displayed, **self._trial_lines}
+        found = find_coinciding(self._order, shown, [*range(len(METRICS)), *sorted({t for t, _k in self._trial_lines})])
+        covered = self._find_covered(found)
+        if found != self._coincide or covered != self._covered:
+            if found != self._coincide:
+                for (p, key), items in self._items.items():
+                    items.set_dash(COINCIDE_DASH if key in found else None)
+            self._coincide, self._covered = found, covered
+            self._rebuild_legend()
+
+    def _find_covered(self, coincide: dict[str, str]) -> dict[str, list[str]]:
+        """Cases hidden under a later-drawn one at the plots' current size (see find_covered)."""
+        tolerance = {}
+        for p, plot in enumerate(self.plots):
+            _px, py = plot.vb.viewPixelSize()
+            if py > 0 and math.isfinite(py):
+                tolerance[p] = COVER_PIXELS * py
+        skip = set(self._hidden) | set(coincide)
+        for p, tol in tolerance.items():
+            self._set_plot_note(p, covered_in_pane(self._order, self._displayed, p, tol, skip))
+        if not tolerance:
+            return {}
+        return find_covered(self._order, self._displayed, tolerance, skip)
+
+    def _set_plot_note(self, p: int, under: dict[str, str]) -> None:
+        """The plot's title names the cases hidden under another case's line in this plot."""
+        by_top: dict[str, list[str]] = {}
+        for key, top in under.items():
+            by_top.setdefault(top, []).append(key)
+        note = "; ".join(f"{', '.join(keys)} under {top}" for top, keys in by_top.items())
+        if note != self.plot_notes[p]:
+            self.plot_notes[p] = note
+            title = METRICS[p][2]
+            extra = f" <span style='color:#707070; font-size:9pt'>· cases {note} (&lt; 2 px)</span>" if note else ""
+            self.plots[p].setTitle(f"<span style='color:#202020; font-size:10pt'>{title}</span>{extra}")
+
+    @property
+    def coinciding(self) -> dict[str, str]:
+        """case -> the earlier case its curves coincide with exactly."""
+        return dict(self._coincide)
+
+    def curve_points(self, plot_index: int, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """What the main curve of `key` shows in plot `plot_index` (after the last refresh)."""
+        return self._displayed.get((plot_index, key), (np.empty(0), np.empty(0)))
+
+    def band_points(self, plot_index: int, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(x, low, high) of the band over the trials of `key` in a plot, as drawn."""
+        items = self._case_items(plot_index, key)
+        (x, lo), (_x, hi) = items.lo.getData(), items.hi.getData()
+        empty = np.empty(0)
+        return (np.asarray(x, float) if x is not None else empty, np.asarray(lo, float) if lo is not None else empty,
+                np.asarray(hi, float) if hi is not None else empty)
+
+    def epoch_points(self, plot_index: int, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """The epoch values (dots) of `key` in a plot: one trial's, or the mean over trials."""
+        x, y = self._case_items(plot_index, key).points.xData, self._case_items(plot_index, key).points.yData
+        return (np.asarray(x if x is not None else [], float), np.asarray(y if y is not None else [], float))
+
+    def trial_points(self, plot_index: int, key: str, trial: int) -> tuple[np.ndarray, np.ndarray]:
+        items = self._case_items(plot_index, key)
+        if trial >= len(items.trials):
+            return np.empty(0), np.empty(0)
+        x, y = items.trials[trial].xData, items.trials[trial].yData
+        return (np.asarray(x if x is not None else [], float), np.asarray(y if y is not None else [], float))
+
+    # ------------------------------------------------------------ view ranges
+    def _on_manual_range(self, p: int) -> None:
+        self._manual[p] = True
+
+    def fit_view(self, p: int) -> None:
+        """Fit plot `p` to its data again (after the user zoomed)."""
+        self._manual[p] = False
+        self._fitted[p] = None
+        self._fit(p)
+
+    def _fit_all(self) -> None:
+        for p in range(len(self.plots)):
+            if not self._manual[p]:
+                self._fit(p)
+
+    def _fit(self, p: int) -> None:
+        """x from 0 to the last point, y over what is shown, with a margin; never a degenerate range."""
+        split, metric, _title = METRICS[p]
+        xs, ys, oxs, oys = [], [], [], []
+        for key in self._order:
+            if key in self._hidden:
+                continue
+            items = self._items.get((p, key))
+            if items is None:
+                continue
+            parts = [items.main, items.points, items.faint] + (items.trials if self._trials > 1 else [])
+            for item in parts:
+                x, y = item.xData, item.yData          # the data itself (getData is log-mapped in log mode)
+                if x is not None and len(x):
+                    xs.append(np.asarray(x, float))
+                    ys.append(np.asarray(y, float))
+        for o in self._overlays:
+            if o.hidden:
+                continue
+            for (pp, key), item in o.items.items():
+                if pp == p and key not in self._hidden:
+                    x, y = item.xData, item.yData
+                    if x is not None and len(x):
+                        oxs.append(np.asarray(x, float))
+                        oys.append(np.asarray(y, float))
+        x0, x1, y0, y1, pad = fitted_range(metric, xs, ys, oxs, oys, self._y_mode, self._log_x)
+        if still_fits(self._fitted[p], x0, x1, y0, y1, pad):
+            return                                  # the data still fits the view well: no redraw of the axes
+        if self._log_x:
+            # label only the powers of ten over several decades: 2…9 between them overlap at this width
+            self.plots[p].getAxis("bottom").setStyle(maxTextLevel=0 if x1 - x0 > 1.5 else 1)
+        wanted = (round(x0, 9), round(x1, 9), round(y0, 9), round(y1, 9))
+        if wanted != self._fitted[p]:
+            self._fitted[p] = wanted
+            self.plots[p].vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    # ---------------------------------------------------------------- hover
+    def hover_lines(self, plot_index: int, x_view: float) -> tuple[str, list[tuple[str, str]]] | None:
+        """Tooltip text for the epoch nearest to view x in a plot: every visible case (and overlay) there."""
+        reading = hover_reading(plot_index, x_view, log_x=self._log_x, order=self._order, hidden=self._hidden,
+                                rows=self._rows, cases=self._cases, trials=self._trials, coincide=self._coincide,
+                                overlays=self._overlays, smoothing=self._smoothing, line=self.line_text)
+        if reading is None:
+            return None
+        self._hover_points = reading.points
+        self._hover_note = reading.note
+        return reading.title, reading.lines
+
+    @property
+    def hover_text(self) -> str:
+        """The tooltip as plain text ('' when hidden)."""
+        return self.tip.plain if self.tip.isVisible() else ""
+
+    def clear_hover(self) -> None:
+        self.tip.clear()
+        for dot in self.hover_dot:
+            dot.setData([], [])
+
+    def hover_at(self, scene_pos) -> str:
+        """Show the tooltip for a scene position (as the mouse does); returns its text."""
+        for i, plot in enumerate(self.plots):
+            if plot.vb.sceneBoundingRect().contains(scene_pos):
+                point = plot.vb.mapSceneToView(scene_pos)
+                found = self.hover_lines(i, point.x())
+                if found is None:
+                    break
+                title, lines = found
+                at = self.view.mapFromScene(scene_pos)
+                self.tip.show_lines(title, lines, QPoint(int(at.x()), int(at.y())), self._hover_note)
+                self._mark_epoch(i, title)
+                self.hovered.emit(self.tip.plain)
+                return self.tip.plain
+        self.clear_hover()
+        return ""
+
+    def _mark_epoch(self, plot_index: int, _title: str) -> None:
+        """Rings on the values the tooltip lists (in the hovered plot only)."""
+        for i, dot in enumerate(self.hover_dot):
+            if i != plot_index or not self._hover_points:
+                dot.setData([], [])
+            else:
+                xs, ys = zip(*self._hover_points)
+                dot.setData(list(xs), list(ys))
+
+    def _on_mouse(self, args) -> None:
+        self.hover_at(args[0])
+
+    # ---------------------------------------------------------------- export
+    def caption_text(self) -> str:
+        """What an exported figure says about itself: the run, then how to read the curves."""
+        return figure_caption(self.run_caption, self._trials, self._band_kind, self._smoothing, self._coincide,
+                              self._overlays, self.line_text)
+
+    def export_png(self, path: Path, width: int = 1600) -> Path:
+        """The four plots, the legend and the caption as a PNG `width` pixels wide."""
+        from ui.plots.export import export_png
+        self.refresh_now()
+        self.clear_hover()
+        return export_png(self.view, self.caption_text(), Path(path), width)
+
+    def export_svg(self, path: Path) -> Path:
+        """The four plots, the legend and the caption as vector graphics (Qt's SVG generator)."""
+        from ui.plots.export import export_svg
+        self.refresh_now()
+        self.clear_hover()
+        return export_svg(self.view, self.caption_text(), Path(path))
+
+    def refresh_now(self) -> None:
+        self._dirty = True
+        self.refresh()
+
+    # -------------------------------------------------------------- internals
+    def _current_trial(self, key: str) -> int:
+        return self._last_trial.get(key, 0)
+
+    def _add_row(self, r: MetricRow) -> None:
+        self._rows.append(r)
+        self._last_trial[r.case] = r.trial
+        cost_plot, accuracy_plot = plot_indices(r.split)
+        for p in (cost_plot, accuracy_plot):
+            self._epoch_version[(r.case, p)] = self._epoch_version.get((r.case, p), 0) + 1
+        self._epochs_changed = True
+        x = epoch_x(r.split, r.epoch)
+        self._epoch_series(r.trial, r.case, cost_plot).put(x, r.cost)
+        self._epoch_series(r.trial, r.case, accuracy_plot).put(x, r.accuracy)
+
+    def _live_series(self, trial: int, key: str, p: int) -> Series:
+        return self._live.setdefault((trial, key, p), Series())
+
+    def _epoch_series(self, trial: int, key: str, p: int) -> Series:
+        return self._epochs.setdefault((trial, key, p), Series())
+
+    def _case_items(self, plot_index: int, key: str) -> CaseItems:
+        items = self._items.get((plot_index, key))
+        if items is None:
+            case = self._cases.get(key) or Case(key, f"case {key}", "#808080")
+            items = self._items[(plot_index, key)] = CaseItems(self.plots[plot_index], case)
+        return items
+
+    def _rebuild_legend(self) -> None:
+        self._guide_shown = self.curve_guide_text
+        self._legend, self._overlay_entries, self.guide_entry = build_legend(
+            self.legend_row, self, self._order, self._cases, self._coincide, self._hidden, self._overlays,
+            self._guide_shown, self._covered)
+
+    @property
+    def line_text(self) -> str:
+        """What the training plots' line is (the mean of each N batches, or the epoch means)."""
+        text = line_text(self._intervals.batches, self._intervals.steps_per_epoch, self._from_disk)
+        return f"thin {text}" if self._trials > 1 else text
+
+    @property
+    def curve_guide_text(self) -> str:
+        """The legend's reading guide: what the training plots' line and dots are."""
+        return curve_guide(self._intervals.batches, self._intervals.steps_per_epoch, self._from_disk, self._trials)
+
+    def _apply_visibility(self) -> None:
+        self._visibility_dirty = False
+        smoothing = self._smoothing > 0
+        multi = self._trials > 1
+        for (p, key), items in self._items.items():
+            shown = items.in_run and key not in self._hidden
+            items.main.setVisible(shown)
+            items.points.setVisible(shown)
+            items.faint.setVisible(shown and smoothing)
+            for t, item in enumerate(items.trials):
+                item.setVisible(shown and multi and t < self._trials)
+            for item in (items.band, items.lo, items.hi):
+                item.setVisible(shown and multi)
+            items.marker.setVisible(shown)
+            items.note.setVisible(shown and bool(items.note.textItem.toPlainText()))
+        for o in self._overlays:
+            for (_p, key), item in o.items.items():
+                item.setVisible(not o.hidden and key not in self._hidden)
+
+    def _update_notes(self) -> None:
+        parts = []
+        for (trial, key), epoch in sorted(self._diverged.items()):
+            where = f" in trial {trial}" if self._trials > 1 else ""
+            parts.append(f"case {key} diverged at epoch {epoch}{where}")
+        text = ("⚠ " + "; ".join(parts) + ". Its curve ends at the last finite value (×).") if parts else ""
+        warning = getattr(self, "_overlay_warning", "")
+        if warning:
+            text = (text + "  " if text else "") + "⚠ " + warning
+        self.note_label.setText(text)
+        self.note_label.setVisible(bool(text))
+
+    def legend_entry(self, key: str) -> LegendEntry | None:
+        if key == "published":
+            return next((self._overlay_entries[i] for i, o in enumerate(self._overlays)
+                         if o.kind == "published" and i in self._overlay_entries), None)
+        if key.startswith("overlay:"):
+            return self._overlay_entries.get(int(key.split(":")[1]))
+        return self._legend.get(key)

@@ -1,0 +1,1 @@
+"""The study panel and the claims dialog."""

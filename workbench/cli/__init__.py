@@ -1,0 +1,1 @@
+"""The headless command line: one parser, its subcommands and their argument types."""

@@ -1,0 +1,1 @@
+"""Configuration, paths, the version string and verbosity: what every other room reads."""

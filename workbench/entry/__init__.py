@@ -1,0 +1,1 @@
+"""Starting the application: the launcher, the pre-flight checks and the desktop entry."""

@@ -1,0 +1,200 @@
+"""Run an experiment into a run folder: the one path shared by the CLI and the GUI.
+
+TensorFlow is imported here lazily (first call): the CLI prints nothing before it
+needs to, and the window's engine process (workbench/execution/engine_process.py) calls this.
+"""
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from engine.cases import inert_connections
+from engine.events import EpochEvent, RunControl, StepEvent, TrialResult
+
+from workbench.core.config import ExperimentConfig
+from workbench.records import environment as env
+from workbench.records.run_folder import RunFolder, new_run_dir
+
+
+class RunListener(Protocol):
+    """Every method optional: a listener implements what it needs."""
+    def on_started(self, folder: RunFolder) -> None: ...
+    def on_status(self, text: str) -> None: ...
+    def on_step(self, event: StepEvent) -> None: ...
+    def on_epoch(self, event: EpochEvent, folder: RunFolder) -> None: ...
+    def on_trial_end(self, result: TrialResult) -> None: ...
+
+
+@dataclass
+class RunOutcome:
+    status: str                      # "completed", "stopped" or "failed" (see run_status.STATUSES)
+    folder: Path
+    results: list[TrialResult] = field(default_factory=list)
+    error: str | None = None
+    device: dict | None = None       # engine/device.py: what TensorFlow trained on
+
+
+def _call(listener, name, *args):
+    fn = getattr(listener, name, None) if listener is not None else None
+    if fn is not None:
+        fn(*args)
+
+
+def case_notes(config: ExperimentConfig) -> list[str]:
+    """Plain statements about cases that cannot differ from case 0 for this architecture and mode."""
+    from engine import catalog
+    desc = catalog.describe(config.arch)
+    dead = desc.dead_targets(config.train.quirks)
+    notes = []
+    for case in config.case_objects():
+        inert = inert_connections(case, desc.head_timesteps, dead)
+        if inert and len(inert) == len(case.connections):
+            notes.append(f"case {case.key} ({case.name}): no connection has any effect here "
+                         f"({'; '.join(reason for _, reason in inert)}), so it trains exactly like case 0")
+        for conn, reason in inert if len(inert) < len(case.connections) else ():
+            notes.append(f"case {case.key}: {conn.label()} has no effect ({reason})")
+    return notes
+
+
+def quirk_note(config: ExperimentConfig) -> str:
+    """The quirk set in words, and which of its quirks change nothing for this architecture."""
+    from engine import quirks as Q
+    text = "semantics: " + Q.describe_set(config.train.quirks)
+    idle = [n for n in config.train.quirks if not Q.QUIRKS[n].concerns(config.arch)]
+    if idle:
+        text += f" ({', '.join(idle)} do{'es' if len(idle) == 1 else ''} not concern {config.arch})"
+    return text
+
+
+class _Forward:
+    """Adapts the engine's listener calls to the run folder and the outer listener."""
+
+    def __init__(self, folder: RunFolder, listener, gradients=None):
+        self.folder, self.listener, self.gradients = folder, listener, gradients
+
+    def on_step(self, event):
+        if self.gradients is not None:
+            self.gradients.step(event)
+        _call(self.listener, "on_step", event)
+
+    def on_epoch(self, event):
+        self.folder.epoch(event)
+        if self.gradients is not None:
+            self.gradients.epoch(event)
+        _call(self.listener, "on_epoch", event, self.folder)
+
+
+def run_experiment(config: ExperimentConfig, out_dir: Path | None = None, listener=None,
+                   control: RunControl | None = None, deterministic: bool = True,
+                   command_line: list[str] | None = None) -> RunOutcome:
+    """Train `config` into a new run folder (`out_dir`, or a fresh default one) and record how it ended.
+
+    The folder is refused (RunFolderError, nothing written) when it holds
+    anything. Whatever happens after it is created, it ends with a final
+    status: completed, stopped (the control's stop, Ctrl-C, a signal turned
+    into KeyboardInterrupt/SystemExit) or failed (any error, in one line).
+    """
+    config = config.validated()
+    control = control or RunControl()
+    folder = RunFolder(out_dir if out_dir is not None else new_run_dir(config), config, command_line)
+    outcome = RunOutcome("completed", folder.dir)
+    gradients = None
+    try:
+        _call(listener, "on_started", folder)
+        if config.train.gradient_flow:
+            from workbench.records.gradient_log import GradientLog
+            gradients = GradientLog(folder.dir)
+        _call(listener, "on_status", "loading data")
+        from engine.data import load_dataset
+        d = config.data
+        dataset = load_dataset(d.source, train_limit=d.train_limit, test_limit=d.test_limit,
+                               train_skip=d.train_skip)
+        summary = dataset.summary()
+        summary["files"] = env.file_checksums(summary.get("files", ()))
+        folder.set_data(summary)
+        folder.add_notes([quirk_note(config)] + case_notes(config))
+
+        _call(listener, "on_status", "loading TensorFlow")
+        from engine.device import training_device
+        from engine.tensorflow_loader import import_tensorflow
+        import_tensorflow()                     # first, so its start-up chatter stays off the console
+        outcome.device = training_device()
+        folder.set_device(outcome.device)
+        from engine import catalog
+        from engine.trainer import LockstepTrainer, enable_determinism
+        if deterministic:
+            enable_determinism()
+        arch = catalog.build(config.arch)
+        folder.record_environment(env.tensorflow_facts())
+        cases = config.case_objects()
+        for trial in range(config.trials):
+            if control.stopped:
+                outcome.status = "stopped"
+                break
+            _call(listener, "on_status", f"building trial {trial} of 0–{config.trials - 1}"
+                  if config.trials > 1 else "compiling the training step")
+            trainer = LockstepTrainer(arch, cases, config.train, dataset, config.noise_schedule(), trial=trial)
+            folder.start_trial(trial, trainer.seed)
+            _call(listener, "on_status", "training")
+            result = trainer.run(_Forward(folder, listener, gradients), control)
+            folder.end_trial(result)
+            outcome.results.append(result)
+            _call(listener, "on_trial_end", result)
+            if result.status == "stopped":
+                outcome.status = "stopped"
+                break
+        if outcome.status == "completed" and control.stopped:
+            outcome.status = "stopped"
+    except (KeyboardInterrupt, SystemExit) as exc:   # a second Ctrl-C, a signal: stopped by the user
+        outcome.status = "stopped"
+        outcome.error = f"aborted ({type(exc).__name__})" if isinstance(exc, KeyboardInterrupt) else \
+            f"aborted (exit {exc.code})"
+    except BaseException as exc:  # the run folder must say why it ended, whatever happened
+        outcome.status = "failed"
+        outcome.error = _one_line(exc)
+        folder.manifest["traceback"] = traceback.format_exc()
+    _finish_gradients(folder, gradients)
+    try:
+        folder.finish(outcome.status, outcome.error)
+    except OSError as exc:
+        # Not even the final manifest could be written (the folder became unwritable);
+        # readers will report the run as interrupted, and the caller gets the reason.
+        outcome.status = "failed"
+        outcome.error = (outcome.error + "; " if outcome.error else "") + \
+            f"the final status could not be written: {_one_line(exc)}"
+    return outcome
+
+
+def _finish_gradients(folder: RunFolder, gradients=None) -> None:
+    """Close gradients.csv and write its TensorBoard scalars; never fatal.
+
+    (The metrics' own event files are written epoch by epoch by the run folder.)
+    """
+    if gradients is None:
+        return
+    try:
+        gradients.close()
+        gradients.export_tensorboard(folder.dir)
+    except Exception as exc:  # the gradients are safe in gradients.csv whatever happens here
+        folder.manifest["notes"].append(f"TensorBoard export of gradients failed: {_one_line(exc)}")
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    # TensorFlow wraps errors raised while tracing: the cause is on the last line.
+    text = lines[-1] if lines and lines[0].startswith("in user code") else (lines[0] if lines else "")
+    name = type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    if name in ("DataError", "ConfigError", "ValueError"):
+        return text or name
+    return f"{name}: {text}" if text else name
+
+
+def _export_tensorboard(folder: RunFolder, gradients=None) -> None:
+    """Kept for callers of the first version (the study driver): the run folder now writes the
+    metrics' event files epoch by epoch, so only the gradients' event files remain to be written."""
+    _finish_gradients(folder, gradients)

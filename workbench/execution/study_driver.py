@@ -1,0 +1,560 @@
+"""The study driver: the one writer of a study folder, whatever backend runs the trials.
+
+    DIR/study.json      the grid, the backend, every trial's status, folder, attempts, node and error
+    DIR/trial-<k>/      an ordinary run folder per trial (compare, export, rerun and the window open it)
+
+Backends stream `TrialEvent`s back; the driver turns them into run folders,
+study.json updates and listener calls. A trial whose worker or node dies is
+retried (its partial folder is kept as trial-<k>.attempt-<n>) up to
+`StudyOptions.max_attempts`, then marked failed with the reason; other trials
+go on. `resume_study` runs only the trials that are not completed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.events import RunControl
+
+from workbench.execution.backends import protocol as P
+from workbench.core.config import ConfigError, ExperimentConfig
+from workbench.records.atomic_write import atomic_write
+from workbench.records.run_folder import RunFolder, now_iso
+from workbench.studies.spec import StudyOptions, StudySpec, TrialSpec
+from workbench.studies.status import COMPLETED, FAILED, PENDING, RUNNING, STOPPED, STUDY, TRIAL
+
+STUDY_VERSION = 1
+STUDY_FILE = "study.json"
+
+
+class BackendUnavailable(ConfigError):
+    """The chosen backend cannot run here (e.g. Ray is not installed); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class StudyProgress:
+    fraction: float          # of the whole study, completed trials counting 1
+    elapsed_s: float         # since this session of the study started
+    eta_s: float | None
+    completed: int
+    failed: int
+    running: int
+    total: int
+
+
+@dataclass
+class StudyOutcome:
+    status: str              # completed, stopped or failed
+    dir: Path
+    trials: list[dict] = field(default_factory=list)   # study.json's trial entries
+    error: str | None = None
+
+    @property
+    def folder(self) -> Path:
+        return self.dir
+
+
+def _call(listener, name, *args):
+    fn = getattr(listener, name, None) if listener is not None else None
+    if fn is not None:
+        fn(*args)
+
+
+# ------------------------------------------------------------------------------ folder
+def _create_exclusive(path: Path) -> None:
+    """Create the study folder; an existing non-empty folder is never written into."""
+    from workbench.records.run_folder import RunFolderError, claim_folder
+    try:
+        claim_folder(path)
+    except RunFolderError as exc:
+        hint = (f"; continue a study with `study --resume {path}`" if is_study_dir(path) else "")
+        raise ConfigError(f"{exc}{hint}") from None
+
+
+class _Lock:
+    """One driver per study folder: the records' folder lock (flock, with a heartbeat)."""
+
+    def __init__(self, study_dir: Path):
+        from workbench.records.run_lock import FolderLock
+        self.lock = FolderLock(study_dir)
+
+    def acquire(self) -> None:
+        from workbench.records.run_lock import FolderBusyError
+        try:
+            self.lock.acquire()
+        except FolderBusyError as exc:
+            raise ConfigError(f"{exc}; wait for it or stop it first") from None
+        self.lock.start_heartbeat()
+
+    def release(self) -> None:
+        self.lock.release()
+
+
+def read_study(study_dir: Path) -> dict:
+    from workbench.records.json_reader import MissingRecordFile, read_json
+    path = Path(study_dir) / STUDY_FILE
+    try:
+        data = read_json(path, what="study file")
+    except MissingRecordFile as exc:
+        raise ConfigError(f"{exc}; is {study_dir} a study folder?") from None
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if data.get("kind") != "study":
+        raise ConfigError(f"{path}: not a study file")
+    version = data.get("schema_version", STUDY_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ConfigError(f"{path}: damaged (schema_version {version!r} is not a whole number)")
+    if version > STUDY_VERSION:
+        raise ConfigError(f"{path}: study schema {data['schema_version']} is newer than this workbench")
+    problem = _study_problem(data)
+    if problem:
+        raise ConfigError(f"{path}: damaged ({problem}); its trial folders are left untouched")
+    return data
+
+
+# study.json's fields the driver reads back, and the JSON type each must have
+_STUDY_FIELDS = {"trials": list, "sessions": list, "data": list}
+_TRIAL_FIELDS = {"folder": str, "status": str, "attempts": int, "epochs_done": int, "final": dict,
+                 "diverged_at": dict, "previous_folders": list}
+
+
+def _study_problem(data: dict) -> str | None:
+    """What is wrong with a study.json's shape, in a few words, or None."""
+    from workbench.studies.status import STUDY, TRIAL
+    for key, kind in _STUDY_FIELDS.items():
+        if not isinstance(data.get(key, kind()), kind):
+            return f"'{key}' is a {type(data[key]).__name__}, not a {kind.__name__}"
+    if data.get("status") not in STUDY.allowed.keys() | STUDY.final:
+        return f"status {data.get('status')!r} is not one the workbench writes"
+    known = TRIAL.allowed.keys() | TRIAL.final
+    for i, entry in enumerate(data.get("trials", [])):
+        if not isinstance(entry, dict):
+            return f"trial entry {i} is a {type(entry).__name__}, not an object"
+        if entry.get("index") != i:
+            return f"trial entry {i} has index {entry.get('index')!r}"
+        for key, kind in _TRIAL_FIELDS.items():
+            value = entry.get(key)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                return f"trial entry {i}: '{key}' is {'missing' if key not in entry else repr(value)[:40]}"
+        if entry["status"] not in known:
+            return f"trial entry {i}: status {entry['status']!r} is not one the workbench writes"
+        if entry["folder"] != f"trial-{i}":
+            return f"trial entry {i}: folder {entry['folder'][:40]!r} is not trial-{i}"
+    for session in data.get("sessions", []):
+        if not isinstance(session, dict):
+            return "a session entry is not an object"
+    for item in data.get("data", []):
+        if not isinstance(item, dict) or not isinstance(item.get("sha256"), str):
+            return "a data entry has no checksum"
+    return None
+
+
+def study_status(study_dir: Path, state: dict | None = None):
+    """The study's truthful status (a run_status.RunStatus): "interrupted" when study.json says running
+    but its driver died without a word (its folder lock is free), as for a run."""
+    from workbench.records.run_status import status_of
+    return status_of(state if state is not None else read_study(study_dir), Path(study_dir))
+
+
+def is_study_dir(path: Path) -> bool:
+    return (Path(path) / STUDY_FILE).is_file()
+
+
+# ------------------------------------------------------------------------------ backends
+def make_backend(options: StudyOptions, emit: P.Emit, datasets: dict, control: RunControl,
+                 worker_nice: int = 0):
+    """The backend named in `options`; `datasets` maps a data checksum to the loaded Dataset."""
+    if options.backend == "local":
+        from workbench.execution.backends.local import LocalBackend
+        return LocalBackend(emit, _DatasetsByTask(datasets), control, options.threads_per_worker)
+    if options.backend == "processes":
+        from workbench.execution.backends.processes import ProcessBackend
+        return ProcessBackend(emit, workers=options.workers, threads=options.threads_per_worker or 1,
+                              nice=worker_nice)
+    if options.backend == "ray":
+        from workbench.execution.backends.ray_backend import RayBackend, require_ray
+        require_ray(options.address)
+        return RayBackend(emit, datasets, workers=options.workers, threads=options.threads_per_worker or 1,
+                          address=options.address)
+    raise BackendUnavailable(f"unknown backend {options.backend!r}")
+
+
+class _DatasetsByTask:
+    """Lets the local backend find a task's dataset by the checksum the task carries."""
+
+    def __init__(self, datasets: dict):
+        self.datasets = datasets
+
+    def __call__(self, task: P.TrialTask):
+        return self.datasets[task.data_sha256]
+
+
+# ------------------------------------------------------------------------------ the driver
+class StudyDriver:
+    def __init__(self, study_dir: Path, spec: StudySpec, options: StudyOptions, listener=None,
+                 control: RunControl | None = None, worker_nice: int = 0):
+        self.worker_nice = worker_nice
+        self.dir = Path(study_dir)
+        self.spec, self.options = spec, options.validated()
+        self.listener = listener
+        self.control = control or RunControl()
+        self.trials: list[TrialSpec] = spec.trials()
+        self.state: dict = {}
+        self.folders: dict[int, RunFolder] = {}
+        self.gradient_logs: dict[int, object] = {}  # trial -> workbench.records.gradient_log.GradientLog
+        self.current_attempt: dict[int, int] = {}
+        self.fractions: dict[int, float] = {}
+        self.trial_eta: dict[int, float | None] = {}
+        self.data_for: dict[int, str] = {}       # trial -> data checksum
+        self.datasets: dict[str, object] = {}
+        self.pending: deque[int] = deque()
+        self.in_flight: set[int] = set()
+        self._t0 = time.monotonic()
+        self._fraction0 = 0.0
+        self._last_progress = 0.0
+
+    # ------------------------------------------------------------------ study.json
+    def _new_state(self) -> dict:
+        return {
+            "kind": "study", "schema_version": STUDY_VERSION, "status": "running",
+            "created_at": now_iso(), "updated_at": now_iso(), "ended_at": None,
+            "description": self.spec.describe(),
+            "spec": self.spec.to_dict(), "options": self.options.to_dict(),
+            "backend": None, "data": [], "sessions": [], "error": None,
+            "trials": [{"index": t.index, "folder": t.name, "group": t.group, "arch": t.arch, "seed": t.seed,
+                        "overrides": t.overrides, "status": "pending", "attempts": 0, "error": None,
+                        "node": None, "epochs_done": 0, "final": {}, "diverged_at": {}, "previous_folders": []}
+                       for t in self.trials],
+        }
+
+    def write_state(self) -> None:
+        self.state["updated_at"] = now_iso()
+        atomic_write(self.dir / STUDY_FILE, json.dumps(self.state, indent=2) + "\n")
+
+    def _entry(self, k: int) -> dict:
+        return self.state["trials"][k]
+
+    def _trial_changed(self, k: int) -> None:
+        self.write_state()
+        _call(self.listener, "on_trial", k, dict(self._entry(k)))
+
+    # ------------------------------------------------------------------ running
+    def run(self, resume: bool = False) -> StudyOutcome:
+        lock = _Lock(self.dir)
+        lock.acquire()
+        backend = None
+        try:
+            if resume:
+                self.state = read_study(self.dir)
+                self.state["options"] = self.options.to_dict()
+                STUDY.resume(self.state)
+                self.state["ended_at"] = None
+            else:
+                self.state = self._new_state()
+            # who writes it: a reader tells a dead driver from a live one as for a run (run_status)
+            self.state["writer"] = {"host": socket.gethostname(), "pid": os.getpid()}
+            todo = [t.index for t in self.trials if TRIAL.resume(self._entry(t.index))]
+            self.write_state()
+            self.fractions = {t.index: 1.0 if t.index not in todo else 0.0 for t in self.trials}
+            self._fraction0 = sum(self.fractions.values()) / max(1, len(self.trials))
+            _call(self.listener, "on_study_started", self.dir, self.state)
+            if not todo:
+                return self._finish("completed")
+            _call(self.listener, "on_status", "loading data")
+            self._load_data(todo)
+            self.options, notice = self.options.fitted()
+            if notice:
+                _call(self.listener, "on_status", notice)
+            _call(self.listener, "on_status", f"starting the {self.options.backend} backend")
+            backend = make_backend(self.options, self._on_event, self.datasets, self.control, self.worker_nice)
+            facts = backend.start()
+            self.state["backend"] = {"name": self.options.backend, **facts}
+            self.state["sessions"].append({"started_at": now_iso(), "backend": self.options.backend,
+                                           "trials": todo, **facts})
+            self.write_state()
+            for k in todo:
+                self._entry(k)["attempts"] = 0
+                self.pending.append(k)
+            _call(self.listener, "on_status", "training")
+            self._loop(backend)
+            failed = [e["index"] for e in self.state["trials"] if e["status"] == "failed"]
+            if self.control.stopped and any(e["status"] != COMPLETED for e in self.state["trials"]):
+                return self._finish("stopped")
+            if failed:
+                return self._finish("failed", f"{len(failed)} trial(s) failed: "
+                                    + ", ".join(f"trial-{k}" for k in failed))
+            return self._finish("completed")
+        except BaseException as exc:
+            from workbench.execution.runner import _one_line
+            aborted = isinstance(exc, (KeyboardInterrupt, SystemExit))   # a second Ctrl-C or signal, Ray's SIGTERM
+            status = STOPPED if aborted else FAILED
+            message = f"aborted ({type(exc).__name__})" if aborted else _one_line(exc)
+            if backend is not None and aborted:
+                try:
+                    backend.stop()                  # the workers stop after their step, as for a first signal
+                except Exception:
+                    pass
+            for k, folder in list(self.folders.items()):
+                self._close_gradients(k)
+                folder.finish(status, f"the study ended: {message}")    # no-op when it had ended already
+            for entry in self.state.get("trials", []):
+                if entry["status"] == RUNNING:                       # sent trials not started stay pending
+                    folder = self.folders.get(entry["index"])
+                    ended = folder.manifest["status"] if folder is not None else status
+                    TRIAL.move(entry, ended if ended in TRIAL.final else status, message)
+            if self.state.get("status") == RUNNING:
+                if not aborted:
+                    self.state["traceback"] = traceback.format_exc()
+                outcome = self._finish(status, message)
+            else:
+                outcome = StudyOutcome(self.state.get("status") or status, self.dir,
+                                       [dict(e) for e in self.state.get("trials", [])], message)
+            if isinstance(exc, BackendUnavailable) or not (aborted or isinstance(exc, Exception)):
+                raise
+            return outcome
+        finally:
+            if backend is not None:
+                try:
+                    backend.shutdown()
+                except Exception:
+                    pass
+            lock.release()
+
+    def _finish(self, status: str, error: str | None = None) -> StudyOutcome:
+        STUDY.move(self.state, status, error)
+        self.state["ended_at"] = now_iso()
+        self.write_state()
+        outcome = StudyOutcome(status, self.dir, [dict(e) for e in self.state["trials"]], error)
+        _call(self.listener, "on_study_end", outcome)
+        return outcome
+
+    def _load_data(self, todo: list[int]) -> None:
+        from engine.data import load_dataset
+        from workbench.execution.backends.trial_runner import dataset_checksum
+        by_spec: dict[str, str] = {}
+        for k in todo:
+            d = self.trials[k].config.data
+            key = json.dumps(dataclasses.asdict(d), sort_keys=True)
+            if key not in by_spec:
+                ds = load_dataset(d.source, train_limit=d.train_limit, test_limit=d.test_limit,
+                                  train_skip=d.train_skip)
+                checksum = dataset_checksum(ds)
+                self.datasets[checksum] = ds
+                by_spec[key] = checksum
+                if not any(x["sha256"] == checksum for x in self.state["data"]):
+                    self.state["data"].append({"spec": dataclasses.asdict(d), "sha256": checksum,
+                                               "summary": ds.summary()})
+            self.data_for[k] = by_spec[key]
+
+    def _loop(self, backend) -> None:
+        paused = stopped = False
+        while self.pending or self.in_flight:
+            if self.control.stopped and not stopped:
+                stopped = True
+                backend.stop()
+            if self.control.paused != paused and not stopped:
+                paused = self.control.paused
+                backend.pause() if paused else backend.resume()
+            while self.pending and not stopped and backend.free_slots() > 0:
+                k = self.pending.popleft()
+                entry = self._entry(k)
+                entry["attempts"] += 1
+                self.current_attempt[k] = entry["attempts"]
+                self.in_flight.add(k)
+                backend.submit(P.TrialTask(k, entry["attempts"], self.trials[k].config.to_dict(),
+                                           self.data_for[k]))
+            if stopped and not self.in_flight:
+                break
+            backend.wait(0.2)
+            self._progress()
+
+    # ------------------------------------------------------------------ events
+    def _on_event(self, ev: P.TrialEvent) -> None:
+        k = ev.trial
+        if self.current_attempt.get(k) != ev.attempt or k not in self.in_flight:
+            return                                   # a late event of an attempt given up on
+        handler = {P.STARTED: self._started, P.STEP: self._step, P.EPOCH: self._epoch, P.END: self._end,
+                   P.ERROR: self._error, P.LOST: self._lost}[ev.kind]
+        handler(k, ev.payload)
+
+    def _set_aside(self, k: int) -> None:
+        """An earlier attempt's folder stays, renamed trial-<k>.attempt-<n>; nothing is deleted."""
+        path = self.dir / self.trials[k].name
+        if not path.exists():
+            return
+        n = 1
+        while (aside := self.dir / f"{self.trials[k].name}.attempt-{n}").exists():
+            n += 1
+        os.replace(path, aside)
+        self._entry(k)["previous_folders"].append(aside.name)
+
+    def _started(self, k: int, facts: dict) -> None:
+        from workbench.execution.runner import case_notes, quirk_note
+        self._set_aside(k)
+        t = self.trials[k]
+        folder = RunFolder(self.dir / t.name, t.config)
+        folder.manifest["worker"] = {key: v for key, v in facts.items() if key != "environment"}
+        folder.record_environment({**facts.get("environment", {}), "device": facts.get("device"),
+                                   "backend": facts.get("backend"), "node": facts.get("node"),
+                                   "worker": facts.get("worker"), "ray": facts.get("ray"),
+                                   "threads_per_worker": facts.get("threads_per_worker")})
+        folder.manifest["study"] = {"folder": "..", "trial": k, "attempt": self.current_attempt[k],
+                                    "group": t.group, "overrides": t.overrides}
+        data = next(x for x in self.state["data"] if x["sha256"] == self.data_for[k])
+        folder.set_data({**data["summary"], "sha256": data["sha256"]})
+        folder.add_notes([quirk_note(t.config)] + case_notes(t.config))
+        folder.start_trial(0, t.seed)
+        self.folders[k] = folder
+        if t.config.train.gradient_flow:
+            from workbench.records.gradient_log import GradientLog
+            self.gradient_logs[k] = GradientLog(folder.dir)
+        entry = self._entry(k)
+        TRIAL.move(entry, RUNNING)
+        entry["node"], entry["epochs_done"] = facts.get("node"), 0
+        entry["worker"], entry["pid"] = facts.get("worker"), facts.get("pid")
+        entry["device"] = facts.get("device_label")
+        self._trial_changed(k)
+
+    def _step(self, k: int, event) -> None:
+        self.fractions[k] = event.progress.fraction
+        self.trial_eta[k] = event.progress.eta_s
+        if k in self.gradient_logs:
+            self.gradient_logs[k].step(event)
+        _call(self.listener, "on_step", k, dataclasses.replace(event, trial=k))
+
+    def _epoch(self, k: int, event) -> None:
+        folder = self.folders.get(k)
+        if folder is None:
+            return
+        folder.epoch(event)
+        if k in self.gradient_logs:
+            self.gradient_logs[k].epoch(event)
+        self.fractions[k] = event.progress.fraction
+        self.trial_eta[k] = event.progress.eta_s
+        entry = self._entry(k)
+        entry["epochs_done"] = event.epoch + 1
+        self.write_state()
+        _call(self.listener, "on_epoch", k, dataclasses.replace(event, trial=k), folder)
+
+    def _end(self, k: int, result) -> None:
+        from workbench.execution.runner import _export_tensorboard
+        from workbench.records.run_folder import _case_epoch_dict
+        folder = self.folders.get(k)     # kept until recorded: an abort meanwhile finishes it
+        self.in_flight.discard(k)
+        entry = self._entry(k)
+        if folder is not None:
+            folder.end_trial(result)
+            if k in self.gradient_logs:           # its event files need TensorFlow: load it quietly first
+                from engine.tensorflow_loader import import_tensorflow
+                import_tensorflow()
+            _export_tensorboard(folder, self.gradient_logs.pop(k, None))
+            folder.finish(result.status)
+        TRIAL.move(entry, result.status)
+        entry["epochs_done"] = result.epochs_done
+        # final: each case's last epoch before any divergence; diverged_at says which cases stopped where
+        # (the trial's metrics.csv keeps the diverged epoch's NaN as well)
+        entry["final"] = {key: _case_epoch_dict(m) for key, m in result.final.items()}
+        entry["diverged_at"] = {key: int(epoch) for key, epoch in result.diverged_at.items()}
+        self.fractions[k] = 1.0 if result.status == COMPLETED else self.fractions.get(k, 0.0)
+        self.folders.pop(k, None)
+        self._trial_changed(k)
+        _call(self.listener, "on_trial_end", k, dataclasses.replace(result, trial=k))
+
+    def _error(self, k: int, payload) -> None:
+        message, tb = payload
+        folder = self.folders.get(k)     # kept until recorded: an abort meanwhile finishes it
+        self.in_flight.discard(k)
+        if folder is not None:
+            folder.manifest["traceback"] = tb
+            self._close_gradients(k)
+            folder.finish("failed", message)
+        entry = self._entry(k)
+        TRIAL.move(entry, FAILED, message)
+        self.fractions[k] = 1.0
+        self.folders.pop(k, None)
+        self._trial_changed(k)
+
+    def _close_gradients(self, k: int) -> None:
+        log = self.gradient_logs.pop(k, None)
+        if log is not None:
+            log.close()
+
+    def _lost(self, k: int, reason: str) -> None:
+        folder = self.folders.get(k)     # kept until recorded: an abort meanwhile finishes it
+        self.in_flight.discard(k)
+        entry = self._entry(k)
+        if folder is not None:
+            self._close_gradients(k)
+            folder.finish("interrupted", f"worker lost: {reason}")
+        self.fractions[k] = 0.0
+        if entry["attempts"] < self.options.max_attempts and not self.control.stopped:
+            TRIAL.move(entry, PENDING, f"attempt {entry['attempts']} lost: {reason}; retrying")
+            self._set_aside(k)
+            self.pending.appendleft(k)            # a retry goes first: its seed is not left for last
+        else:
+            TRIAL.move(entry, STOPPED if self.control.stopped else FAILED,
+                       f"worker lost {entry['attempts']} time(s); last: {reason}")
+            self.fractions[k] = 1.0 if entry["status"] == FAILED else 0.0
+        self.folders.pop(k, None)
+        self._trial_changed(k)
+
+    # ------------------------------------------------------------------ progress
+    def progress(self) -> StudyProgress:
+        n = max(1, len(self.trials))
+        fraction = sum(self.fractions.values()) / n
+        elapsed = time.monotonic() - self._t0
+        eta = None
+        gained = fraction - self._fraction0
+        if gained > 1e-6 and fraction < 1.0:
+            eta = elapsed * (1.0 - fraction) / gained
+        states = [e["status"] for e in self.state["trials"]]
+        return StudyProgress(fraction, elapsed, eta if fraction < 1.0 else 0.0, states.count(COMPLETED),
+                             states.count("failed"), states.count("running"), len(states))
+
+    def _progress(self) -> None:
+        now = time.monotonic()
+        if now - self._last_progress >= 0.25:
+            self._last_progress = now
+            _call(self.listener, "on_progress", self.progress())
+
+
+# ------------------------------------------------------------------------------ API
+def run_study(spec: StudySpec, out_dir: Path, options: StudyOptions | None = None, listener=None,
+              control: RunControl | None = None, worker_nice: int = 0) -> StudyOutcome:
+    """Run every trial of `spec` into a new study folder `out_dir` (created exclusively).
+
+    `worker_nice`: a lower CPU priority for worker processes (the window passes its training nice value).
+    Raises ConfigError (incl. BackendUnavailable) before anything is written for a bad request;
+    every other ending is a StudyOutcome with a truthful status in study.json.
+    """
+    options = (options or StudyOptions()).validated()
+    spec = spec.validated()
+    if options.backend == "ray":
+        from workbench.execution.backends.ray_backend import require_ray
+        require_ray(options.address)
+    _create_exclusive(out_dir)
+    return StudyDriver(out_dir, spec, options, listener, control, worker_nice).run()
+
+
+def resume_study(study_dir: Path, options: StudyOptions | None = None, listener=None,
+                 control: RunControl | None = None, worker_nice: int = 0) -> StudyOutcome:
+    """Run the trials of an existing study that are not completed (missing, failed, stopped, interrupted)."""
+    from workbench.studies.spec import load_study_file
+    study_dir = Path(study_dir)
+    state = read_study(study_dir)
+    spec, recorded = load_study_file(study_dir)
+    options = (options or recorded or StudyOptions()).validated()
+    if options.backend == "ray":
+        from workbench.execution.backends.ray_backend import require_ray
+        require_ray(options.address)
+    if len(state.get("trials", [])) != spec.size:
+        raise ConfigError(f"{study_dir / STUDY_FILE}: {len(state.get('trials', []))} trial entries for a grid "
+                          f"of {spec.size}; the file was edited")
+    return StudyDriver(study_dir, spec, options, listener, control, worker_nice).run(resume=True)

@@ -1,0 +1,112 @@
+"""gradients.csv: the gradient flow of a run, in long format (one norm per row).
+
+Columns: trial, epoch, step, scope, case, signal, timestep, weight, norm.
+
+- scope "step": sampled at the step-report cadence (`step` = training batches
+  done in the epoch); scope "epoch": the mean of that epoch's samples.
+- signal g, p, dilated, in: per timestep (manual cases), the norms of the head
+  gradient g_t, the pass-back p_t, the dilated addition and the total in_t;
+  signal grad, update: per weight (every case), the norm of the gradient and
+  of the change Adam made to it in that step ("slot:z" etc. are state slots
+  trained by Adam).
+
+`pandas.read_csv("gradients.csv")` reads it as is. Rows are appended and
+flushed as they come, so a killed run keeps every sample taken. The epoch
+means are also written as TensorBoard scalars under tensorboard/gradients/.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+COLUMNS = ("trial", "epoch", "step", "scope", "case", "signal", "timestep", "weight", "norm")
+TIMESTEP_SIGNALS = ("g", "p", "dilated", "in")
+WEIGHT_SIGNALS = ("grad", "update")
+FILE_NAME = "gradients.csv"
+
+
+def _rows(trial, epoch, step, scope, gradients):
+    for case, record in gradients.items():
+        for (signal, label), value in sorted(record.items()):
+            timestep, weight = (label, "") if signal in TIMESTEP_SIGNALS else ("", label)
+            yield [trial, epoch, step, scope, case, signal, timestep, weight, repr(float(value))]
+
+
+class GradientLog:
+    def __init__(self, run_dir: Path):
+        self.path = Path(run_dir) / FILE_NAME
+        self._file = open(self.path, "x", newline="")
+        self._csv = csv.writer(self._file)
+        self._csv.writerow(COLUMNS)
+        self._file.flush()
+        self.epochs: list[tuple[int, int, dict]] = []      # (trial, epoch, gradients) for TensorBoard
+
+    def step(self, event) -> None:
+        if event.gradients:
+            self._csv.writerows(_rows(event.trial, event.epoch, event.step, "step", event.gradients))
+            self._file.flush()
+
+    def epoch(self, event) -> None:
+        if event.gradients:
+            self._csv.writerows(_rows(event.trial, event.epoch, "", "epoch", event.gradients))
+            self._file.flush()
+            self.epochs.append((event.trial, event.epoch, event.gradients))
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+
+    def export_tensorboard(self, run_dir: Path) -> None:
+        """One TensorBoard run per case (and trial) under tensorboard/gradients/, step = epoch."""
+        if not self.epochs:
+            return
+        import tensorflow as tf
+        from tensorflow.core.framework import summary_pb2
+
+        metadata = summary_pb2.SummaryMetadata()
+        metadata.plugin_data.plugin_name = "scalars"
+        metadata.data_class = summary_pb2.DATA_CLASS_SCALAR
+        multi = len({t for t, _, _ in self.epochs}) > 1
+        by_run: dict[str, list[tuple[int, dict]]] = {}
+        for trial, epoch, gradients in self.epochs:
+            for case, record in gradients.items():
+                name = f"case_{case}_trial_{trial}" if multi else f"case_{case}"
+                by_run.setdefault(name, []).append((epoch, record))
+        for name, entries in by_run.items():
+            folder = Path(run_dir) / "tensorboard" / "gradients" / name
+            folder.mkdir(parents=True, exist_ok=True)
+            for old in folder.glob("events.out.tfevents.*"):
+                old.unlink()
+            writer = tf.summary.create_file_writer(str(folder))
+            try:
+                with writer.as_default():
+                    for epoch, record in entries:
+                        for (signal, label), value in sorted(record.items()):
+                            tag = (f"gradient_flow/{signal}_t{label}" if signal in TIMESTEP_SIGNALS
+                                   else f"weights/{signal}/{label}")
+                            tf.summary.write(tag, tf.constant(float(value), tf.float32), step=int(epoch),
+                                             metadata=metadata)
+                writer.flush()
+            finally:
+                writer.close()
+
+
+def read_gradients(run_dir: Path) -> list[dict]:
+    """The rows of a run's gradients.csv ([] when the run has none), numbers parsed."""
+    path = Path(run_dir) / FILE_NAME
+    if not path.is_file():
+        return []
+    from workbench.records.json_reader import open_regular
+    out = []
+    with io.TextIOWrapper(open_regular(path, None, "gradient log"), newline="") as handle:
+        for row in csv.DictReader(handle):
+            try:
+                out.append({"trial": int(row["trial"]), "epoch": int(row["epoch"]),
+                            "step": int(row["step"]) if row["step"] else None, "scope": row["scope"],
+                            "case": row["case"], "signal": row["signal"],
+                            "timestep": int(row["timestep"]) if row["timestep"] else None,
+                            "weight": row["weight"], "norm": float(row["norm"])})
+            except (KeyError, ValueError):
+                continue            # a torn last line of a killed run
+    return out

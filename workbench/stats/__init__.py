@@ -1,0 +1,1 @@
+"""Statistics: the t and chi-square quantiles and the paired comparison of cases."""

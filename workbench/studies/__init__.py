@@ -1,0 +1,1 @@
+"""Studies as data: the grid a study runs, and the comparison of a finished study."""
