@@ -113,7 +113,7 @@ def test_a_fifo_named_writer_lock_never_blocks_the_status(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
     os.mkfifo(run / run_lock.LOCK_NAME)
-    code = subprocess.run([sys.executable, "-c", "import sys; from workbench import run_lock; "
+    code = subprocess.run([sys.executable, "-c", "import sys; from workbench.records import run_lock; "
                            "sys.exit(0 if run_lock.is_held(sys.argv[1]) is None "
                            "and run_lock.holder(sys.argv[1]) is None else 3)", str(run)],
                           cwd=ROOT, timeout=HANG_GUARD_S).returncode
