@@ -6,3 +6,5 @@ re-run can tell "the engine changed" from a real mismatch:
 2: every case a member on a leading axis of stacked weights, one batched graph (engine/members.py).
 """
 ENGINE_VERSION = 2
+# In words, for the manifest's readers (a re-run of a version-1 run says what changed).
+ENGINE_VERSIONS = {1: "one graph per case", 2: "cases on a member axis"}

@@ -18,6 +18,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from engine import ENGINE_VERSION, ENGINE_VERSIONS
+
 APP_VERSION = "0.1.0"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -111,6 +113,7 @@ def capture(argv: list[str] | None = None) -> dict:
     git = git_state()
     return {
         "app_version": app_version(),
+        "engine_version": ENGINE_VERSION,
         "python": platform.python_version(),
         "tensorflow": _version("tensorflow") or _version("tensorflow-cpu"),
         "numpy": _version("numpy"),
@@ -232,9 +235,27 @@ def _short(value) -> str:
     return text if len(text) <= 60 else text[:40] + f"… ({len(text)} chars)"
 
 
+def engine_difference(recorded: dict, current: dict) -> str | None:
+    """"engine: ..." when the engine that wrote the record computes differently from the current one.
+
+    A manifest without an engine version was written by engine version 1 (before versions were
+    recorded), so a re-run of it says that the engine changed instead of a bare mismatch.
+    """
+    if not recorded:
+        return None
+    then, now = recorded.get("engine_version", 1), current.get("engine_version", ENGINE_VERSION)
+    if then == now:
+        return None
+    def name(v):
+        return f"version {v} ({ENGINE_VERSIONS[v]})" if v in ENGINE_VERSIONS else f"version {_short(v)}"
+    return (f"engine: recorded {name(then)}, current {name(now)}; the same maths, summed in another "
+            f"order, so float32 results differ in their last bits")
+
+
 def differences(recorded: dict, current: dict) -> list[str]:
     """'label: recorded X, current Y' for each fact that differs (facts the record lacks are skipped)."""
-    out = []
+    engine = engine_difference(recorded, current)
+    out = [engine] if engine else []
     for key, label in NUMERIC_FACTS:
         then = _get(recorded, key)
         if then is None and key not in ("onednn", "git.dirty") and not key.startswith("env."):

@@ -564,3 +564,14 @@ def test_the_window_may_replace_an_export_it_asked_about_but_never_a_record(tmp_
     with pytest.raises(ExportError):
         export_long_csv(run, run / "metrics.csv", replace=True)
     assert M.read_metrics(run / "metrics.csv")
+
+
+def test_a_run_recorded_by_an_earlier_engine_is_named_as_an_engine_change():
+    from engine import ENGINE_VERSION
+    from workbench.records import environment as E
+    current = E.capture()
+    assert current["engine_version"] == ENGINE_VERSION
+    old = {k: v for k, v in current.items() if k != "engine_version"}      # a manifest before versions
+    diffs = E.differences(old, current)
+    assert diffs and diffs[0].startswith("engine: recorded version 1 (one graph per case), current version 2")
+    assert not any(d.startswith("engine") for d in E.differences(current, current))
