@@ -36,6 +36,7 @@ from statistics import NormalDist
 
 from workbench.claims.claim_set import Claim
 from workbench.stats.distributions import chi2_cdf, chi2_quantile, t_cdf, t_quantile
+from workbench.stats.paired_t import paired_t_interval, sample_sd
 
 SUPPORTED = "supported"
 CONTRADICTED = "contradicted"
@@ -80,15 +81,8 @@ def _arm(label: str, key: str, values: dict[int, float]) -> ArmStats:
     xs = list(finite.values())
     n = len(xs)
     mean = math.fsum(xs) / n if n else math.nan
-    sd = _sd(xs, mean) if n >= 2 else math.nan
+    sd = sample_sd(xs, mean)
     return ArmStats(label, key, finite, len(values) - n, mean, sd)
-
-
-def _sd(xs: list[float], mean: float) -> float:
-    """Sample sd (ddof=1); exactly 0 when every value is equal (the mean's rounding must not fake noise)."""
-    if max(xs) == min(xs):
-        return 0.0
-    return math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
 
 
 def _pp(x: float) -> str:
@@ -152,16 +146,15 @@ def _difference_finite(claim, arms, semantics, min_seeds, confidence, statistic)
             return _untestable(claim, semantics, arms,
                                f"only {n} seed(s) with a finite value on both arms; a verdict needs at least "
                                f"{min_seeds}", n, statistic)
-        diffs = [a.values[s] - b.values[s] for s in seeds]
-        mean = math.fsum(diffs) / n
-        sd = _sd(diffs, mean)
-        if sd == 0.0:
+        interval = paired_t_interval([(a.values[s], b.values[s]) for s in seeds], confidence)
+        mean = interval.mean
+        if interval.sd == 0.0:
             return _untestable(claim, semantics, arms,
                                f"the two arms differ by exactly {_pp(mean)} in every one of {n} seeds, so the "
                                f"interval has zero width and says nothing about seed noise (the arms train "
                                f"identically here, or differ by a constant)", n, statistic)
-        half = t_quantile(0.5 + confidence / 2.0, n - 1) * sd / math.sqrt(n)
-        p_value = _t_p_value(mean, sd / math.sqrt(n), n - 1)
+        half = interval.high - mean
+        p_value = _t_p_value(mean, interval.se, n - 1)
         method = "paired t"
     else:
         n = min(a.n, b.n)

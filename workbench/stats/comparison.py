@@ -30,6 +30,7 @@ from typing import Iterable
 import numpy as np
 
 from workbench.stats.distributions import t_cdf, t_quantile
+from workbench.stats.paired_t import paired_t_interval, sample_sd
 from workbench.records.metrics import MetricRow
 
 __all__ = [
@@ -111,7 +112,7 @@ def _summary(case: str, values: list[float]) -> CaseSummary:
     finite = [float(v) for v in values if math.isfinite(v)]
     n = len(finite)
     mean = math.fsum(finite) / n if n else math.nan
-    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in finite) / (n - 1)) if n >= 2 else math.nan
+    sd = sample_sd(finite, mean)
     return CaseSummary(case=case, n=n, mean=mean, sd=sd, values=finite,
                        n_diverged=len(values) - n)
 
@@ -139,7 +140,7 @@ def compare(rows, reference: str = "1", metric: str = "accuracy", split: str = "
     for case, s in summaries.items():
         if case == reference:
             continue
-        pairs = [by_trial[case][t] - by_trial[reference][t] for t in sorted(by_trial[case])
+        pairs = [(by_trial[case][t], by_trial[reference][t]) for t in sorted(by_trial[case])
                  if t in by_trial[reference] and math.isfinite(by_trial[case][t])
                  and math.isfinite(by_trial[reference][t])]
         if method == "paired" and len(pairs) >= 2:
@@ -153,19 +154,15 @@ def _verdict(low: float, high: float) -> str:
     return BETTER if low > 0.0 else WORSE if high < 0.0 else WITHIN_NOISE
 
 
-def _paired(case: str, reference: str, diffs: list[float], confidence: float) -> Comparison:
-    n = len(diffs)
-    mean = math.fsum(diffs) / n
-    sd = math.sqrt(math.fsum((d - mean) ** 2 for d in diffs) / (n - 1))
-    half = t_quantile(0.5 + confidence / 2.0, n - 1) * sd / math.sqrt(n)
-    low, high = mean - half, mean + half
-    if sd == 0.0:
+def _paired(case: str, reference: str, pairs: list[tuple[float, float]], confidence: float) -> Comparison:
+    interval = paired_t_interval(pairs, confidence)
+    if interval.sd == 0.0:
         # Every trial differs by the same amount: a zero-width interval measures no seed noise,
         # so it cannot call the difference better or worse.
-        verdict = "identical in every trial" if mean == 0.0 else CONSTANT
+        verdict = "identical in every trial" if interval.mean == 0.0 else CONSTANT
     else:
-        verdict = _verdict(low, high)
-    return Comparison(case, reference, mean, low, high, verdict, "paired")
+        verdict = _verdict(interval.low, interval.high)
+    return Comparison(case, reference, interval.mean, interval.low, interval.high, verdict, "paired")
 
 
 def _compare(case: CaseSummary, ref: CaseSummary, confidence: float) -> Comparison:
