@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbench.app.worker import default_runs_dir, new_run_dir
-from workbench.app.study_bridge import StudyController   # studies (issue 9)
+from workbench.app.study_bridge import StudyController   # studies
 
 from PySide6.QtCore import Qt, QTimer, Signal  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
@@ -79,11 +79,11 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.centre_tabs.addTab(self.plots, "Live plots")
         self.centre_tabs.addTab(self.results, "Results")
         self.centre_tabs.addTab(self.log_view, "Log")
-        # -- gradient flow (issue 10): one tab, fed by the controller's step/epoch signals
+        # -- gradient flow: one tab, fed by the controller's step/epoch signals
         from ui.plots.gradient_flow_panel import GradientFlowPanel
         self.gradient_flow = GradientFlowPanel()
         self.centre_tabs.addTab(self.gradient_flow, "Gradient flow")
-        # -- studies (issue 9): the Trials field grown into a grid, a backend and a live trial table
+        # -- studies: the Trials field grown into a grid, a backend and a live trial table
         from ui.studies.study_panel import StudyPanel
         self.study_panel = StudyPanel()
         self.centre_tabs.addTab(self.study_panel, "Study")
@@ -91,8 +91,8 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.centre_tabs.currentChanged.connect(self._on_centre_tab)
 
         self.run_panel = RunPanel()
-        self.controller = StudyController(self)      # runs, and studies on any backend (issue 9)
-        self.controller.step.connect(self.gradient_flow.add_step)        # gradient flow (issue 10)
+        self.controller = StudyController(self)      # runs, and studies on any backend
+        self.controller.step.connect(self.gradient_flow.add_step)        # gradient flow
         self.controller.epoch.connect(self.gradient_flow.add_epoch)
         self.run_list = self._build_run_list()
 
@@ -142,7 +142,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         c.failed.connect(self._on_failed)
         c.finished.connect(self._on_finished)
         c.rerun_done.connect(self._on_rerun_done)
-        # -- studies (issue 9)
+        # -- studies
         c.study_started.connect(self.study_panel.begin)
         c.trial_changed.connect(self.study_panel.update_trial)
         c.step.connect(self.study_panel.show_step)
@@ -371,7 +371,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         """`seeds`: the trials' seeds when they are not the Seed field's (a study's grid)."""
         self.plots.begin_run(config.case_objects(), config.trials, arch=config.arch)
         self.plots.run_caption = self._caption(config, Path(folder).name, seeds=seeds)
-        self.gradient_flow.begin_run(config.case_objects(), config.trials)   # gradient flow (issue 10)
+        self.gradient_flow.begin_run(config.case_objects(), config.trials)   # gradient flow
         self.run_panel.begin(config.train.epochs, config.trials, folder)
         self.log_view.clear()
         self._stepped = False
@@ -418,14 +418,14 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         if self._state == "starting":
             self._set_state("running")
         self.plots.add_step(event)
-        if self._study_running:         # a study's progress is the whole study's (issue 9)
+        if self._study_running:         # a study's progress is the whole study's
             return
         self.run_panel.show_step(event)
         self._title_progress(event.trial, event.epoch, event.progress)
 
     def _on_epoch(self, event) -> None:
         self.plots.add_epoch(event)
-        if self._study_running:         # issue 9
+        if self._study_running:
             return
         self.run_panel.show_epoch(event)
         self._title_progress(event.trial, event.epoch, event.progress)
@@ -434,7 +434,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.show_error("The run failed", message)
 
     def _on_finished(self, outcome) -> None:
-        if hasattr(outcome, "trials"):         # a study (issue 9)
+        if hasattr(outcome, "trials"):         # a study
             self._on_study_finished(outcome)
             return
         self.last_outcome = outcome
@@ -519,7 +519,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
     def show_error(self, title: str, message: str) -> None:
         QMessageBox.critical(self, title, message)
 
-    # ============================================================ studies (issue 9)
+    # ============================================================ studies
     def _study_base_changed(self) -> None:
         if self.config_problem() is None:
             self.study_panel.set_base(self.current_config())

@@ -75,7 +75,7 @@ class WindowMenus:
         self.rerun_action = action(compare_menu, "Re-run this run…", self.rerun_current,
                                    tip="Train the shown run again from its manifest and check the numbers "
                                        "match bit for bit")
-        # --- claims (issue 13) ---
+        # --- claims ---
         compare_menu.addSeparator()
         self.claims_action = action(compare_menu, "Check the published claims…", self.open_claims_dialog,
                                     tip="Run the study the posts' claims need and open a report with verdicts")
@@ -94,7 +94,7 @@ class WindowMenus:
         from workbench.core.version import app_version
         return app_version()
 
-    # --- claims (issue 13) ---
+    # --- claims ---
     def open_claims_dialog(self):
         from ui.studies.claims_dialog import open_claims_dialog
         self.claims_dialog = open_claims_dialog(self)

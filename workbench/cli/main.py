@@ -96,12 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--reference", default="1", help="reference case (default 1)")
     cmp_.add_argument("--metric", choices=("accuracy", "cost"), default="accuracy")
 
-    # --- studies (issue 9) ---
+    # --- studies ---
     from workbench.cli.study import add_study_parser
     add_study_parser(sub, run)
     # --- end studies ---
 
-    # --- claims (issue 13) ---
+    # --- claims ---
     from workbench.cli.claims import add_claims_parser
     add_claims_parser(sub)
     # --- end claims ---

@@ -19,22 +19,14 @@ from importlib import metadata
 from pathlib import Path
 
 from engine import ENGINE_VERSION, ENGINE_VERSIONS
+from workbench.core.version import app_version  # noqa: F401  (recorded in every manifest)
 
-APP_VERSION = "0.1.0"
 ROOT = Path(__file__).resolve().parents[2]
 
 INTRA_ENV, INTER_ENV, ONEDNN_ENV = "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "TF_ENABLE_ONEDNN_OPTS"
 # Variables that change numbers or the hardware TensorFlow uses; recorded as they were (None: unset).
 NUMERIC_ENV = (INTRA_ENV, INTER_ENV, ONEDNN_ENV, "OMP_NUM_THREADS", "TF_DETERMINISTIC_OPS",
                "TF_CUDNN_DETERMINISTIC", "CUDA_VISIBLE_DEVICES", "TF_XLA_FLAGS")
-
-
-def app_version() -> str:
-    try:
-        from workbench.core.version import app_version as _app_version
-        return _app_version()
-    except Exception:
-        return APP_VERSION
 
 
 def _version(package: str) -> str | None:

@@ -38,7 +38,6 @@ from workbench.core.paths import runs_home
 from workbench.records.run_lock import LOCK_NAME, FolderBusyError, FolderLock
 
 MANIFEST_VERSION = 2
-APP_VERSION = env.APP_VERSION
 RESERVE_NAME = ".space-reserve"
 RESERVE_BYTES = 256 * 1024
 _OPEN = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -350,10 +349,6 @@ class RunFolder:
             else:
                 record[key] = value
         self.write_manifest()
-
-    def set_device(self, device: dict) -> None:
-        """The device TensorFlow trains on (engine/device.py), known once TensorFlow is loaded."""
-        self.record_environment({"device": device})
 
     def set_data(self, summary: dict) -> None:
         self.manifest["data"] = summary

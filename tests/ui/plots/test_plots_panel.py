@@ -141,7 +141,7 @@ def test_auto_range_follows_the_data_when_trials_start_with_steps_only(panel, qt
     qtbot.waitUntil(shows_point, timeout=3000)
 
 
-# ---------------------------------------------------------------- curves that tell the truth (issue 11)
+# ---------------------------------------------------------------- curves that tell the truth
 def test_steps_move_the_training_curves_before_the_first_epoch_ends(panel, qtbot):
     panel.begin_run(cases("0", "1"))
     panel.add_step(step(0, 1, 10, {"0": (5.0, 0.1), "1": (6.0, 0.2)}))

@@ -76,7 +76,7 @@ def test_window_builds_with_all_panels_and_a_first_run_can_press_run(window):
     assert isinstance(w.case_panel, CasePanel)
     assert w.config_tabs.count() == 4 and w.config_tabs.tabText(3) == "4 · Runs"      # the run list
     assert w.centre_tabs.tabText(2) == "Log" and w.centre_tabs.widget(2) is w.log_view
-    assert w.centre_tabs.tabText(4) == "Study" and w.centre_tabs.widget(4) is w.study_panel   # issue 9
+    assert w.centre_tabs.tabText(4) == "Study" and w.centre_tabs.widget(4) is w.study_panel
     assert w.centre_tabs.tabText(3) == "Gradient flow" and w.centre_tabs.widget(3) is w.gradient_flow
     assert len(w.plots.plots) == 4
     # first run: no settings → the quick preset on the offline sample, ready to run
@@ -384,7 +384,7 @@ def test_help_about_names_the_package_version_and_the_runs_home(window):
     assert window.about_action.text() == "About RCNN Workbench"
 
 
-# ------------------------------------------------------------------- issue 11: the window as an instrument
+# ------------------------------------------------------------------- the window as an instrument
 SCREEN_PROBE = """
 import json, sys
 from PySide6.QtWidgets import QApplication

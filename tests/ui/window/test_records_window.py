@@ -1,4 +1,4 @@
-"""The window always opens (issue 8): settings or configurations it cannot show are replaced by the
+"""The window always opens: settings or configurations it cannot show are replaced by the
 default with a one-line notice; no widget allocates memory in proportion to a typed number."""
 import json
 import os

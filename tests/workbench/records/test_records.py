@@ -1,4 +1,4 @@
-"""Run records you can trust (issue 8): never overwritten, a truthful status, safe writes, one line per bad input.
+"""Run records you can trust: never overwritten, a truthful status, safe writes, one line per bad input.
 
 These tests make the faults for real where a test can: folders that exist,
 a second writer, planted symbolic links, a dead writer, a cut-off CSV line,

@@ -118,7 +118,7 @@ def test_diverged_trials_are_excluded_and_counted():
 
 
 def test_identical_trials_give_a_point_interval_and_no_verdict():
-    # A zero-width interval measures no seed noise: not "better" (issue 13).
+    # A zero-width interval measures no seed noise: not "better".
     from workbench.stats.comparison import CONSTANT
     result = compare(rows_for({"1": [0.9, 0.9, 0.9], "5": [0.95, 0.95]}))[0]
     assert result.ci_low == result.ci_high == pytest.approx(0.05) and result.verdict == CONSTANT
@@ -162,7 +162,7 @@ def test_paired_interval_uses_per_trial_differences():
 
 
 def test_a_constant_difference_in_every_trial_is_not_called_better_or_worse():
-    """A zero-width interval measures no seed noise (issue 13): neither paired nor Welch says better/worse."""
+    """A zero-width interval measures no seed noise: neither paired nor Welch says better/worse."""
     from workbench.stats.comparison import CONSTANT
     rows = []
     for trial, ref in enumerate((0.75, 0.875, 0.5)):
