@@ -19,6 +19,7 @@ from engine.settings import INITS, SEMANTICS
 from workbench.cli.arg_types import nonneg_int, positive_int
 from workbench.core.config import ConfigError, DataSpec, ExperimentConfig, load_preset, preset_names
 from workbench.execution.run_progress import RunProgress, clock
+from workbench.stats.comparison import comparison_table
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 PROG = "rcnn-workbench"        # how the user called us (main.py, python -m workbench); set by main()
@@ -401,21 +402,6 @@ def cmd_export(args) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
-
-
-def comparison_table(rows, reference: str, metric: str = "accuracy") -> str:
-    from workbench.stats.comparison import compare, summarize
-    summaries = summarize(rows, metric)
-    lines = [f"final test {metric} over trials (mean ± sd):"]
-    for s in summaries:
-        sd = f"{s.sd:.4f}" if s.n >= 2 else "n/a"
-        extra = f", {s.n_diverged} diverged" if s.n_diverged else ""
-        lines.append(f"  case {s.case}: {s.mean:.4f} ± {sd}  (n={s.n}{extra})")
-    lines.append(f"difference vs case {reference} with a 95% CI (paired over trials where they pair up):")
-    for c in compare(rows, reference=reference, metric=metric):
-        ci = "n/a" if c.ci_low != c.ci_low else f"[{c.ci_low:+.4f}, {c.ci_high:+.4f}]"
-        lines.append(f"  case {c.case} vs case {reference}: {c.diff:+.4f}, 95% CI {ci} ({c.method}): {c.verdict}")
-    return "\n".join(lines)
 
 
 def cmd_compare(args) -> int:

@@ -183,6 +183,21 @@ def _compare(case: CaseSummary, ref: CaseSummary, confidence: float) -> Comparis
     return Comparison(case.case, ref.case, diff, low, high, _verdict(low, high))
 
 
+def comparison_table(rows, reference: str, metric: str = "accuracy") -> str:
+    """The command line's table: each case's mean ± sd over trials, then each against `reference`."""
+    summaries = summarize(rows, metric)
+    lines = [f"final test {metric} over trials (mean ± sd):"]
+    for s in summaries:
+        sd = f"{s.sd:.4f}" if s.n >= 2 else "n/a"
+        extra = f", {s.n_diverged} diverged" if s.n_diverged else ""
+        lines.append(f"  case {s.case}: {s.mean:.4f} ± {sd}  (n={s.n}{extra})")
+    lines.append(f"difference vs case {reference} with a 95% CI (paired over trials where they pair up):")
+    for c in compare(rows, reference=reference, metric=metric):
+        ci = "n/a" if c.ci_low != c.ci_low else f"[{c.ci_low:+.4f}, {c.ci_high:+.4f}]"
+        lines.append(f"  case {c.case} vs case {reference}: {c.diff:+.4f}, 95% CI {ci} ({c.method}): {c.verdict}")
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- bands
 
 def band(rows, case: str, metric: str, split: str, kind: str = "minmax"):

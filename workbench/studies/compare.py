@@ -14,6 +14,7 @@ from pathlib import Path
 
 from workbench.records import metrics as M
 from workbench.execution.study_driver import read_study
+from workbench.stats.comparison import comparison_table
 
 
 def study_rows(study_dir: Path) -> tuple[dict[str, list[M.MetricRow]], list[str]]:
@@ -33,7 +34,6 @@ def study_rows(study_dir: Path) -> tuple[dict[str, list[M.MetricRow]], list[str]
 
 
 def study_comparison_text(study_dir: Path, reference: str = "1", metric: str = "accuracy") -> str:
-    from workbench.cli.main import comparison_table
     groups, notes = study_rows(study_dir)
     if not groups:
         raise ValueError(f"{study_dir}: no completed trial to compare yet")
