@@ -20,6 +20,8 @@ from workbench.claims.claim_set import SCALES, load_claims, scale_info
 from workbench.claims.study import (REQUEST_FILE, STUDY_DIR, ClaimsRequest, build_spec, describe_duration,
                            measure_throughput, projected_seconds, study_options)
 from workbench.cli.arg_types import positive_int
+from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignals, UsageError
+from workbench.cli.study import StudyProgressPrinter
 from workbench.core.config import ConfigError
 from workbench.studies.spec import BACKENDS
 
@@ -104,8 +106,6 @@ def _print_projection(spec, request, stream) -> None:
 def cmd_claims(args) -> int:
     from engine.events import RunControl
     from workbench.claims.report import verdict_table, write_report
-    from workbench.cli.main import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignals, UsageError
-    from workbench.cli.study import StudyProgressPrinter
     from workbench.execution.study_driver import BackendUnavailable, read_study, resume_study, run_study
 
     if args.resume is not None:

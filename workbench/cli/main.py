@@ -6,39 +6,24 @@ exit status 1 and the reason (the run folder keeps what was computed).
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
-import signal
 import sys
 import time
 from pathlib import Path
 
-from engine.cases import CASE_KEYS, Case, parse_connections
+from engine.cases import CASE_KEYS
 from engine.quirks import NAMES as QUIRK_NAMES
 from engine.settings import INITS, SEMANTICS
 
 from workbench.cli.arg_types import nonneg_int, positive_int
-from workbench.core.config import ConfigError, DataSpec, ExperimentConfig, load_preset, preset_names
+from workbench.cli.claims import add_claims_parser, cmd_claims
+from workbench.cli.common import (EXIT_FAILED, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, StopSignals,  # noqa: F401
+                                  UsageError, _number, _Parser, config_from_args)
+from workbench.cli.study import add_study_parser, cmd_study
+from workbench.core.config import ConfigError, ExperimentConfig, preset_names
 from workbench.execution.run_progress import RunProgress, clock
 from workbench.stats.comparison import comparison_table
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 PROG = "rcnn-workbench"        # how the user called us (main.py, python -m workbench); set by main()
-
-
-class UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):             # one line, not argparse's usage dump
-        raise UsageError(message)
-
-
-def _number(text):
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,12 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--metric", choices=("accuracy", "cost"), default="accuracy")
 
     # --- studies ---
-    from workbench.cli.study import add_study_parser
     add_study_parser(sub, run)
     # --- end studies ---
 
     # --- claims ---
-    from workbench.cli.claims import add_claims_parser
     add_claims_parser(sub)
     # --- end claims ---
 
@@ -112,91 +95,6 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--csv", type=Path, help="all cases and trials in one long-format CSV (a new file)")
     exp.add_argument("--zip", type=Path, help="the whole run folder in one ZIP (a new file)")
     return parser
-
-
-def config_from_args(args) -> ExperimentConfig:
-    if args.config:
-        config = ExperimentConfig.load(args.config)
-        if args.arch:
-            config = config.with_(arch=args.arch)
-    else:
-        config = load_preset(args.preset, args.arch)
-    custom = list(config.custom_cases)
-    for text in args.case:
-        key, sep, conns = text.partition("=")
-        if not sep:
-            raise ConfigError(f"--case {text!r}: write KEY=CONNECTIONS, e.g. mine=1<g3,0<p2")
-        try:
-            custom.append(Case(key.strip(), key.strip(), "#808080", "manual", parse_connections(conns),
-                               f"custom: {conns.strip()}"))
-        except ValueError as exc:
-            raise ConfigError(f"--case {text!r}: {exc}") from None
-    changes = {"custom_cases": tuple(custom)}
-    if args.cases is not None:
-        if not args.cases.strip():
-            raise ConfigError("--cases is empty; give case keys such as 0,1,3 or 'all'")
-        keys = CASE_KEYS if args.cases.strip() == "all" else tuple(k.strip() for k in args.cases.split(","))
-        if not all(keys):
-            raise ConfigError(f"--cases {args.cases!r}: an empty case key; write e.g. 0,1,3")
-        changes["cases"] = keys
-    elif args.case:
-        changes["cases"] = tuple(config.cases) + tuple(c.key for c in custom[len(config.custom_cases):])
-    if args.trials is not None:
-        changes["trials"] = args.trials
-    if args.noise is not None:
-        if not args.noise.strip():
-            raise ConfigError("--noise is empty; give one noise per timestep, e.g. gaussian,poisson,gamma,uniform")
-        from engine.noise import parse_schedule
-        try:
-            changes["noise"] = parse_schedule(args.noise)
-        except ValueError as exc:
-            raise ConfigError(f"--noise: {exc}") from None
-    d = config.data
-    data = DataSpec(_resolved_source(args.data) if args.data is not None else d.source,
-                    args.train_limit if args.train_limit is not None else d.train_limit,
-                    args.test_limit if args.test_limit is not None else d.test_limit,
-                    args.train_skip if args.train_skip is not None else d.train_skip)
-    from engine.data import SOURCES
-    if data.source.strip().lower() not in SOURCES and not Path(data.source).exists():
-        raise ConfigError(f"--data {data.source}: no such file or folder "
-                          f"(use sample, mnist, fashion-mnist or a path to mnist.npz / an IDX folder)")
-    changes["data"] = data
-    train = {}
-    for arg, name in (("epochs", "epochs"), ("batch_size", "batch_size"), ("lr", "learning_rate"),
-                      ("seed", "seed"), ("semantics", "semantics"), ("init", "init"),
-                      ("dilation_p", "dilation_P"), ("dilation_k", "dilation_k"), ("log_every", "log_every")):
-        value = getattr(args, arg)
-        if value is not None:
-            train[name] = value
-    if getattr(args, "quirks", None) is not None:
-        if args.semantics is not None:
-            raise ConfigError("give --semantics or --quirks, not both (--semantics names a quirk set)")
-        text = args.quirks.strip().lower()
-        from engine.quirks import normalise
-        try:
-            train["quirks"] = () if text == "none" else QUIRK_NAMES if text == "all" else normalise(text)
-        except ValueError as exc:
-            raise ConfigError(f"--quirks: {exc}") from None
-    try:
-        config = config.with_(**changes).with_train(**train)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    problem = config.problem()
-    if problem:
-        raise ConfigError(_name_option(problem))
-    return config
-
-
-_OPTION_HINTS = (("noise", "--noise"), ("connection", "--case"), ("factor", "--case"),
-                 ("learning rate", "--lr"), ("dilation P", "--dilation-p"), ("dilation k", "--dilation-k"))
-
-
-def _name_option(problem: str) -> str:
-    """Prefix a configuration problem with the option that sets it, when one does."""
-    for needle, option in _OPTION_HINTS:
-        if needle in problem and not problem.startswith("--"):
-            return f"{option}: {problem}"
-    return problem
 
 
 class ProgressBar:
@@ -255,51 +153,6 @@ class ProgressBar:
             self.stream.flush()
         except (OSError, ValueError):     # the terminal went away (SIGHUP): progress is not the record
             self.quiet = True
-
-
-class StopSignals:
-    """Ctrl-C, SIGTERM and SIGHUP stop the run after the current step (status "stopped").
-
-    A second signal aborts at once (KeyboardInterrupt); the run folder still
-    records "stopped" and every finished epoch.
-    """
-
-    SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-    def __init__(self, control, hint: str = ""):
-        self.control, self.hint = control, hint
-        self.previous = {}
-
-    def _handle(self, signum, frame):
-        if self.control.stopped:
-            raise KeyboardInterrupt
-        name = signal.Signals(signum).name
-        try:
-            sys.stderr.write(f"\n{name}: stopping after this step (again to abort)…{self.hint}\n")
-            sys.stderr.flush()
-        except (OSError, ValueError):
-            pass
-        self.control.stop()
-
-    def __enter__(self):
-        for sig in self.SIGNALS:
-            self.previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def __exit__(self, *exc):
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
-        return False
-
-
-def _resolved_source(source: str) -> str:
-    """A --data path as the absolute path it names (a re-run from another folder finds the same file);
-    the built-in sources stay as they are."""
-    from engine.data import SOURCES
-    if source.strip().lower() in SOURCES or not source.strip():
-        return source
-    path = Path(source).expanduser()
-    return str(path.resolve()) if path.exists() else source
 
 
 def cmd_run(args) -> int:
@@ -431,16 +284,6 @@ def cmd_compare(args) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK
-
-
-def cmd_study(args) -> int:
-    from workbench.cli.study import cmd_study as study
-    return study(args)
-
-
-def cmd_claims(args) -> int:
-    from workbench.cli.claims import cmd_claims as claims
-    return claims(args)
 
 
 COMMANDS = {"run": cmd_run, "study": cmd_study, "claims": cmd_claims, "compare": cmd_compare, "import-log": cmd_import_log, "rerun": cmd_rerun, "export": cmd_export}

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from workbench.cli.arg_types import positive_int
+from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignals, UsageError, config_from_args
 from workbench.core.config import ConfigError
 from workbench.studies.spec import AXES, BACKENDS, StudyOptions, StudySpec, load_study_file, parse_seeds, parse_values
 
@@ -81,7 +82,6 @@ def _options(args, recorded: StudyOptions | None) -> StudyOptions:
 def spec_from_args(args) -> StudySpec:
     """The grid from the command line: one base configuration per architecture (presets tune per architecture)."""
     from engine import catalog
-    from workbench.cli.main import UsageError, config_from_args
     if args.seed is not None or args.trials is not None:
         raise UsageError("a study takes its seeds as --seeds, e.g. --seeds 0-4 (not --seed/--trials)")
     if args.config is not None:
@@ -188,7 +188,6 @@ def trials_table(trials: list[dict]) -> str:
 
 def cmd_study(args) -> int:
     from engine.events import RunControl
-    from workbench.cli.main import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignals, UsageError
     from workbench.studies.compare import study_comparison_text
     from workbench.execution.study_driver import BackendUnavailable, read_study, resume_study, run_study
 
