@@ -24,6 +24,7 @@ from pathlib import Path
 from engine.events import RunControl
 
 from workbench.execution.backends import protocol as P
+from workbench.execution.backends.protocol import BackendUnavailable
 from workbench.core.config import ConfigError, ExperimentConfig
 from workbench.records.atomic_write import atomic_write
 from workbench.records.run_folder import RunFolder, now_iso
@@ -32,10 +33,6 @@ from workbench.studies.status import COMPLETED, FAILED, PENDING, RUNNING, STOPPE
 
 STUDY_VERSION = 1
 STUDY_FILE = "study.json"
-
-
-class BackendUnavailable(ConfigError):
-    """The chosen backend cannot run here (e.g. Ray is not installed); the message says what to do."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
+from workbench.core.config import ConfigError
+
 STARTED = "started"      # payload: dict of worker facts (backend, node, pid, threads, device, versions)
 STEP = "step"            # payload: engine.events.StepEvent
 EPOCH = "epoch"          # payload: engine.events.EpochEvent
@@ -51,3 +53,7 @@ class Backend(Protocol):
     def resume(self) -> None: ...
     def stop(self) -> None: ...                   # running trials end between steps with status "stopped"
     def shutdown(self) -> None: ...               # end every worker; always called
+
+
+class BackendUnavailable(ConfigError):
+    """The chosen backend cannot run here (e.g. Ray is not installed); the message says what to do."""

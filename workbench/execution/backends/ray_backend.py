@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from workbench.execution.backends import protocol as P
+from workbench.execution.backends.protocol import BackendUnavailable
 from workbench.execution.backends.forwarding import ForwardsControl
 
 INSTALL_HINT = "the ray backend needs Ray: pip install .[ray]"
@@ -34,7 +35,6 @@ def require_ray(address: str | None = None):
     Ray itself retries an address where nothing listens for minutes, repeating its warnings;
     a TCP connection refused or unanswered within PROBE_TIMEOUT_S is one line instead.
     """
-    from workbench.execution.study_driver import BackendUnavailable
     try:
         import ray
     except ImportError:
