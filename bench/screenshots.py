@@ -149,7 +149,7 @@ def main() -> int:
     # ---- a seven-case run: the main window mid-run
     window.start_run()
     steps_per_epoch = window.run_config.train.points_per_epoch
-    epoch_rows = lambda: len({r.epoch for r in window.plots._rows})
+    epoch_rows = lambda: len({r.epoch for r in window.plots.curves.rows})
     target_epochs = max(1, args.epochs // 2)
     wait_until(lambda: epoch_rows() >= target_epochs, 900, f"{target_epochs} epoch(s)")
     wait_until(lambda: len(window.plots.curve_points(0, "0")[0]) >= target_epochs * steps_per_epoch

@@ -1,11 +1,8 @@
-"""The pieces the live plots are drawn with: series, smoothing, legend entries, per-case and overlay items.
+"""The pieces the live plots are drawn with: legend entries, per-case and overlay items.
 
 Kept apart from ui/plots/plots_panel.py (which decides what to draw) so each file holds one concept.
 """
 from __future__ import annotations
-
-import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
@@ -18,53 +15,6 @@ from engine.cases import Case
 # Dash patterns (in pen widths) for overlaid runs and published logs: each overlay its own.
 OVERLAY_DASHES = ((6, 3), (1, 2), (6, 2, 1, 2), (10, 4), (3, 3), (6, 2, 1, 2, 1, 2))
 COINCIDE_DASH = (4, 4)       # a case drawn exactly over another shows the one below through its gaps
-
-
-def ema_debiased(values: np.ndarray, weight: float) -> np.ndarray:
-    """TensorBoard's smoothing: s_i = w·s_(i-1) + (1-w)·x_i, divided by 1 - w^(n_i).
-
-    n_i counts the finite values seen so far; a non-finite value is passed
-    through and does not disturb the average.
-    """
-    values = np.asarray(values, dtype=float)
-    if weight <= 0.0 or values.size == 0:
-        return values.copy()
-    out = np.empty_like(values)
-    s, n = 0.0, 0
-    for i, v in enumerate(values):
-        if math.isfinite(v):
-            s = weight * s + (1.0 - weight) * v
-            n += 1
-            out[i] = s / (1.0 - weight ** n)
-        else:
-            out[i] = v
-    return out
-
-
-@dataclass
-class Series:
-    xs: list = field(default_factory=list)
-    ys: list = field(default_factory=list)
-
-    def put(self, x: float, y: float) -> None:
-        """Append, or replace the last point when x is the same; x stays sorted."""
-        if self.xs and abs(self.xs[-1] - x) < 1e-9:
-            self.ys[-1] = y
-        elif self.xs and x < self.xs[-1]:
-            i = int(np.searchsorted(self.xs, x))
-            if i < len(self.xs) and abs(self.xs[i] - x) < 1e-9:
-                self.ys[i] = y
-            else:
-                self.xs.insert(i, x)
-                self.ys.insert(i, y)
-        else:
-            self.xs.append(x)
-            self.ys.append(y)
-
-    def keep_until(self, x_max: float) -> None:
-        """Forget every point past x_max (what the run folder does not keep)."""
-        n = int(np.searchsorted(self.xs, x_max + 1e-9, side="right"))
-        del self.xs[n:], self.ys[n:]
 
 
 def colour(hex_colour: str, alpha: int = 255) -> QColor:

@@ -21,11 +21,13 @@ Curve items are created once per case and updated with setData from a QTimer
 the run list, published logs) are drawn in the case colours, each overlay its
 own dash pattern, each labelled in the legend.
 
-This file is the widget that decides what to draw and when; the pieces live apart:
-ui/plots/model/interval_means.py (the live training curve), ui/plots/model/trial_spread.py (mean and band over trials),
-ui/plots/model/coincidence.py (which cases coincide), ui/plots/overlays.py (other runs, published logs),
-ui/plots/model/hover_text.py and ui/plots/hover.py (the tooltip's words and widget), ui/plots/model/ranges.py (fitted
-axes), ui/plots/items.py (the curve items), ui/plots/export.py (figures).
+This file is the widget that decides what to draw and when, a view of the run's data in
+ui/plots/model/curve_store.py (Qt-free: every trial's points, which curves changed, the statistics
+over trials); the pieces live apart: ui/plots/model/interval_means.py (the live training curve),
+ui/plots/model/trial_spread.py (mean and band over trials), ui/plots/model/coincidence.py (which cases
+coincide), ui/plots/overlays.py (other runs, published logs), ui/plots/model/hover_text.py and
+ui/plots/hover.py (the tooltip's words and widget), ui/plots/model/ranges.py (fitted axes),
+ui/plots/items.py (the curve items), ui/plots/export.py (figures).
 """
 from __future__ import annotations
 
@@ -43,18 +45,17 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QHBoxLayout,
 from engine.cases import PUBLISHED_CASES, Case
 from workbench.records.metrics import MetricRow
 
-from ui.plots.model.interval_means import IntervalMeans
 from ui.plots.model.coincidence import COINCIDE_FRACTION, COVER_PIXELS, covered_in_pane, find_coinciding, find_covered
 from ui.plots.hover import HoverTip
 from ui.plots.model.hover_text import hover_reading
 from ui.plots.model.curve_meaning import curve_guide, line_text
 from ui.plots.caption import figure_caption
-from ui.plots.items import COINCIDE_DASH, CaseItems, LegendEntry, Series, ema_debiased, finite_xy
+from ui.plots.model.curve_store import CurveStore, ema_debiased
+from ui.plots.items import COINCIDE_DASH, CaseItems, LegendEntry, finite_xy
 from ui.plots.legend import build_legend
-from ui.plots.model.metrics import METRICS, epoch_x, plot_indices
+from ui.plots.model.metrics import METRICS, epoch_x
 from ui.plots.overlays import Overlay, draw_overlay, remove_overlay_items
 from ui.plots.model.ranges import fitted_range, still_fits
-from ui.plots.model.trial_spread import mean_and_band
 
 SMOOTHING_CHOICES = (("Smoothing: off", 0.0), ("Smoothing: 0.6", 0.6), ("Smoothing: 0.8", 0.8),
                      ("Smoothing: 0.9", 0.9), ("Smoothing: 0.95", 0.95), ("Smoothing: 0.99", 0.99))
@@ -76,11 +77,8 @@ class PlotsPanel(QWidget):
         self._order: list[str] = []
         self._trials = 1
         self.arch: str | None = None            # the shown run's architecture, when known
-        self._live: dict[tuple[int, str, int], Series] = {}     # (trial, case, plot) -> interval means
-        self._epochs: dict[tuple[int, str, int], Series] = {}   # (trial, case, plot) -> epoch values
-        self._intervals = IntervalMeans()                       # step events -> the training curve's points
-        self._rows: list[MetricRow] = []
-        self._diverged: dict[tuple[int, str], int] = {}         # (trial, case) -> epoch
+        self.curves = CurveStore()                              # the run's data: this panel is its view
+        self.curves.on_change(self._on_curves_changed)
         self._hidden: set[str] = set()
         self._overlays: list[Overlay] = []
         self._coincide: dict[str, str] = {}                     # case -> earlier case it coincides with
@@ -102,13 +100,11 @@ class PlotsPanel(QWidget):
         self._trial_lines: dict[tuple[tuple[int, int], str], tuple[np.ndarray, np.ndarray]] = {}  # ((plot, trial), case)
         self._hover_points: list[tuple[float, float]] = []
         self._hover_note = ""
-        self._epoch_version: dict[tuple[str, int], int] = {}    # (case, plot) -> changes of its epoch values
         self._epochs_changed = False
         self._steps_changed = False                             # new training-curve points since the last check
         self._from_disk = False                                 # a run folder opened: epoch means only
         self._guide_shown = ""                                  # the legend's reading guide as last drawn
         self.guide_entry = None
-        self._last_trial: dict[str, int] = {}                   # case -> the trial that last sent data
         self._overlay_warning = ""
         self.run_caption = ""                   # the run's description, set by the window (for exports)
         self.refresh_count = 0
@@ -232,11 +228,9 @@ class PlotsPanel(QWidget):
         """Forget the previous run's data and show `cases` (in this order)."""
         self._trials = max(1, int(trials))
         self.arch = arch
-        for store in (self._live, self._epochs, self._diverged, self._displayed, self._trial_lines,
-                      self._coincide, self._covered, self._last_trial, self._epoch_version):
+        for store in (self._displayed, self._trial_lines, self._coincide, self._covered):
             store.clear()
-        self._intervals.clear()
-        self._rows.clear()
+        self.curves.clear()
         for p in range(len(METRICS)):
             self._set_plot_note(p, {})
         self._from_disk = False
@@ -260,36 +254,25 @@ class PlotsPanel(QWidget):
         self._dirty = True
 
     def add_step(self, event) -> None:
-        """A step report: one more point of each case's training curve (see ui/plots/model/interval_means.py)."""
-        x, means = self._intervals.add(event)
-        for key, (cost, acc) in means.items():
-            self._last_trial[key] = event.trial
-            self._live_series(event.trial, key, 0).put(x, cost)
-            self._live_series(event.trial, key, 1).put(x, acc)
-            self._dirty_curves.update(((0, key), (1, key)))
-        self._steps_changed = True
+        """A step report: one more point of each case's training curve (the store tells what changed)."""
+        self.curves.add_step(event)
 
     def add_epoch(self, event) -> None:
-        wall = getattr(event, "wall_time_s", math.nan)
-        for key, m in event.metrics.items():
-            rows = (MetricRow(event.trial, key, event.epoch, "train", m.train_cost, m.train_accuracy, wall),
-                    MetricRow(event.trial, key, event.epoch, "test", m.test_cost, m.test_accuracy, wall))
-            for r in rows:
-                self._add_row(r)
-            self._dirty_curves.update((p, key) for p in range(len(METRICS)))
-        for key in event.diverged_now:
-            self._diverged[(event.trial, key)] = event.epoch
+        self.curves.add_epoch(event)
         if event.diverged_now:
             self._update_notes()
+
+    def _on_curves_changed(self, changed: set[tuple[int, str]], kind: str) -> None:
+        self._dirty_curves.update(changed)
+        if kind == "steps":
+            self._steps_changed = True
+        else:
+            self._epochs_changed = True
 
     def end_run(self) -> None:
         """The run ended: forget training points past the last finished epoch of each trial (after Stop the
         run folder keeps whole epochs only, and so do the plots)."""
-        kept: dict[int, int] = {}
-        for r in self._rows:
-            kept[r.trial] = max(kept.get(r.trial, 0), r.epoch + 1)
-        for (trial, _key, _p), series in self._live.items():
-            series.keep_until(kept.get(trial, 0))
+        self.curves.end_run()
         self._dirty = True
 
     def load_rows(self, rows: list[MetricRow], cases: list[Case], trials: int | None = None,
@@ -299,17 +282,14 @@ class PlotsPanel(QWidget):
         self.begin_run(cases, trials, arch)
         self._from_disk = True
         self._rebuild_legend()
-        for r in rows:
-            self._add_row(r)
-            if not (math.isfinite(r.cost) and math.isfinite(r.accuracy)):
-                self._diverged.setdefault((r.trial, r.case), r.epoch)
+        self.curves.load(rows)
         self._update_notes()
         self._dirty = True
         self.refresh()
 
     def kept_epochs(self) -> int:
         """Epochs with a test value (what the run folder keeps), over all trials."""
-        return max((r.epoch + 1 for r in self._rows if r.split == "test"), default=0)
+        return self.curves.kept_epochs()
 
     # ------------------------------------------------------------------- overlays
     def set_reference(self, rows: list[MetricRow], label: str = "published", warning: str = "") -> None:
@@ -327,7 +307,7 @@ class PlotsPanel(QWidget):
         if warning and self._y_mode == "linear":
             self.set_y_mode("clip")
             self._auto_clip = True
-        run_end = max((s.xs[-1] for s in [*self._live.values(), *self._epochs.values()] if s.xs), default=0.0)
+        run_end = self.curves.last_x()
         ref_end = max((r.epoch + 1 for o in self._overlays for r in o.rows), default=0)
         if run_end and ref_end > 10 * run_end and not self._log_x:
             self.set_log_epochs(True)       # otherwise the run is a sliver at the left edge
@@ -530,7 +510,7 @@ class PlotsPanel(QWidget):
     def _draw_case(self, p: int, key: str, full: bool = True) -> None:
         split, _metric, _title = METRICS[p]
         items = self._case_items(p, key)
-        version = self._epoch_version.get((key, p), 0)
+        version = self.curves.epoch_version.get((key, p), 0)
         epochs_new = full or items.points_version != version     # a step changes the curve, not the dots
         items.points_version = version
         smoothing = self._smoothing > 0
@@ -538,7 +518,7 @@ class PlotsPanel(QWidget):
             if len(items.trials) < self._trials:
                 self._visibility_dirty = True      # new thin lines start hidden
             for t in (range(self._trials) if full else [self._current_trial(key)]):
-                tx, ty = finite_xy(*self._trial_curve(t, key, p))
+                tx, ty = finite_xy(*self.curves.trial_curve(t, key, p))
                 items.trial_item(t).setData(tx, ty)
                 self._trial_lines[((p, t), key)] = (tx, ty)
             if not epochs_new:
@@ -546,16 +526,16 @@ class PlotsPanel(QWidget):
             # The mean and its band both from the smoothed trials (smoothing is linear: the mean of the
             # smoothed trials is the smoothed mean), so the line never leaves its own band; the raw mean
             # is the faint line and the dots.
-            x, shown, lo, hi = self._mean_over_trials(key, p, self._smoothing)
+            x, shown, lo, hi = self.curves.mean_over_trials(key, p, self._trials, self._band_kind, self._smoothing)
             keep = np.isfinite(lo) & np.isfinite(hi)
             items.lo.setData(x[keep], lo[keep])
             items.hi.setData(x[keep], hi[keep])
-            raw = self._mean_over_trials(key, p, 0.0)[:2] if smoothing else (x, shown)
+            raw = self.curves.mean_over_trials(key, p, self._trials, self._band_kind)[:2] if smoothing else (x, shown)
             px, py = finite_xy(*raw)
             faint = finite_xy(*raw) if smoothing else None
         else:
-            x, y = self._trial_curve(0, key, p)
-            px, py = finite_xy(*self._epoch_curve(0, key, p)) if epochs_new else (None, None)
+            x, y = self.curves.trial_curve(0, key, p)
+            px, py = finite_xy(*self.curves.epoch_curve(0, key, p)) if epochs_new else (None, None)
             faint = finite_xy(x, y) if smoothing else None
             shown = ema_debiased(y, self._smoothing) if smoothing else y
         fx, fy = finite_xy(x, shown)
@@ -569,7 +549,7 @@ class PlotsPanel(QWidget):
             items.faint.setData([], [])
             items.faint_has_data = False
         self._displayed[(p, key)] = (fx, fy)
-        diverged = [e for (t, k), e in self._diverged.items() if k == key]
+        diverged = [e for (t, k), e in self.curves.diverged.items() if k == key]
         if diverged and len(fx):
             items.marker.setData([fx[-1]], [fy[-1]])
             text = f"case {key} diverged (epoch {min(diverged)})"
@@ -583,27 +563,6 @@ class PlotsPanel(QWidget):
             items.note.setText("")
             items.marker_shown = False
             self._visibility_dirty = True
-
-    def _trial_curve(self, trial: int, key: str, p: int) -> tuple[np.ndarray, np.ndarray]:
-        """One trial's curve: interval means while it trains (training plots), else its epoch values."""
-        live = self._live.get((trial, key, p))
-        if live is not None and live.xs:
-            return np.asarray(live.xs, float), np.asarray(live.ys, float)
-        return self._epoch_curve(trial, key, p)
-
-    def _epoch_curve(self, trial: int, key: str, p: int) -> tuple[np.ndarray, np.ndarray]:
-        s = self._epochs.get((trial, key, p))
-        if s is None:
-            return np.empty(0), np.empty(0)
-        return np.asarray(s.xs, float), np.asarray(s.ys, float)
-
-    def _mean_over_trials(self, key: str, p: int, smoothing: float = 0.0):
-        """(x, mean, low, high) at the epochs every trial has reached, over the trials smoothed by
-        `smoothing` (0: as they are); the band as chosen."""
-        per_trial = [(s.xs, ema_debiased(s.ys, smoothing) if smoothing > 0 else s.ys)
-                     if (s := self._epochs.get((t, key, p))) is not None else None
-                     for t in range(self._trials)]
-        return mean_and_band(per_trial, self._trials, self._band_kind)
 
     def _find_coinciding(self, plots: set[int]) -> None:
         """A case whose curve equals an earlier case's in every plot (to COINCIDE_FRACTION of the range)
@@ -730,7 +689,7 @@ class PlotsPanel(QWidget):
     def hover_lines(self, plot_index: int, x_view: float) -> tuple[str, list[tuple[str, str]]] | None:
         """Tooltip text for the epoch nearest to view x in a plot: every visible case (and overlay) there."""
         reading = hover_reading(plot_index, x_view, log_x=self._log_x, order=self._order, hidden=self._hidden,
-                                rows=self._rows, cases=self._cases, trials=self._trials, coincide=self._coincide,
+                                rows=self.curves.rows, cases=self._cases, trials=self._trials, coincide=self._coincide,
                                 overlays=self._overlays, smoothing=self._smoothing, line=self.line_text)
         if reading is None:
             return None
@@ -803,24 +762,7 @@ class PlotsPanel(QWidget):
 
     # -------------------------------------------------------------- internals
     def _current_trial(self, key: str) -> int:
-        return self._last_trial.get(key, 0)
-
-    def _add_row(self, r: MetricRow) -> None:
-        self._rows.append(r)
-        self._last_trial[r.case] = r.trial
-        cost_plot, accuracy_plot = plot_indices(r.split)
-        for p in (cost_plot, accuracy_plot):
-            self._epoch_version[(r.case, p)] = self._epoch_version.get((r.case, p), 0) + 1
-        self._epochs_changed = True
-        x = epoch_x(r.split, r.epoch)
-        self._epoch_series(r.trial, r.case, cost_plot).put(x, r.cost)
-        self._epoch_series(r.trial, r.case, accuracy_plot).put(x, r.accuracy)
-
-    def _live_series(self, trial: int, key: str, p: int) -> Series:
-        return self._live.setdefault((trial, key, p), Series())
-
-    def _epoch_series(self, trial: int, key: str, p: int) -> Series:
-        return self._epochs.setdefault((trial, key, p), Series())
+        return self.curves.current_trial(key)
 
     def _case_items(self, plot_index: int, key: str) -> CaseItems:
         items = self._items.get((plot_index, key))
@@ -838,13 +780,13 @@ class PlotsPanel(QWidget):
     @property
     def line_text(self) -> str:
         """What the training plots' line is (the mean of each N batches, or the epoch means)."""
-        text = line_text(self._intervals.batches, self._intervals.steps_per_epoch, self._from_disk)
+        text = line_text(self.curves.intervals.batches, self.curves.intervals.steps_per_epoch, self._from_disk)
         return f"thin {text}" if self._trials > 1 else text
 
     @property
     def curve_guide_text(self) -> str:
         """The legend's reading guide: what the training plots' line and dots are."""
-        return curve_guide(self._intervals.batches, self._intervals.steps_per_epoch, self._from_disk, self._trials)
+        return curve_guide(self.curves.intervals.batches, self.curves.intervals.steps_per_epoch, self._from_disk, self._trials)
 
     def _apply_visibility(self) -> None:
         self._visibility_dirty = False
@@ -867,7 +809,7 @@ class PlotsPanel(QWidget):
 
     def _update_notes(self) -> None:
         parts = []
-        for (trial, key), epoch in sorted(self._diverged.items()):
+        for (trial, key), epoch in sorted(self.curves.diverged.items()):
             where = f" in trial {trial}" if self._trials > 1 else ""
             parts.append(f"case {key} diverged at epoch {epoch}{where}")
         text = ("⚠ " + "; ".join(parts) + ". Its curve ends at the last finite value (×).") if parts else ""

@@ -223,7 +223,7 @@ def test_closing_the_window_mid_run_leaves_no_thread_running(window, qtbot):
     w = window
     w.load_config(tiny(epochs=100))
     out = w.start_run()
-    qtbot.waitUntil(lambda: len(w.plots._rows) > 0, timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: len(w.plots.curves.rows) > 0, timeout=RUN_TIMEOUT)
     thread = w.controller._thread
     assert thread is not None and thread.isRunning()
     w.close()
