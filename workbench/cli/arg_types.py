@@ -18,3 +18,11 @@ def int_at_least(minimum: int):
 
 
 positive_int, nonneg_int = int_at_least(1), int_at_least(0)
+
+
+def number(text):
+    """An argparse type: any float, or one line saying the text is not a number."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None

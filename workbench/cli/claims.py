@@ -26,8 +26,8 @@ from workbench.core.config import ConfigError
 from workbench.studies.spec import BACKENDS
 
 
-def add_claims_parser(sub) -> argparse.ArgumentParser:
-    p = sub.add_parser("claims", help="test the posts' published claims over seeds and write a report with verdicts")
+def add_claims_parser(sub, parents) -> argparse.ArgumentParser:
+    p = sub.add_parser("claims", parents=parents, help="test the posts' published claims over seeds and write a report with verdicts")
     p.add_argument("--scale", choices=SCALES, help="quick (minutes), medium (hours), published (the original "
                                                    "set-up: a cluster or GPUs); default quick")
     p.add_argument("--seeds", type=positive_int, help="seeds per arm: 0 … K-1 (default: the scale's, 5)")

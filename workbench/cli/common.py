@@ -1,7 +1,9 @@
-"""What every subcommand shares: exit codes, the one-line usage error, the run options, Ctrl-C.
+"""What every subcommand shares: exit codes, the one-line error, the shared options, Ctrl-C.
 
 Bad options end with one line on stderr and exit status 2 (``UsageError`` from
-the parser); a failed run exits 1, a stopped one 130.
+the parser); a failed run exits 1, a stopped one 130. The options that `run`
+and `study` share, and `--verbose` after any command, are argparse parents
+(``parents=``), so each subcommand's module adds only its own.
 """
 from __future__ import annotations
 
@@ -13,9 +15,12 @@ from pathlib import Path
 from engine.cases import CASE_KEYS, Case, parse_connections
 from engine.quirks import NAMES as QUIRK_NAMES
 
-from workbench.core.config import ConfigError, DataSpec, ExperimentConfig, load_preset
+from workbench.cli.arg_types import nonneg_int, positive_int
+from workbench.core.config import ConfigError, DataSpec, ExperimentConfig, load_preset, preset_names
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
+
+PROG = "rcnn-workbench"        # how the user called us (main.py, python -m workbench); set by cli.main.main()
 
 
 class UsageError(Exception):
@@ -27,11 +32,40 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _number(text):
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+def error_line(message: str) -> None:
+    """The one line a failed command leaves on stderr: '<prog>: error: <message>'."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def verbose_option() -> argparse.ArgumentParser:
+    """--verbose accepted after any command too (`run --epochs 1 --verbose`); SUPPRESS keeps one given first."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="show TensorFlow's start-up lines and the debug log")
+    return parent
+
+
+def shared_run_options() -> argparse.ArgumentParser:
+    """The options `run` and `study` take alike (a study's grid axes are its own, as lists)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--preset", choices=preset_names(), default="quick",
+                        help="starting point; other options override it (default: quick)")
+    parent.add_argument("--cases", help=f"comma-separated case keys or 'all' (published: {','.join(CASE_KEYS)})")
+    parent.add_argument("--case", action="append", default=[], metavar="KEY=CONNECTIONS",
+                        help="define a custom case, e.g. 'mine=1<g3,0<p2' (then list it in --cases)")
+    parent.add_argument("--epochs", type=positive_int)
+    parent.add_argument("--data", help="sample | mnist | fashion-mnist | PATH (mnist.npz or IDX folder)")
+    parent.add_argument("--train-limit", type=positive_int)
+    parent.add_argument("--test-limit", type=positive_int)
+    parent.add_argument("--train-skip", type=nonneg_int)
+    parent.add_argument("--noise", help="one noise per timestep, e.g. 'none,gaussian(scale=0.2),poisson,uniform' "
+                                        "(kinds: none, gaussian, poisson, gamma, uniform)")
+    parent.add_argument("--quirks", metavar="NAME,NAME,…",
+                        help=f"the original scripts' quirks to switch on ('none', 'all' or names: "
+                             f"{', '.join(QUIRK_NAMES)})")
+    parent.add_argument("--log-every", type=positive_int, help="epochs between transparency-log blocks")
+    parent.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parent
 
 
 def config_from_args(args) -> ExperimentConfig:

@@ -32,15 +32,10 @@ _LIST_OPTIONS = {
 }
 
 
-def add_study_parser(sub, run_parser) -> argparse.ArgumentParser:
-    """The `study` command: every option of `run_parser`, with the grid's options taking lists."""
-    study = sub.add_parser("study", help="many trials (seeds × architectures × values) on local, "
-                                         "worker processes or a Ray cluster")
-    own = {"arch", "lr", "batch_size", "semantics", "init", "dilation_p", "dilation_k", "seed", "trials",
-           "config", "out", "help"}
-    for action in run_parser._actions:          # every other `run` option, as a copy (never shared)
-        if action.dest not in own:
-            study._add_action(copy.copy(action))
+def add_study_parser(sub, parents) -> argparse.ArgumentParser:
+    """The `study` command: the shared run options (``parents``), with the grid's options taking lists."""
+    study = sub.add_parser("study", parents=parents, help="many trials (seeds × architectures × values) on local, "
+                                                          "worker processes or a Ray cluster")
     study.add_argument("--seed", help=argparse.SUPPRESS)      # a study's seeds are --seeds
     study.add_argument("--trials", help=argparse.SUPPRESS)
     study.add_argument("--arch", help="architecture(s), comma-separated: e.g. post-a,vanilla")
