@@ -155,7 +155,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path | None = None, listen
         outcome.status = "failed"
         outcome.error = _one_line(exc)
         folder.manifest["traceback"] = traceback.format_exc()
-    _finish_gradients(folder, gradients)
+    finish_gradients(folder, gradients)
     try:
         folder.finish(outcome.status, outcome.error)
     except OSError as exc:
@@ -167,7 +167,7 @@ def run_experiment(config: ExperimentConfig, out_dir: Path | None = None, listen
     return outcome
 
 
-def _finish_gradients(folder: RunFolder, gradients=None) -> None:
+def finish_gradients(folder: RunFolder, gradients=None) -> None:
     """Close gradients.csv and write its TensorBoard scalars; never fatal.
 
     (The metrics' own event files are written epoch by epoch by the run folder.)
@@ -192,9 +192,3 @@ def _one_line(exc: BaseException) -> str:
     if name in ("DataError", "ConfigError", "ValueError"):
         return text or name
     return f"{name}: {text}" if text else name
-
-
-def _export_tensorboard(folder: RunFolder, gradients=None) -> None:
-    """Kept for callers of the first version (the study driver): the run folder now writes the
-    metrics' event files epoch by epoch, so only the gradients' event files remain to be written."""
-    _finish_gradients(folder, gradients)

@@ -441,17 +441,14 @@ class StudyDriver:
         _call(self.listener, "on_epoch", k, dataclasses.replace(event, trial=k), folder)
 
     def _end(self, k: int, result) -> None:
-        from workbench.execution.runner import _export_tensorboard
+        from workbench.execution.runner import finish_gradients
         from workbench.records.run_folder import _case_epoch_dict
         folder = self.folders.get(k)     # kept until recorded: an abort meanwhile finishes it
         self.in_flight.discard(k)
         entry = self._entry(k)
         if folder is not None:
             folder.end_trial(result)
-            if k in self.gradient_logs:           # its event files need TensorFlow: load it quietly first
-                from engine.tensorflow_loader import import_tensorflow
-                import_tensorflow()
-            _export_tensorboard(folder, self.gradient_logs.pop(k, None))
+            finish_gradients(folder, self.gradient_logs.pop(k, None))
             folder.finish(result.status)
         TRIAL.move(entry, result.status)
         entry["epochs_done"] = result.epochs_done

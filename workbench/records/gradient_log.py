@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 COLUMNS = ("trial", "epoch", "step", "scope", "case", "signal", "timestep", "weight", "norm")
@@ -58,38 +59,32 @@ class GradientLog:
             self._file.close()
 
     def export_tensorboard(self, run_dir: Path) -> None:
-        """One TensorBoard run per case (and trial) under tensorboard/gradients/, step = epoch."""
+        """One TensorBoard run per case (and trial) under tensorboard/gradients/, step = epoch.
+
+        Written without TensorFlow (`EventFile`), so the study driver writes a trial's
+        gradients in the window's process without loading it there.
+        """
         if not self.epochs:
             return
-        import tensorflow as tf
-        from tensorflow.core.framework import summary_pb2
-
-        metadata = summary_pb2.SummaryMetadata()
-        metadata.plugin_data.plugin_name = "scalars"
-        metadata.data_class = summary_pb2.DATA_CLASS_SCALAR
+        from workbench.records.tensorboard_export import EventFile, plain_dir
         multi = len({t for t, _, _ in self.epochs}) > 1
         by_run: dict[str, list[tuple[int, dict]]] = {}
         for trial, epoch, gradients in self.epochs:
             for case, record in gradients.items():
                 name = f"case_{case}_trial_{trial}" if multi else f"case_{case}"
                 by_run.setdefault(name, []).append((epoch, record))
+        root = plain_dir(plain_dir(Path(run_dir) / "tensorboard") / "gradients")
         for name, entries in by_run.items():
-            folder = Path(run_dir) / "tensorboard" / "gradients" / name
-            folder.mkdir(parents=True, exist_ok=True)
-            for old in folder.glob("events.out.tfevents.*"):
-                old.unlink()
-            writer = tf.summary.create_file_writer(str(folder))
+            folder = root / name
+            os.mkdir(folder)                      # fresh: never writes into an existing directory
+            events = EventFile(folder)
             try:
-                with writer.as_default():
-                    for epoch, record in entries:
-                        for (signal, label), value in sorted(record.items()):
-                            tag = (f"gradient_flow/{signal}_t{label}" if signal in TIMESTEP_SIGNALS
-                                   else f"weights/{signal}/{label}")
-                            tf.summary.write(tag, tf.constant(float(value), tf.float32), step=int(epoch),
-                                             metadata=metadata)
-                writer.flush()
+                for epoch, record in entries:
+                    events.scalars(epoch, {(f"gradient_flow/{signal}_t{label}" if signal in TIMESTEP_SIGNALS
+                                            else f"weights/{signal}/{label}"): value
+                                           for (signal, label), value in sorted(record.items())})
             finally:
-                writer.close()
+                events.close()
 
 
 def read_gradients(run_dir: Path) -> list[dict]:

@@ -35,7 +35,7 @@ from typing import Callable, Iterable
 from workbench.records.metrics import MetricRow
 
 __all__ = ["export_tensorboard", "read_scalars", "default_run_name", "SCALAR_TAGS", "ScalarStream",
-           "EventFile"]
+           "EventFile", "plain_dir"]
 
 SCALAR_TAGS = ("train/cost", "train/accuracy", "test/cost", "test/accuracy")
 _EVENT_GLOB = "events.out.tfevents.*"
@@ -163,6 +163,16 @@ class EventFile:
             os.close(fd)
 
 
+def plain_dir(path: Path) -> Path:
+    """``path`` as a plain folder: made here, or one already there that is not a link (never written through)."""
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        if path.is_symlink() or not path.is_dir():
+            raise OSError(f"{path}: not a plain folder; refusing to write through it") from None
+    return path
+
+
 class ScalarStream:
     """Event files under ``<folder>/tensorboard/`` written epoch by epoch (one file per case and trial)."""
 
@@ -175,11 +185,7 @@ class ScalarStream:
     def _file(self, case: str, trial: int) -> EventFile:
         key = (case, trial)
         if key not in self._files:
-            try:
-                os.mkdir(self.root)
-            except FileExistsError:
-                if self.root.is_symlink() or not self.root.is_dir():
-                    raise OSError(f"{self.root}: not a plain folder; refusing to write through it") from None
+            plain_dir(self.root)
             name = base = _safe_dir_name(default_run_name(case, trial, self.multi_trial))
             n = 2
             while name in self._names.values():
