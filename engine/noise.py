@@ -162,6 +162,11 @@ class NoiseStream:
         self.schedule = tuple(schedule)
         self._rng = np.random.default_rng(seed)
 
+    @property
+    def rng(self) -> np.random.Generator:
+        """The generator behind the draws (its state is part of a trainer's state)."""
+        return self._rng
+
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return noisy_timesteps(x, self.schedule, self._rng)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import asdict
 from typing import Sequence
 
 import numpy as np
@@ -116,6 +117,16 @@ class LockstepTrainer:
                     self.v[key] = tf.Variable(tf.zeros_like(self.slot_vars[n]))
                     self.steps[key] = tf.Variable(0.0)
         self.active = list(self.keys)
+        # What a run carries from one epoch to the next besides the variables and generators
+        # (state() and restore() read and write these; run() continues from `epoch`).
+        self.epoch = 0                              # the next epoch to train
+        self.steps_done = 0                         # training and test batches done in this trial
+        self.elapsed_s = 0.0                        # training time of earlier run() calls
+        self.diverged_at: dict[str, int] = {}
+        self.final: dict[str, CaseEpoch] = {}
+        self.train_seconds = {c.key: 0.0 for c in self.cases}
+        self.predictions: dict[str, list[int]] = {}
+        self._mid_epoch = False
         self._by_key = {c.key: c for c in self.cases}
         self._compiled: tuple | None = None
         self._flow_keys: dict[tuple, list[str]] = {}
@@ -136,6 +147,84 @@ class LockstepTrainer:
                 C = self._slot_channels[n]
                 out[k][n] = var[..., i * C:(i + 1) * C] if C else tf.identity(var)
         return out
+
+    # ------------------------------------------------------------------ state
+    def variables(self) -> dict[str, tf.Variable]:
+        """Every variable a step reads or writes, by a stable name: weights, Adam moments and step
+        counts, stale-state slots (and their moments when the slots are trained)."""
+        out = {}
+        for group, table in (("params", self.params), ("m", self.m), ("v", self.v), ("steps", self.steps),
+                             ("slots", self.slot_vars)):
+            for name, var in table.items():
+                out[f"{group}/{name}"] = var
+        return out
+
+    def generators(self) -> dict[str, np.random.Generator]:
+        """Every host random-number generator a run draws from, by name."""
+        return {"shuffle": self.shuffle_rng, "train_noise": self.train_noise.rng,
+                "test_noise": self.test_noise.rng}
+
+    def identity(self) -> dict:
+        """What a state belongs to: a state restores only into a trainer with the same identity."""
+        return {"architecture": self.arch.description.key, "members": list(self.keys), "trial": self.trial,
+                "seed": self.seed, "dtype": self.dtype.name, "quirks": list(self.settings.quirks),
+                "batch_size": self.settings.batch_size}
+
+    def state(self) -> dict:
+        """The complete training state between epochs as plain data: {"arrays": {name: numpy array},
+        "facts": JSON-able values}. A fresh trainer built with the same arguments (any epoch count)
+        that restores it trains on exactly as this one would have, bit for bit."""
+        if self._mid_epoch:
+            raise RuntimeError("a trainer stopped within an epoch has no consistent state; "
+                               "take the state between epochs")
+        arrays = {f"var/{n}": var.numpy() for n, var in self.variables().items()}
+        for key, pred in self.predictions.items():
+            arrays[f"predictions/{key}"] = np.asarray(pred, np.int64)
+        facts = {
+            "identity": self.identity(),
+            "epoch": self.epoch,
+            "steps_done": self.steps_done,
+            "elapsed_s": self.elapsed_s,
+            "dilation": {"P": self.dilation.P, "k": self.dilation.k, "next_epoch": self.epoch,
+                         "next_D": self.dilation(self.epoch)},
+            "active": list(self.active),
+            "diverged_at": dict(self.diverged_at),
+            "final": {k: asdict(m) for k, m in self.final.items()},
+            "train_seconds": dict(self.train_seconds),
+            "generators": {n: g.bit_generator.state for n, g in self.generators().items()},
+        }
+        return {"arrays": arrays, "facts": facts}
+
+    def restore(self, state: dict) -> None:
+        """Put a state() back (into a trainer built with the same arguments; epochs may differ)."""
+        arrays, facts = state["arrays"], state["facts"]
+        if facts["identity"] != self.identity():
+            theirs, ours = facts["identity"], self.identity()
+            differ = ", ".join(k for k in ours if theirs.get(k) != ours[k])
+            raise ValueError(f"the state belongs to another trainer (differs in: {differ})")
+        variables = self.variables()
+        names = {n[len("var/"):] for n in arrays if n.startswith("var/")}
+        if names != set(variables):
+            raise ValueError("the state's variables are not this trainer's: "
+                             f"missing {sorted(set(variables) - names)}, extra {sorted(names - set(variables))}")
+        for name, var in variables.items():
+            value = arrays[f"var/{name}"]
+            if tuple(value.shape) != tuple(var.shape) or value.dtype != var.dtype.as_numpy_dtype:
+                raise ValueError(f"the state's {name} is {value.dtype}{list(value.shape)}, "
+                                 f"the trainer's {var.dtype.name}{var.shape.as_list()}")
+        for name, var in variables.items():
+            var.assign(arrays[f"var/{name}"])
+        for name, gen in self.generators().items():
+            gen.bit_generator.state = facts["generators"][name]
+        self.epoch, self.steps_done, self.elapsed_s = int(facts["epoch"]), int(facts["steps_done"]), \
+            float(facts["elapsed_s"])
+        self.active = [k for k in self.keys if k in facts["active"]]
+        self.diverged_at = {k: int(e) for k, e in facts["diverged_at"].items()}
+        self.final = {k: CaseEpoch(**m) for k, m in facts["final"].items()}
+        self.train_seconds = {**{c.key: 0.0 for c in self.cases}, **facts["train_seconds"]}
+        self.predictions = {n[len("predictions/"):]: arrays[n].tolist() for n in arrays
+                            if n.startswith("predictions/")}
+        self._mid_epoch = False
 
     # ------------------------------------------------------------------ compiled steps
     def _adam(self, name, grad, participating):
@@ -350,29 +439,32 @@ class LockstepTrainer:
         report_every = max(1, train_batches // s.points_per_epoch)
         flow_on = s.gradient_flow
 
-        done, start = 0, time.perf_counter()
+        if self._mid_epoch:
+            raise RuntimeError("this trainer was stopped within an epoch; restore a state to go on")
+        done, start = self.steps_done, time.perf_counter()
+        done_before, elapsed_before = done, self.elapsed_s
         paused = 0.0                 # seconds spent paused: never training time
         paused_at_first_step = 0.0
         first_step_end = None
-        diverged_at: dict[str, int] = {}
-        final: dict[str, CaseEpoch] = {}
-        train_seconds = {c.key: 0.0 for c in self.cases}
-        predictions: dict[str, list[int]] = {}
-        status, epochs_done = "completed", 0
+        diverged_at, final = self.diverged_at, self.final
+        train_seconds, predictions = self.train_seconds, self.predictions
+        status, epochs_done = "completed", self.epoch
 
         def elapsed() -> float:
-            return time.perf_counter() - start - paused
+            return elapsed_before + time.perf_counter() - start - paused
 
         def progress() -> Progress:
             eta = None
-            if first_step_end is not None and done > 1:
-                rate = (time.perf_counter() - first_step_end - (paused - paused_at_first_step)) / (done - 1)
+            if first_step_end is not None and done - done_before > 1:
+                rate = ((time.perf_counter() - first_step_end - (paused - paused_at_first_step))
+                        / (done - done_before - 1))
                 eta = rate * (total - done)
             return Progress(done, total, elapsed(), eta)
 
-        for epoch in range(s.epochs):
+        for epoch in range(self.epoch, s.epochs):
             if not self.active:
                 break
+            self._mid_epoch = True
             order = self.shuffle_rng.permutation(len(data.x_train))[:n_train]
             D = tf.constant(self.dilation(epoch), tf.float32)
             cost_sum = {k: 0.0 for k in self.active}
@@ -467,6 +559,8 @@ class LockstepTrainer:
                 if key not in diverged_now:
                     final[key] = metrics[key]
             epochs_done = epoch + 1
+            self.epoch, self.steps_done, self.elapsed_s = epochs_done, done, elapsed()
+            self._mid_epoch = False
             epoch_flow = {k: {name: v / flow_count[k][name] for name, v in acc.items()}
                           for k, acc in flow_sum.items()} if flow_sum else None
             if listener:
