@@ -5,6 +5,12 @@ holding a manifest.json of kind "run"; a folder that holds run folders (the runs
 study, a copied archive) is scanned one level deep, and deeper levels are left alone so a
 large disk is never walked. A manifest that cannot be read is listed as damaged, with its
 reason, rather than skipped without a word. Symlinks out of a scanned folder are not followed.
+
+A study folder (study.json beside its trial-N run folders) is ONE entry: its settings are those of
+every trial (a value list where the grid varies one), its accuracy the mean over its completed trials
+per configuration and case; its trial folders are not listed beside it. Each entry carries the
+hyper-parameters the runs table shows and the researcher's notes (records/run_notes), read from
+the folder's own notes file, never from the manifest.
 """
 from __future__ import annotations
 
@@ -15,7 +21,12 @@ from pathlib import Path
 
 from workbench.records.json_reader import read_json
 from workbench.core.paths import runs_home
+from workbench.records.run_notes import RunNotes, read_notes
 from workbench.records.run_status import status_of
+
+STUDY_FILE = "study.json"
+# The settings every entry reports (TrainSettings names); "dilation" is the D schedule (P, k).
+SETTINGS = ("learning_rate", "batch_size", "epochs", "semantics", "quirks", "init", "dilation")
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,22 @@ class RunEntry:
     epochs_done: int = 0
     problem: str = ""              # why a damaged entry cannot be shown
     report: Path | None = None     # a claims report's report.html (opened in the browser, not overlaid)
+    kind: str = "run"              # "run", "study" or "report"
+    settings: dict[str, tuple] = field(default_factory=dict)   # SETTINGS name -> its distinct values
+    seeds: tuple[int, ...] = ()
+    notes: RunNotes = field(default_factory=RunNotes)
+
+    @property
+    def display_name(self) -> str:
+        """The name the researcher gave it (its notes file), else the folder's name."""
+        return self.notes.display_name or self.name
+
+    @property
+    def best_case(self) -> str | None:
+        """The case (for a study of several configurations, 'case, configuration') with the highest
+        final test accuracy, or None when no epoch finished."""
+        finite = {k: v for k, v in self.final_accuracy.items() if math.isfinite(v)}
+        return max(finite, key=finite.get) if finite else None
 
     @property
     def best_accuracy(self) -> float:
@@ -39,11 +66,8 @@ class RunEntry:
 
     def accuracy_text(self) -> str:
         """'0.912 (case 1)' for the best case; '' when no epoch finished."""
-        finite = {k: v for k, v in self.final_accuracy.items() if math.isfinite(v)}
-        if not finite:
-            return ""
-        key = max(finite, key=finite.get)
-        return f"{finite[key]:.3f} (case {key})"
+        key = self.best_case
+        return "" if key is None else f"{self.final_accuracy[key]:.3f} (case {key})"
 
 
 def read_report_entry(folder: Path) -> RunEntry | None:
@@ -59,7 +83,7 @@ def read_report_entry(folder: Path) -> RunEntry | None:
     try:
         claims = read_json(data, what="claims report")
     except (OSError, ValueError) as exc:
-        return RunEntry(folder, folder.name, "", "claims report", (), "damaged", problem=str(exc))
+        return RunEntry(folder, folder.name, "", "claims report", (), "damaged", problem=str(exc), kind="report")
     if claims.get("kind") != "claims-report":
         return None
     verdicts: dict[str, int] = {}
@@ -71,7 +95,7 @@ def read_report_entry(folder: Path) -> RunEntry | None:
     scale = claims.get("scale") if isinstance(claims.get("scale"), dict) else {}
     return RunEntry(path=folder, name=folder.name, date=str(claims.get("generated_at") or ""),
                     arch=f"claims report ({scale.get('name', '?')} scale)", cases=(), status=status,
-                    report=html)
+                    report=html, kind="report", notes=read_notes(folder))
 
 
 def read_entry(folder: Path) -> RunEntry | None:
@@ -80,6 +104,8 @@ def read_entry(folder: Path) -> RunEntry | None:
     report = read_report_entry(folder)
     if report is not None:
         return report
+    if os.path.lexists(folder / STUDY_FILE):
+        return read_study_entry(folder)
     path = folder / "manifest.json"
     if not os.path.lexists(path):
         return None
@@ -94,8 +120,49 @@ def read_entry(folder: Path) -> RunEntry | None:
         return _damaged(folder, f"{path}: not a run manifest ({exc})")
 
 
-def _damaged(folder: Path, problem: str) -> RunEntry:
-    return RunEntry(folder, folder.name, "", "?", (), "damaged", problem=problem)
+def _damaged(folder: Path, problem: str, kind: str = "run") -> RunEntry:
+    return RunEntry(folder, folder.name, "", "?", (), "damaged", problem=problem, kind=kind,
+                    notes=read_notes(folder))
+
+
+def settings_of(config: dict) -> dict[str, object]:
+    """The SETTINGS of one configuration (a manifest's "config"), each one value; absent ones left out."""
+    train = config.get("train") if isinstance(config.get("train"), dict) else {}
+    out: dict[str, object] = {}
+    for name in ("learning_rate", "batch_size", "epochs", "semantics", "init"):
+        value = train.get(name)
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            out[name] = value
+    quirks = train.get("quirks")
+    if isinstance(quirks, list) and all(isinstance(q, str) for q in quirks):
+        out["quirks"] = tuple(sorted(quirks))
+    P, k = train.get("dilation_P"), train.get("dilation_k")
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (P, k)):
+        out["dilation"] = (float(P), float(k))
+    return out
+
+
+def _gather(settings: list[dict[str, object]]) -> dict[str, tuple]:
+    """name -> the distinct values over `settings`, in first-seen order."""
+    out: dict[str, tuple] = {}
+    for one in settings:
+        for name, value in one.items():
+            if value not in out.get(name, ()):
+                out[name] = out.get(name, ()) + (value,)
+    return out
+
+
+def _mean_finals(trials: list[dict], label=lambda case: case) -> dict[str, float]:
+    """label(case) -> the mean final test accuracy over `trials` (manifest or study.json trial entries)."""
+    finals: dict[str, list[float]] = {}
+    for t in trials:
+        final = t.get("final")
+        for key, values in final.items() if isinstance(final, dict) else ():
+            try:
+                finals.setdefault(label(str(key)), []).append(float(values.get("test_accuracy")))
+            except (AttributeError, TypeError, ValueError):
+                continue
+    return {k: (sum(v) / len(v) if v else math.nan) for k, v in finals.items()}
 
 
 def _list(value) -> list:
@@ -126,20 +193,79 @@ def _run_entry(folder: Path, manifest: dict) -> RunEntry:
         problem = _trial_problem(t)
         if problem:
             return _damaged(folder, f"{path}: not a run manifest (trial entry {i}: {problem})")
-    finals: dict[str, list[float]] = {}
-    for t in trials:
-        final = t.get("final")
-        for key, values in final.items() if isinstance(final, dict) else ():
-            try:
-                finals.setdefault(str(key), []).append(float(values.get("test_accuracy")))
-            except (AttributeError, TypeError, ValueError):
-                continue
-    accuracy = {k: (sum(v) / len(v) if v else math.nan) for k, v in finals.items()}
+    seeds = tuple(t["seed"] for t in trials if isinstance(t.get("seed"), int) and not isinstance(t["seed"], bool))
+    if not seeds:
+        train = config.get("train") if isinstance(config.get("train"), dict) else {}
+        first, count = train.get("seed"), config.get("trials", 1)
+        if isinstance(first, int) and isinstance(count, int) and 0 < count <= 10_000:
+            seeds = tuple(range(first, first + count))
     return RunEntry(
         path=folder, name=folder.name, date=str(manifest.get("started_at") or ""),
         arch=str(config.get("arch", "?")), cases=tuple(str(k) for k in cases),
-        status=status_of(manifest, folder).status, final_accuracy=accuracy, trials=max(1, len(trials)),
-        epochs_done=max((t.get("epochs_done", 0) for t in trials), default=0))
+        status=status_of(manifest, folder).status, final_accuracy=_mean_finals(trials),
+        trials=max(1, len(trials)), epochs_done=max((t.get("epochs_done", 0) for t in trials), default=0),
+        settings=_gather([settings_of(config)]), seeds=seeds, notes=read_notes(folder))
+
+
+def read_study_entry(folder: Path) -> RunEntry:
+    """A study folder as one entry (see the module docstring); damaged when study.json is unreadable."""
+    path = folder / STUDY_FILE
+    try:
+        state = read_json(path, what="study file")
+        if state.get("kind") != "study":
+            raise ValueError(f"{path}: not a study file (kind {str(state.get('kind'))[:40]!r})")
+        return _study_entry(folder, state)
+    except (OSError, ValueError) as exc:
+        return _damaged(folder, str(exc), kind="study")
+    except (TypeError, AttributeError, KeyError, OverflowError) as exc:     # a field of an unexpected shape
+        return _damaged(folder, f"{path}: damaged ({type(exc).__name__}: {exc})", kind="study")
+
+
+def _trial_settings(folder: Path, entry: dict, bases: dict[str, dict]) -> dict[str, object]:
+    """A trial's settings: its own manifest's when it has started, else its base with the grid's values."""
+    trial = folder / str(entry.get("folder", ""))
+    if entry.get("status") != "pending" and not trial.is_symlink() and os.path.lexists(trial / "manifest.json"):
+        try:
+            config = read_json(trial / "manifest.json", what="run manifest").get("config")
+            if isinstance(config, dict):
+                return settings_of(config)
+        except (OSError, ValueError):
+            pass                         # the study's own record still says what the trial was to run
+    base = bases.get(str(entry.get("arch")), next(iter(bases.values()), {}))
+    train = dict(base.get("train") or {}) if isinstance(base.get("train"), dict) else {}
+    overrides = entry.get("overrides") if isinstance(entry.get("overrides"), dict) else {}
+    train.update(overrides)
+    if "semantics" in overrides:
+        from engine.quirks import PRESETS
+        train["quirks"] = list(PRESETS.get(str(overrides["semantics"]), train.get("quirks") or ()))
+    return settings_of({**base, "train": train})
+
+
+def _study_entry(folder: Path, state: dict) -> RunEntry:
+    spec = state.get("spec") if isinstance(state.get("spec"), dict) else {}
+    bases = {str(b.get("arch")): b for b in _list(spec.get("bases")) if isinstance(b, dict)}
+    if not isinstance(state.get("trials"), list) or not all(isinstance(t, dict) for t in state["trials"]):
+        raise ValueError(f"{folder / STUDY_FILE}: damaged ('trials' is not a list of objects)")
+    trials = state["trials"]
+    groups = list(dict.fromkeys(str(t.get("group", "")) for t in trials))
+    completed = [t for t in trials if t.get("status") == "completed"]
+    if len(groups) <= 1:
+        accuracy = _mean_finals(completed)
+    else:
+        accuracy = {}
+        for group in groups:
+            accuracy.update(_mean_finals([t for t in completed if str(t.get("group", "")) == group],
+                                         label=lambda case, g=group: f"{case}, {g}"))
+    cases = list(dict.fromkeys(str(c) for b in bases.values() for c in _list(b.get("cases"))))
+    archs = list(dict.fromkeys(str(t.get("arch", "?")) for t in trials)) or list(bases) or ["?"]
+    seeds = tuple(dict.fromkeys(t["seed"] for t in trials if isinstance(t.get("seed"), int)))
+    done = [t.get("epochs_done", 0) for t in trials if isinstance(t.get("epochs_done"), int)]
+    return RunEntry(
+        path=folder, name=folder.name, date=str(state.get("created_at") or ""), arch=", ".join(archs),
+        cases=tuple(cases), status=status_of(state, folder).status, final_accuracy=accuracy,
+        trials=len(trials), epochs_done=max(done, default=0), kind="study",
+        settings=_gather([_trial_settings(folder, t, bases) for t in trials]), seeds=seeds,
+        notes=read_notes(folder))
 
 
 def scan(folders: list[Path] | None = None, include_home: bool = True) -> list[RunEntry]:

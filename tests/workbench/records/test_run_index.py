@@ -76,3 +76,30 @@ def test_a_symlinked_claims_report_is_not_read(tmp_path):
     (folder / "report.html").write_text("<html></html>")
     (folder / "claims.json").symlink_to(real / "claims.json")
     assert read_entry(folder) is None
+
+
+def test_a_study_is_one_entry_with_every_trials_settings_and_its_pooled_accuracy(tmp_path, monkeypatch):
+    from tests.ui.results.record_doubles import tiny, write_run, write_study
+    from workbench.studies.spec import StudySpec
+    home = tmp_path / "home"
+    monkeypatch.setenv("RCNN_WORKBENCH_RUNS", str(home))
+    spec = StudySpec.from_config(tiny(), (0, 1, 2), learning_rates=(0.001, 0.007))
+    write_study(home / "sweep-study", spec, lambda group, case, seed: 0.5 + 0.1 * int(case)
+                + (0.05 if "0.007" in group else 0.0) + 0.01 * seed, pending=(5,))
+    write_run(home / "single", tiny(learning_rate=0.003), {"0": [0.7]})
+    entries = {e.name: e for e in scan()}
+    assert set(entries) == {"sweep-study", "single"}                # no bare trial-0 … trial-5
+    study = entries["sweep-study"]
+    assert study.kind == "study" and study.trials == 6 and study.seeds == (0, 1, 2)
+    assert study.settings["learning_rate"] == (0.001, 0.007) and study.settings["batch_size"] == (50,)
+    assert study.best_case == "1, post-a lr=0.007"
+    assert math.isclose(study.final_accuracy["1, post-a lr=0.007"], (0.65 + 0.66) / 2)   # seed 2 is pending
+    assert entries["single"].settings["learning_rate"] == (0.003,) and entries["single"].kind == "run"
+    assert [e.name for e in scan([home / "sweep-study"], include_home=False)] == ["sweep-study"]
+
+
+def test_a_damaged_study_json_is_one_damaged_entry(tmp_path):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "study.json").write_text('{"kind": "study", "trials": 3}')
+    entry = read_entry(tmp_path / "s")
+    assert entry.kind == "study" and entry.status == "damaged" and "study.json" in entry.problem
