@@ -1,108 +1,124 @@
-"""The run list: your runs side by side, as TensorBoard users expect.
+"""The Runs tab: every run and study side by side with their hyper-parameters, as TensorBoard users expect.
 
-A table of the runs home plus any folder the user adds (workbench.records.run_index):
-name, date, architecture, cases, status, final test accuracy. Tick runs to lay
-them over the plots (each run its own dash pattern, cases keep their colours);
-double-click (or Open) shows a run as the main one. The model is Qt-free; this
-is only its view.
+A sortable, filterable table of the runs home plus any folder the user adds (workbench.records.run_index
+through ui/results/model/runs_table.py; this is only its view). Tick runs to lay them over the plots (each
+run its own dash pattern, cases keep their colours); double-click (or Open) shows a run as the main one,
+or a study's pooled result. Rename, Tags, Note write the folder's notes file, never its manifest; Move to
+trash asks first and refuses a folder a live run writes (rules in ui/results/model/run_actions.py).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import QFile, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
+                               QLineEdit, QMessageBox, QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from workbench.core.paths import runs_home
 from workbench.records.run_index import RunEntry, scan
 
-COLUMNS = ("Run", "Status", "Final test acc.", "Architecture", "Cases", "Date")
+from ui.results.model import run_actions
+from ui.results.model.runs_table import COLUMNS, KEYS, RunsTable
+from ui.results.runs_table_model import RunsTableModel
+
+
+def trash_folder(path: Path) -> bool:
+    """QtCore's move to the desktop's trash; False where the platform has none here or it refused."""
+    result = QFile.moveToTrash(str(path))
+    return bool(result[0] if isinstance(result, tuple) else result)
 
 
 class RunListPanel(QWidget):
     overlay_changed = Signal()
-    open_requested = Signal(str)
+    open_requested = Signal(str)          # a run folder to show as the main run (or a claims report)
+    study_requested = Signal(str)         # a study folder whose pooled result to show
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.folders: list[Path] = []        # folders the user added (each a run or a folder of runs)
-        self.entries: list[RunEntry] = []
-        self._ticked: set[Path] = set()
-        self._filling = False
+        self.runs = RunsTable()
+        self.model = RunsTableModel(self.runs, self)
+        self.model.tick_changed.connect(self.overlay_changed)
 
-        self.tree = QTreeWidget()
-        self.tree.setColumnCount(len(COLUMNS))
-        self.tree.setHeaderLabels(COLUMNS)
-        self.tree.setRootIsDecorated(False)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setSortingEnabled(True)
-        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.tree.header().setStretchLastSection(False)
-        self.tree.itemChanged.connect(self._on_item_changed)
-        self.tree.itemDoubleClicked.connect(lambda item, _c: self.open_requested.emit(item.data(0, Qt.UserRole)))
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSortingEnabled(True)
+        self.view.setAlternatingRowColors(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.verticalHeader().setVisible(False)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.horizontalHeader().setSortIndicator(KEYS.index("started"), Qt.SortOrder.DescendingOrder)
+        self.view.doubleClicked.connect(lambda index: self._open_entry(self.runs.entry(index.row())))
+
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter: words in any column, e.g. post-a 0.007 baseline")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._on_filter)
         self.hint = QLabel("Tick runs to lay them over the plots (each run its own dash style; cases keep their "
-                           "colours). Double-click a run to show it as the main run.")
+                           "colours). Double-click a run to show it as the main run, a study to see its result. "
+                           "Click a header to sort.")
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #505050;")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.home_label = QLabel()
         self.home_label.setStyleSheet("color: #505050;")
+        self.home_label.setWordWrap(True)
         self.home_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.open_button = QPushButton("Open")
-        self.open_button.setToolTip("Show the selected run as the main run (plots, results, log)")
-        self.open_button.clicked.connect(self._open_selected)
-        self.add_button = QPushButton("Add folder…")
-        self.add_button.setToolTip("A run folder, or a folder that holds run folders (e.g. a colleague's runs)")
-        self.add_button.clicked.connect(self._ask_add_folder)
-        self.refresh_button = QPushButton("Refresh")
-        self.refresh_button.clicked.connect(self.refresh)
-        self.clear_button = QPushButton("Untick all")
-        self.clear_button.clicked.connect(self.untick_all)
-        buttons = QHBoxLayout()
+
+        def button(text, tip, slot):
+            b = QPushButton(text)
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            return b
+
+        self.open_button = button("Open", "Show the selected run as the main run (plots, results, log), or "
+                                          "the selected study's pooled result", self.open_selected)
+        self.add_button = button("Add folder…", "A run folder, or a folder that holds run folders (e.g. a "
+                                                "colleague's runs)", self._ask_add_folder)
+        self.refresh_button = button("Refresh", "Read the folders again", self.refresh)
+        self.clear_button = button("Untick all", "Take every overlaid run off the plots", self.untick_all)
+        self.rename_button = button("Rename…", "A display name, kept in the folder's notes file (the folder "
+                                               "and its manifest keep theirs)", self._ask_rename)
+        self.tags_button = button("Tags…", "Words to find the run by (the filter matches them)", self._ask_tags)
+        self.note_button = button("Note…", "A note about the run, kept in its folder", self._ask_note)
+        self.trash_button = button("Move to trash…", "Move the selected folder to the desktop's trash (asks "
+                                                     "first; never a running run's)", self._ask_trash)
+        first, second = QHBoxLayout(), QHBoxLayout()
         for b in (self.open_button, self.add_button, self.refresh_button, self.clear_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
+            first.addWidget(b)
+        first.addStretch(1)
+        for b in (self.rename_button, self.tags_button, self.note_button, self.trash_button):
+            second.addWidget(b)
+        second.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.hint)
-        layout.addLayout(buttons)
-        layout.addWidget(self.tree, 1)
+        layout.addLayout(first)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(second)
+        layout.addWidget(self.message)
         layout.addWidget(self.home_label)
         self.refresh()
 
     # ------------------------------------------------------------------ model
+    @property
+    def entries(self) -> list[RunEntry]:
+        return self.runs.entries
+
     def refresh(self) -> None:
-        """Scan the runs home and the added folders again (ticks are kept by folder)."""
-        self.entries = scan(self.folders)
+        """Scan the runs home and the added folders again (ticks and the selection are kept by folder)."""
+        selected = self.selected()
+        before = set(self.runs.ticked)
+        self.runs.load(scan(self.folders))
         self.home_label.setText(f"Runs home: {runs_home()}" +
                                 (f"; added: {', '.join(str(f) for f in self.folders)}" if self.folders else ""))
-        self._filling = True
-        try:
-            self.tree.setSortingEnabled(False)
-            self.tree.clear()
-            for entry in self.entries:
-                item = QTreeWidgetItem([entry.name,
-                                        entry.status + (f" ({entry.epochs_done} ep.)" if entry.epochs_done else ""),
-                                        entry.accuracy_text(), entry.arch, " ".join(entry.cases),
-                                        entry.date.replace("T", " ")[:19]])
-                item.setData(0, Qt.UserRole, str(entry.path))
-                item.setToolTip(0, entry.problem or str(entry.path))
-                if entry.report is not None:            # a claims report: opened in the browser, never overlaid
-                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
-                    item.setToolTip(0, f"{entry.report} (double-click to open the report)")
-                elif entry.status == "damaged":
-                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
-                    item.setForeground(1, Qt.GlobalColor.darkRed)
-                else:
-                    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                    item.setCheckState(0, Qt.Checked if entry.path in self._ticked else Qt.Unchecked)
-                self.tree.addTopLevelItem(item)
-            self.tree.setSortingEnabled(True)
-            self.tree.sortByColumn(COLUMNS.index("Date"), Qt.SortOrder.DescendingOrder)
-        finally:
-            self._filling = False
-        known = {e.path for e in self.entries}
-        if self._ticked - known:
-            self._ticked &= known
+        if selected is not None:
+            self.select(selected.path)
+        if self.runs.ticked != before:
             self.overlay_changed.emit()
 
     def add_folder(self, folder: Path) -> None:
@@ -114,39 +130,117 @@ class RunListPanel(QWidget):
         self.refresh()
 
     def overlays(self) -> list[RunEntry]:
-        """The ticked runs, in the list's order."""
-        return [e for e in self.entries if e.path in self._ticked]
+        """The ticked runs, in the table's order."""
+        return self.runs.overlays()
 
     def set_ticked(self, path: Path, ticked: bool) -> None:
-        path = Path(path)
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
-            if Path(item.data(0, Qt.UserRole)) == path:
-                item.setCheckState(0, Qt.Checked if ticked else Qt.Unchecked)
-                return
-        raise KeyError(f"{path} is not in the run list")
-
-    def untick_all(self) -> None:
-        if self._ticked:
-            self._ticked.clear()
-            self.refresh()
+        if self.runs.set_ticked(path, ticked):
+            row = self.runs.row_of(path)
+            if row is not None:
+                index = self.model.index(row, 0)
+                self.model.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
             self.overlay_changed.emit()
 
-    # --------------------------------------------------------------- internals
-    def _on_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
-        if self._filling or column != 0:
-            return
-        path = Path(item.data(0, Qt.UserRole))
-        ticked = item.checkState(0) == Qt.Checked
-        if ticked == (path in self._ticked):
-            return
-        (self._ticked.add if ticked else self._ticked.discard)(path)
-        self.overlay_changed.emit()
+    def untick_all(self) -> None:
+        if self.runs.ticked:
+            self.runs.ticked.clear()
+            self.model.dataChanged.emit(self.model.index(0, 0), self.model.index(max(0, len(self.runs) - 1), 0))
+            self.overlay_changed.emit()
 
-    def _open_selected(self) -> None:
-        item = self.tree.currentItem()
-        if item is not None:
-            self.open_requested.emit(item.data(0, Qt.UserRole))
+    def select(self, path: Path) -> bool:
+        """Select the row of `path`; False when it is not shown (filtered out or gone)."""
+        row = self.runs.row_of(Path(path))
+        if row is None:
+            self.view.clearSelection()
+            return False
+        self.view.selectRow(row)
+        return True
+
+    def selected(self) -> RunEntry | None:
+        rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
+        return self.runs.entry(rows[0].row()) if rows and rows[0].row() < len(self.runs) else None
+
+    def row_texts(self) -> list[dict[str, str]]:
+        """What the table shows, row by row, column header -> text (for tests and the README's figures)."""
+        return [{c.header: self.runs.text(r, c.key) for c in COLUMNS} for r in range(len(self.runs))]
+
+    # --------------------------------------------------------------- actions
+    def open_selected(self) -> None:
+        entry = self.selected()
+        if entry is not None:
+            self._open_entry(entry)
+
+    def _open_entry(self, entry: RunEntry) -> None:
+        if entry.kind == "study":
+            self.study_requested.emit(str(entry.path))
+        else:
+            self.open_requested.emit(str(entry.path))
+
+    def _on_filter(self, text: str) -> None:
+        selected = self.selected()
+        self.runs.set_filter(text)
+        if selected is not None:
+            self.select(selected.path)
+
+    def _say(self, text: str, problem: bool = False) -> None:
+        self.message.setStyleSheet("color: #c62828;" if problem else "color: #2e7d32;")
+        self.message.setText(text)
+
+    def _act(self, action, *args) -> bool:
+        entry = self.selected()
+        if entry is None:
+            self._say("Select a run first (click its row).", problem=True)
+            return False
+        try:
+            result = action(entry, *args)
+        except run_actions.ActionRefused as exc:
+            self._say(str(exc), problem=True)
+            return False
+        self.refresh()
+        if isinstance(result, str):
+            self._say(result)
+        else:
+            self._say(f"Saved in {entry.path / 'notes.json'}.")
+        return True
+
+    def _ask_rename(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return self._say("Select a run first (click its row).", problem=True)
+        name, ok = QInputDialog.getText(self, "Rename", f"Display name for {entry.name} (empty: the folder's "
+                                                        f"name):", text=entry.notes.display_name)
+        if ok:
+            self._act(run_actions.rename, name)
+
+    def _ask_tags(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return self._say("Select a run first (click its row).", problem=True)
+        text, ok = QInputDialog.getText(self, "Tags", f"Tags for {entry.display_name} (commas or spaces "
+                                                      f"between them):", text=", ".join(entry.notes.tags))
+        if ok:
+            self._act(run_actions.set_tags, text)
+
+    def _ask_note(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return self._say("Select a run first (click its row).", problem=True)
+        text, ok = QInputDialog.getMultiLineText(self, "Note", f"Note on {entry.display_name}:", entry.notes.note)
+        if ok:
+            self._act(run_actions.set_note, text)
+
+    def _ask_trash(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return self._say("Select a run first (click its row).", problem=True)
+        problem = run_actions.why_not_change(entry)
+        if problem:
+            return self._say(problem, problem=True)
+        answer = QMessageBox.question(self, "Move to trash", run_actions.delete_question(entry),
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        if answer == QMessageBox.StandardButton.Yes:
+            self._act(run_actions.move_to_trash, trash_folder)
 
     def _ask_add_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of runs", str(Path.home()))

@@ -524,13 +524,12 @@ def test_a_claims_report_in_the_run_list_opens_in_the_browser(window, tmp_path, 
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
     w.run_list.add_folder(folder.parent)
-    tree = w.run_list.tree
-    item = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
-                if tree.topLevelItem(i).text(0) == "claims-quick")
-    assert not item.flags() & Qt.ItemFlag.ItemIsUserCheckable      # a report is never overlaid on the plots
-    assert item.text(1) == "1 supported"
-    tree.setCurrentItem(item)
-    w.run_list._open_selected()
+    runs = w.run_list
+    row = runs.runs.row_of(folder)
+    assert not runs.model.flags(runs.model.index(row, 0)) & Qt.ItemFlag.ItemIsUserCheckable   # never overlaid
+    assert runs.runs.text(row, "status") == "1 supported"
+    runs.select(folder)
+    runs.open_selected()
     assert opened == [str(folder / "report.html")]
 
 

@@ -46,9 +46,8 @@ def test_the_run_index_lists_odd_manifests_as_damaged_and_a_dead_writer_as_inter
 def test_the_window_opens_on_that_runs_home_and_its_runs_tab_says_so(qtbot, home):
     w = MainWindow()
     qtbot.addWidget(w)
-    tree = w.run_list.tree
-    rows = {tree.topLevelItem(i).text(0): tree.topLevelItem(i) for i in range(tree.topLevelItemCount())}
+    rows = {row["Run"]: row for row in w.run_list.row_texts()}
     assert set(rows) == set(DAMAGED) | {"dead-writer"}
     for name in DAMAGED:
-        assert rows[name].text(1) == "damaged"
-    assert rows["dead-writer"].text(1).startswith("interrupted")
+        assert rows[name]["Status"] == "damaged"
+    assert rows["dead-writer"]["Status"].startswith("interrupted")

@@ -119,6 +119,9 @@ WINDOW_BUTTONS = {
     "Resample noise": "test_data_panel.py::test_resample_draws_new_noise",
     "Architecture's noise": "test_data_panel.py::test_reset_returns_to_the_architecture_default",
     "Open": "test_the_run_list_buttons", "Add folder…": "(same)", "Refresh": "(same)", "Untick all": "(same)",
+    "Rename…": "test_run_list_panel.py::test_rename_tags_and_note_go_to_the_notes_file_and_the_manifest_is_untouched",
+    "Tags…": "(same)", "Note…": "(same)",
+    "Move to trash…": "test_run_list_panel.py::test_move_to_trash_asks_and_the_row_goes_only_when_the_answer_is_yes",
 }
 CLAIMS_BUTTONS = {
     "Start": "test_claims_dialog.py::test_clicking_start_starts_the_study_process",
@@ -163,10 +166,7 @@ def test_the_run_list_buttons(window, answer, qtbot, tmp_path, monkeypatch):
     fake_run(tmp_path / "colleague" / "second-run")
     qtbot.mouseClick(button(runs, "Refresh"), LEFT)
     assert {e.name for e in runs.entries} == {"first-run", "second-run"}
-    tree = runs.tree
-    item = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
-                if tree.topLevelItem(i).text(0) == "first-run")
-    tree.setCurrentItem(item)
+    assert runs.select(first)
     qtbot.mouseClick(button(runs, "Open"), LEFT)
     assert "first-run" in w.windowTitle()
     runs.set_ticked(tmp_path / "colleague" / "second-run", True)

@@ -1,0 +1,31 @@
+"""In the window: a study in the runs home is one row of the Runs tab, and opening it shows its result."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from tests.ui.results.record_doubles import tiny, write_study
+from workbench.studies.spec import StudySpec
+from ui.window.main_window import MainWindow
+
+
+def test_opening_a_study_row_shows_its_pooled_result_in_the_study_tab(qtbot, tmp_path, monkeypatch):
+    home = tmp_path / "runs"
+    monkeypatch.setenv("RCNN_WORKBENCH_RUNS", str(home))
+    monkeypatch.setenv("RCNN_WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
+    write_study(home / "lr-study", StudySpec.from_config(tiny(), (0, 1, 2), learning_rates=(0.001, 0.007)),
+                lambda group, case, seed: 0.8 + 0.01 * seed + (0.02 if "0.007" in group else 0.0))
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.config_tabs.setCurrentWidget(w.run_list_tab)
+    assert [r["Run"] for r in w.run_list.row_texts()] == ["lr-study"]          # not trial-0 … trial-5
+    assert w.run_list.select(home / "lr-study")
+    open_button = next(b for b in w.run_list.findChildren(QPushButton) if b.text() == "Open")
+    qtbot.mouseClick(open_button, Qt.MouseButton.LeftButton)
+    assert w.centre_tabs.currentWidget() is w.study_panel
+    rows = w.study_panel.result_rows()
+    assert {(r[0], r[1]) for r in rows} == {(g, c) for g in ("post-a lr=0.001", "post-a lr=0.007")
+                                           for c in ("case 0", "case 1")}
+    assert len(w.study_panel.seed_rows()) == 6

@@ -1,0 +1,1 @@
+"""The results views' data, without Qt (tested without widgets)."""
