@@ -183,6 +183,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.run_list_tab = self.add_config_tab(panel, "4 · Runs")
         panel.overlay_changed.connect(self._on_overlay_changed)
         panel.open_requested.connect(self._open_run_from_list)
+        panel.study_requested.connect(self.show_study_result)
         return panel
 
     def fit_to_screen(self) -> None:
@@ -549,6 +550,11 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.controller.start_study(spec, out_dir, options)
         return out_dir
 
+    def show_study_result(self, study_dir) -> None:
+        """A study's pooled result (per case, per seed) in the Study tab."""
+        self.study_panel.show_result(Path(study_dir))
+        self.centre_tabs.setCurrentWidget(self.study_panel)
+
     def _on_study_progress(self, progress) -> None:
         self.study_panel.show_progress(progress)
         self.run_panel.progress.setValue(int(round(1000 * progress.fraction)))
@@ -573,6 +579,9 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
             except (OSError, ValueError) as exc:
                 self.statusBar().showMessage(f"Cannot show the results: {exc}", 10000)
             self._update_run_actions()
+        if done:
+            self.study_panel.show_result(Path(outcome.dir))
+        self.run_list.refresh()
         self.statusBar().showMessage(f"Study {outcome.status}: {len(done)}/{len(outcome.trials)} trials "
                                      f"completed in {outcome.dir} (compare them: main.py compare "
                                      f"{outcome.dir})", 20000)

@@ -63,3 +63,8 @@ def paired_t_interval(pairs: list[tuple[float, float]], confidence: float = 0.95
     sd = sample_sd(diffs, mean, scale=max(max(abs(a), abs(b)) for a, b in pairs))
     half = t_quantile(0.5 + confidence / 2.0, n - 1) * sd / math.sqrt(n) if sd else 0.0
     return PairedInterval(n, mean, sd, mean - half, mean + half)
+
+
+def mean_interval(values: list[float], confidence: float = 0.95) -> PairedInterval:
+    """The t interval of the mean of at least two finite `values`: the paired interval of (value, 0)."""
+    return paired_t_interval([(float(v), 0.0) for v in values], confidence)

@@ -1,0 +1,1 @@
+"""The study views' data, without Qt (tested without widgets)."""
