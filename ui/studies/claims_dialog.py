@@ -1,33 +1,38 @@
 """Compare → Check the published claims…: choose a scale and seeds, run the claims study, open the report.
 
-The study runs as `python -m workbench claims …` in a child process (QProcess), so
-TensorFlow never loads into the window and Stop is a clean Ctrl-C for the child:
-every finished trial stays, and the same dialog continues the study later
-(`claims --resume`). The dialog reads the study folder every two seconds for
-its live plot (mean test accuracy per arm over the seeds finished so far) and
-its progress bar, and opens the report in the browser when the study ends.
+The dialog drives the same layer as the study panel: its own StudyController
+(workbench/app/study_bridge.py) runs the study driver, whose trials train in
+worker processes, so TensorFlow never loads into the window. The folder is the
+one `claims` writes (workbench/claims/folder.py: the request, study/, then the
+report, written in the worker thread however the study ended). Stop stops
+every trial after its current step; finished trials stay, and the same dialog
+continues the study later (as `claims --resume`). The dialog reads the study
+folder every two seconds for its live plot (mean test accuracy per arm over
+the seeds finished so far) and its progress bar, and opens the report in the
+browser when the study ends.
 """
 from __future__ import annotations
 
 import datetime
 import os
-import signal
-import sys
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QProcess, Qt, QTimer, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
+from workbench.app.study_bridge import StudyController
 from workbench.claims.claim_set import SCALES, group_of, load_claims, scale_info
-from workbench.claims.study import (REQUEST_FILE, STUDY_DIR, ClaimsRequest, arm_values, build_spec,
-                                    projected_seconds, read_trials)
+from workbench.claims.folder import create_claims_folder, read_claims_request, write_claims_report
+from workbench.claims.study import REQUEST_FILE, STUDY_DIR, ClaimsRequest, build_spec, projected_seconds, read_trials, \
+    study_options
 from workbench.core.config import ConfigError
-from workbench.records.json_reader import read_json
 from workbench.core.paths import runs_home
+from workbench.records.json_reader import read_json
+from workbench.studies.trial_line import trial_groups, trial_line
 
 ARCH_COLOURS = {"vanilla": "#1f77b4", "multi-stream": "#ff7f0e", "concat": "#2ca02c",
                 "internal-conv": "#d62728", "lag2": "#9467bd"}
@@ -48,10 +53,11 @@ class ClaimsDialog(QDialog):
         self.setWindowTitle("Check the published claims")
         self.resize(900, 680)
         self.claims = load_claims()
-        self.process: QProcess | None = None
+        self.controller = StudyController(self)         # the study panel's layer: the study driver
         self.out_dir: Path | None = None
+        self.outcome = None                 # the last study's StudyOutcome
         self.curves: dict[tuple, pg.PlotDataItem] = {}
-        self._stopping = False
+        self._groups: dict[int, str] = {}
 
         intro = QLabel("Runs every trial the posts' claims need (post A cases, post B architectures) over "
                        "several seeds, then writes a report with a verdict per claim: supported, contradicted, "
@@ -150,7 +156,16 @@ class ClaimsDialog(QDialog):
             w.valueChanged.connect(self._update_summary)
         for w in (self.corrected, self.as_published):
             w.toggled.connect(self._update_summary)
+        self.controller.status.connect(lambda text: self.log.appendPlainText(f"{text}…"))
+        self.controller.study_started.connect(self._study_started)
+        self.controller.trial_changed.connect(self._trial_changed)
+        self.controller.failed.connect(lambda message: self.log.appendPlainText(f"error: {message}"))
+        self.controller.finished.connect(self._finished)
         self._changed()
+
+    @property
+    def running(self) -> bool:
+        return self.controller.running
 
     @staticmethod
     def _make_plot(title: str) -> pg.PlotWidget:
@@ -171,13 +186,13 @@ class ClaimsDialog(QDialog):
         self.seeds.setValue(int(info.get("default_seeds", 5)))
         self.seeds.blockSignals(False)
         self._backend_changed()
-        if not self.process:
+        if not self.running:
             stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
             self.out.setText(str(runs_home() / f"{stamp}-claims-{scale}"))
         self._update_summary()
 
     def _backend_changed(self):
-        self.workers.setEnabled(self.backend.currentData() != "local" and not self.process)
+        self.workers.setEnabled(self.backend.currentData() != "local" and not self.running)
         self._update_summary()
 
     def request(self) -> ClaimsRequest:
@@ -204,7 +219,7 @@ class ClaimsDialog(QDialog):
         return None
 
     def _update_summary(self):
-        if self.process:
+        if self.running:
             return
         problem = self.problem()
         if problem:
@@ -217,8 +232,9 @@ class ClaimsDialog(QDialog):
             self.summary.setText(f"<span style='color:#a00'>{exc}</span>")
             self.start_button.setEnabled(False)
             return
-        note = (" The medium and published scales first measure this machine's speed and print the projected "
-                "time below." if self.scale.currentData() != "quick" else self._quick_estimate(spec))
+        note = (f" For the time it will take, `main.py claims --estimate --scale {self.scale.currentData()}` "
+                f"measures this machine's speed first." if self.scale.currentData() != "quick"
+                else self._quick_estimate(spec))
         self.summary.setText(f"{len(self.claims.claims)} claims · {spec.describe()}.{note}")
         self.start_button.setEnabled(True)
 
@@ -242,41 +258,38 @@ class ClaimsDialog(QDialog):
             self.out.setText(path)
 
     # ------------------------------------------------------------ running
-    def command(self, resume: Path | None = None) -> list[str]:
-        if resume is not None:
-            return ["-m", "workbench", "claims", "--resume", str(resume)]
-        r = self.request()
-        args = ["-m", "workbench", "claims", "--scale", r.scale, "--seeds", str(r.seeds),
-                "--semantics", ",".join(r.semantics), "--backend", r.backend, "--out", str(self.out_dir)]
-        if r.workers:
-            args += ["--workers", str(r.workers), "--threads-per-worker", "1"]
-        return args
-
     def start(self, resume: Path | None = None):
-        if self.process:
+        """A new claims folder from the settings (or, with `resume`, continue that one), its study on the
+        study driver; the report is written when the study ends."""
+        if self.running:
             return
-        if resume is None:
-            problem = self.problem()
-            if problem:
-                QMessageBox.warning(self, "Check the published claims", problem)
-                return
-            self.out_dir = Path(self.out.text().strip()).expanduser()
-        else:
-            self.out_dir = Path(resume)
+        try:
+            if resume is None:
+                problem = self.problem()
+                if problem:
+                    QMessageBox.warning(self, "Check the published claims", problem)
+                    return
+                out, request = Path(self.out.text().strip()).expanduser(), self.request()
+                spec = build_spec(self.claims, request)
+                create_claims_folder(out, request)
+            else:
+                out, spec = Path(resume), None
+                request = read_claims_request(out)
+        except ConfigError as exc:
+            QMessageBox.warning(self, "Check the published claims", str(exc))
+            return
+        self.out_dir, self.outcome = out, None
         self.log.clear()
         for (arch, _, _), item in list(self.curves.items()):
             self.plots[group_of(arch)].removeItem(item)
         self.curves.clear()
-        self.process = QProcess(self)
-        self.process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
-        self.process.readyReadStandardOutput.connect(self._read_output)
-        self.process.finished.connect(self._finished)
-        self.process.errorOccurred.connect(self._process_error)
-        args = self.command(resume)
-        self.log.appendPlainText("$ python " + " ".join(args))
-        self._stopping = False
+        self.log.appendPlainText(("continuing " if resume is not None else "") + f"{out}: same as `"
+                                 + (f"main.py claims --resume {out}" if resume is not None else request.command(out))
+                                 + "`")
+        claims = self.claims
         self._set_running(True)
-        self.process.start(sys.executable, args)
+        self.controller.start_study(spec, out / STUDY_DIR, study_options(request), resume=resume is not None,
+                                    on_ended=lambda _outcome: write_claims_report(out, claims, request))
         self.timer.start()
 
     def _ask_continue(self):
@@ -290,16 +303,11 @@ class ClaimsDialog(QDialog):
         self.start(resume=Path(path))
 
     def stop(self):
-        """Ask the child to stop after the current step (Ctrl-C); finished trials stay."""
-        if not self.process:
+        """Every trial stops after its current step; finished trials stay."""
+        if not self.running:
             return
-        self._stopping = True
         self.stop_button.setEnabled(False)
-        pid = self.process.processId()
-        if pid and hasattr(signal, "SIGINT") and os.name != "nt":
-            os.kill(pid, signal.SIGINT)
-        else:
-            self.process.terminate()
+        self.controller.stop()
         self.log.appendPlainText("stopping after the current step…")
 
     def _set_running(self, running: bool):
@@ -310,37 +318,30 @@ class ClaimsDialog(QDialog):
             self.workers.setEnabled(self.backend.currentData() != "local")
         self.stop_button.setEnabled(running)
 
-    def _read_output(self):
-        text = bytes(self.process.readAllStandardOutput()).decode("utf-8", errors="replace")
-        for line in text.replace("\r", "\n").splitlines():
-            line = line.rstrip()
-            if line and not line.startswith(("I0000", "W0000", "E0000", "WARNING: All log")):
-                self.log.appendPlainText(line)
+    def _study_started(self, folder: str, state: dict):
+        self._groups = trial_groups(state)
+        self.log.appendPlainText(f"study {folder}: {state['description']}")
 
-    def _process_error(self, error):
-        if error == QProcess.ProcessError.FailedToStart:
-            self.log.appendPlainText("could not start the study process")
-            self._finished(-1, None)
+    def _trial_changed(self, k: int, entry: dict):
+        self.log.appendPlainText(trial_line(k, entry, self._groups.get(k, "")))
 
-    def _finished(self, code, _status):
-        if self.process is None:
-            return
+    def _finished(self, outcome):
+        """The study ended (its report already written by the worker thread): say how, open the report."""
+        self.outcome = outcome
         self.timer.stop()
         self.refresh()
-        self.process.deleteLater()
-        self.process = None
         self._set_running(False)
         self._update_summary()
         report = self.report_path()
         self.report_button.setEnabled(report is not None)
-        if code == 0 and report is not None:
+        if outcome.status == "completed" and report is not None:
             self.log.appendPlainText(f"report: {report}")
             self.open_report()
         elif report is not None:
-            self.log.appendPlainText(f"stopped; the report covers the finished trials: {report}. "
+            self.log.appendPlainText(f"{outcome.status}; the report covers the finished trials: {report}. "
                                      f"Continue the study with 'Continue a stopped study…'.")
         else:
-            self.log.appendPlainText(f"the study ended (exit status {code}) without a report; see the lines above")
+            self.log.appendPlainText(f"the study ended ({outcome.status}) without a report; see the lines above")
 
     def report_path(self) -> Path | None:
         if self.out_dir and (self.out_dir / "report.html").is_file():
@@ -399,7 +400,7 @@ class ClaimsDialog(QDialog):
         self.curves[key].setData(xs, ys)
 
     def closeEvent(self, event):  # noqa: N802 (Qt name)
-        if self.process:
+        if self.running:
             answer = QMessageBox.question(self, "Check the published claims",
                                           "The study is running. Stop it? Finished trials are kept and the "
                                           "study can be continued later.")
@@ -407,8 +408,7 @@ class ClaimsDialog(QDialog):
                 event.ignore()
                 return
             self.stop()
-            if self.process and not self.process.waitForFinished(30000):
-                self.process.kill()
+        self.controller.shutdown()          # waits for the trials to stop and the report to be written
         super().closeEvent(event)
 
 

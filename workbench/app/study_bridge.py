@@ -11,7 +11,9 @@ and each case its mean and band), plus:
     progress(StudyProgress)            the whole study: fraction, ETA, trials done/running/failed
     study_started(str dir, dict state)
 
-`finished` carries a `StudyOutcome` for a study. Pause, Resume and Stop go
+`finished` carries a `StudyOutcome` for a study; `start_study(..., on_ended=f)` calls
+f(outcome) in the worker thread first, however the study ended (the claims
+dialog writes its report there, as `claims` does after its study). Pause, Resume and Stop go
 through the same RunControl, which the driver passes on to every worker
 process or Ray actor. Only QtCore is used here.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -46,6 +49,10 @@ def beside_the_window(options: StudyOptions) -> StudyOptions:
                    threads_per_worker=options.threads_per_worker or os.cpu_count() or 1)
 
 
+def _one_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 class StudyWorker(QObject):
     """Runs one study in whatever thread it lives in; the driver's listener."""
 
@@ -63,8 +70,10 @@ class StudyWorker(QObject):
     study_started = Signal(str, object)
 
     def __init__(self, spec: StudySpec | None, out_dir: Path, options: StudyOptions,
-                 control: RunControl | None = None, min_step_interval: float = 0.05, resume: bool = False):
+                 control: RunControl | None = None, min_step_interval: float = 0.05, resume: bool = False,
+                 on_ended: Callable[[object], None] | None = None):
         super().__init__()
+        self.on_ended = on_ended
         self.spec, self.out_dir, self.options = spec, Path(out_dir), beside_the_window(options)
         self.control = control or RunControl()
         self.min_step_interval = min_step_interval
@@ -82,8 +91,12 @@ class StudyWorker(QObject):
             else:
                 outcome = run_study(self.spec, self.out_dir, self.options, self, self.control, worker_nice=nice)
         except Exception as exc:               # a bad request (folder exists, Ray missing): one line
-            outcome = StudyOutcome("failed", self.out_dir, [], str(exc).splitlines()[0] if str(exc) else
-                                   type(exc).__name__)
+            outcome = StudyOutcome("failed", self.out_dir, [], _one_line(exc))
+        if self.on_ended is not None:
+            try:
+                self.on_ended(outcome)
+            except Exception as exc:           # the study's record stands; say what did not follow it
+                self.status.emit(f"after the study: {_one_line(exc)}")
         if outcome.status == "failed":
             self.failed.emit(outcome.error or "the study failed")
         self.finished.emit(outcome)
@@ -124,15 +137,18 @@ class StudyController(RunController):
     study_started = Signal(str, object)
 
     def start_study(self, spec: StudySpec | None, out_dir: Path, options: StudyOptions,
-                    min_step_interval: float = 0.05, resume: bool = False) -> None:
-        """Run `spec` into the new folder `out_dir` (or, with resume=True, continue the study there)."""
+                    min_step_interval: float = 0.05, resume: bool = False,
+                    on_ended: Callable[[object], None] | None = None) -> None:
+        """Run `spec` into the new folder `out_dir` (or, with resume=True, continue the study there);
+        `on_ended(outcome)` runs in the worker thread when the study has ended, before `finished`."""
         if self.running:
             raise RuntimeError("a run is already in progress")
         self._release()
         self.config, self.out_dir = (spec.bases[0] if spec is not None else None), Path(out_dir)
         thread = QThread()
         thread.setObjectName("rcnn-workbench-study")
-        worker = StudyWorker(spec, out_dir, options, min_step_interval=min_step_interval, resume=resume)
+        worker = StudyWorker(spec, out_dir, options, min_step_interval=min_step_interval, resume=resume,
+                             on_ended=on_ended)
         worker.moveToThread(thread)
         for name in ("started", "status", "step", "epoch", "log", "log_append", "trial_end", "failed", "trial_changed",
                      "progress", "study_started"):

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import sys
 import tempfile
 from pathlib import Path
 
 from workbench.claims.claim_set import SCALES, load_claims, scale_info
-from workbench.claims.study import (REQUEST_FILE, STUDY_DIR, ClaimsRequest, build_spec, describe_duration,
-                           measure_throughput, projected_seconds, study_options)
+from workbench.claims.folder import create_claims_folder, read_claims_request, write_claims_report
+from workbench.claims.study import (STUDY_DIR, ClaimsRequest, build_spec, describe_duration, measure_throughput,
+                                    projected_seconds, study_options)
 from workbench.cli.arg_types import positive_int
 from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignals, UsageError
 from workbench.cli.study import StudyProgressPrinter
@@ -105,22 +105,14 @@ def _print_projection(spec, request, stream) -> None:
 
 def cmd_claims(args) -> int:
     from engine.events import RunControl
-    from workbench.claims.report import verdict_table, write_report
-    from workbench.execution.study_driver import BackendUnavailable, read_study, resume_study, run_study
+    from workbench.claims.report import verdict_table
+    from workbench.execution.study_driver import BackendUnavailable, resume_study, run_study
 
     if args.resume is not None:
         if args.out is not None and Path(args.out) != Path(args.resume):
             raise UsageError("--resume DIR continues DIR itself; leave out --out")
         out = Path(args.resume)
-        from workbench.records.json_reader import RecordFileError, read_json
-        try:
-            request = ClaimsRequest.from_dict(read_json(out / REQUEST_FILE, what="claims request"))
-        except OSError as exc:
-            raise ConfigError(f"{exc}; is {out} a claims folder?") from None
-        except RecordFileError as exc:
-            raise ConfigError(str(exc)) from None
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise ConfigError(f"{out / REQUEST_FILE}: not a claims request ({exc})") from None
+        request = read_claims_request(out)
     else:
         request = request_from_args(args)
         out = Path(args.out) if args.out is not None else default_out(request.scale)
@@ -145,15 +137,11 @@ def cmd_claims(args) -> int:
             if args.resume is not None:
                 outcome = resume_study(out / STUDY_DIR, options, printer, control)
             else:
-                _create_claims_folder(out, request)
+                create_claims_folder(out, request)
                 outcome = run_study(spec, out / STUDY_DIR, options, printer, control)
     except BackendUnavailable as exc:
         raise UsageError(str(exc)) from None
-    try:
-        state = read_study(out / STUDY_DIR)
-    except ConfigError:
-        state = None
-    data = write_report(out, claims, request, state)
+    data = write_claims_report(out, claims, request)
     print(verdict_table(data))
     print(f"study status: {outcome.status}; {data['trials']['completed']} of {data['trials']['expected']} trials "
           f"completed")
@@ -162,19 +150,3 @@ def cmd_claims(args) -> int:
         print(f"error: {outcome.error}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_STOPPED if outcome.status == "stopped" else EXIT_OK
-
-
-def _create_claims_folder(out: Path, request: ClaimsRequest) -> None:
-    """The claims folder is new (never written into an existing record) and records what was asked."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        out.mkdir()
-    except FileExistsError:
-        if not out.is_dir() or any(out.iterdir()):
-            raise ConfigError(f"{out} already exists and is not empty; choose a new --out, or finish it with "
-                              f"`claims --resume {out}`") from None
-    except OSError as exc:
-        raise ConfigError(f"{out}: cannot create ({exc.strerror})") from None
-    data = {**request.to_dict(), "command": request.command(out)}
-    from workbench.records.atomic_write import atomic_write
-    atomic_write(out / REQUEST_FILE, json.dumps(data, indent=2) + "\n", replace=False)

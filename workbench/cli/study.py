@@ -19,6 +19,7 @@ from pathlib import Path
 from workbench.cli.arg_types import positive_int
 from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignals, UsageError, config_from_args
 from workbench.core.config import ConfigError
+from workbench.studies.trial_line import trial_groups, trial_line
 from workbench.studies.spec import AXES, BACKENDS, StudyOptions, StudySpec, load_study_file, parse_seeds, parse_values
 
 # option dest -> (StudySpec axis, value type)
@@ -123,7 +124,7 @@ class StudyProgressPrinter:
         self.groups: dict[int, str] = {}
 
     def on_study_started(self, study_dir, state):
-        self.groups = {e["index"]: f"{e['group']} seed {e['seed']}" for e in state["trials"]}
+        self.groups = trial_groups(state)
         if not self.quiet:
             self._line(f"study {study_dir}: {state['description']}", final=True)
 
@@ -132,20 +133,8 @@ class StudyProgressPrinter:
             self._line(f"{text}…", final=not self.tty)
 
     def on_trial(self, k, entry):
-        if self.quiet:
-            return
-        what = f"trial-{k} ({self.groups.get(k, '')})"
-        status = entry["status"]
-        if status == "running":
-            msg = f"{what} running on {entry.get('node')} ({entry.get('worker')}), attempt {entry['attempts']}"
-        elif status == "completed":
-            finals = {c: m["test_accuracy"] for c, m in entry.get("final", {}).items()
-                      if m.get("test_accuracy") is not None}
-            best = max(finals.items(), key=lambda kv: kv[1]) if finals else None
-            msg = f"{what} completed" + (f", best test acc {best[1]:.3f} (case {best[0]})" if best else "")
-        else:
-            msg = f"{what} {status}" + (f": {entry['error']}" if entry.get("error") else "")
-        self._line(msg, final=True)
+        if not self.quiet:
+            self._line(trial_line(k, entry, self.groups.get(k, "")), final=True)
 
     def on_progress(self, p):
         if self.quiet:

@@ -3,14 +3,16 @@ import json
 import sys
 
 import pytest
-from PySide6.QtCore import QProcess, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices
 
 from tests.workbench.claims.test_claims_report import _fake_trial
+from tests.workbench.cli.test_claims_cli import tiny_quick  # noqa: F401  (a fixture)
 from ui.studies.claims_dialog import ClaimsDialog
 from workbench.claims.claim_set import load_claims
 from workbench.claims.report import write_report
 from workbench.claims.study import ClaimsRequest
+from workbench.execution.study_driver import StudyOutcome
 
 
 @pytest.fixture
@@ -49,17 +51,15 @@ def test_an_existing_folder_is_refused(dialog, tmp_path):
     assert not dialog.start_button.isEnabled() and "not empty" in dialog.summary.text()
 
 
-def test_command_is_the_cli_with_the_chosen_settings(dialog, tmp_path):
+def test_the_request_is_the_cli_command_with_the_chosen_settings(dialog, tmp_path):
     dialog.scale.setCurrentIndex(dialog.scale.findData("medium"))
     dialog.seeds.setValue(7)
     dialog.as_published.setChecked(False)
     dialog.backend.setCurrentIndex(dialog.backend.findData("processes"))
     dialog.workers.setValue(4)
-    dialog.out_dir = tmp_path / "c"
-    assert dialog.command() == ["-m", "workbench", "claims", "--scale", "medium", "--seeds", "7", "--semantics",
-                                "corrected", "--backend", "processes", "--out", str(tmp_path / "c"),
-                                "--workers", "4", "--threads-per-worker", "1"]
-    assert dialog.command(resume=tmp_path / "c") == ["-m", "workbench", "claims", "--resume", str(tmp_path / "c")]
+    assert dialog.request().command(tmp_path / "c") == (
+        f"python main.py claims --scale medium --seeds 7 --semantics corrected --backend processes --workers 4 "
+        f"--threads-per-worker 1 --out {tmp_path / 'c'}")
 
 
 def test_live_plot_and_report_at_the_end(dialog, tmp_path, monkeypatch):
@@ -82,8 +82,7 @@ def test_live_plot_and_report_at_the_end(dialog, tmp_path, monkeypatch):
     xs, ys = dialog.curves[("post-a", "5", "corrected")].getData()
     assert list(xs) == [1, 2, 3]
     assert ys[-1] == pytest.approx((0.85 + 0.87 + 0.89) / 3)
-    dialog.process = QProcess(dialog)           # as if the child process had just exited
-    dialog._finished(0, None)
+    dialog._finished(StudyOutcome("completed", out / "study"))      # as the study controller says when it ends
     assert opened == [str(out / "report.html")]
     assert dialog.report_button.isEnabled() and dialog.start_button.isEnabled()
 
@@ -106,17 +105,32 @@ def test_dialog_module_does_not_import_tensorflow():
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
-def test_clicking_start_starts_the_study_process(dialog, qtbot, tmp_path, monkeypatch):
-    """The real button: a click runs the study's command (here a one-line stand-in) in a child process."""
-    from PySide6.QtCore import Qt
-    monkeypatch.setattr(ClaimsDialog, "command", lambda self, resume=None: ["-c", "print('stand-in ' + 'study ran')"])
-    dialog.out.setText(str(tmp_path / "new-claims"))
+def test_clicking_start_runs_the_claims_study_and_writes_its_folder_and_report(dialog, qtbot, tmp_path,
+                                                                               monkeypatch, tiny_quick):
+    """The real button: a click runs the study on the study driver (no child scraped) and writes the folder
+    `claims` writes: the request, study/ with every trial completed, the report, which then opens."""
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url.toLocalFile())))
+    dialog.claims = load_claims().select(["A-dense2-beats-autodiff"])
+    dialog.seeds.setValue(3)
+    dialog.as_published.setChecked(False)
+    out = tmp_path / "new-claims"
+    dialog.out.setText(str(out))
     dialog._update_summary()
     assert dialog.start_button.isEnabled()
-    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
-    assert dialog.out_dir == tmp_path / "new-claims"
-    qtbot.waitUntil(lambda: dialog.process is None and "exit status 0" in dialog.log.toPlainText(), timeout=30_000)
-    assert "stand-in study ran" in dialog.log.toPlainText()
+    with qtbot.waitSignal(dialog.controller.finished, timeout=600_000) as ended:
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        assert dialog.running and not dialog.start_button.isEnabled() and dialog.stop_button.isEnabled()
+    assert ended.args[0].status == "completed", dialog.log.toPlainText()
+    request = json.loads((out / "claims-request.json").read_text())
+    assert request["command"] == ClaimsRequest("quick", 3, ("corrected",)).command(out)
+    study = json.loads((out / "study" / "study.json").read_text())
+    assert [t["status"] for t in study["trials"]] == ["completed"] * 3
+    data = json.loads((out / "claims.json").read_text())
+    assert [c["id"] for c in data["claims"]] == ["A-dense2-beats-autodiff"]
+    assert data["trials"]["completed"] == 3
+    assert opened == [str(out / "report.html")]
+    assert "trial-2 (post-a semantics=corrected seed 2) completed" in dialog.log.toPlainText()
     assert dialog.start_button.isEnabled() and not dialog.stop_button.isEnabled()
 
 

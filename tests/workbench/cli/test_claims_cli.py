@@ -13,8 +13,7 @@ from workbench.claims.claim_set import load_claims, scale_config
 from workbench.core.config import DataSpec
 
 
-@pytest.fixture()
-def tiny_quick(tmp_path, monkeypatch):
+def write_tiny_scales(path: Path) -> Path:
     """The shipped scales, with `quick` shrunk to a few batches so the whole study takes seconds."""
     data = json.loads(resources.claim_scales().read_text())
     quick = data["scales"]["quick"]["groups"]
@@ -22,8 +21,14 @@ def tiny_quick(tmp_path, monkeypatch):
     quick["post-a"]["train"].update(epochs=2, batch_size=50)
     quick["post-b"]["data"] = {"source": "sample", "train_limit": 100, "test_limit": 50, "train_skip": 0}
     quick["post-b"]["train"].update(epochs=1, batch_size=50)
-    path = tmp_path / "claim_scales.json"
     path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.fixture()
+def tiny_quick(tmp_path, monkeypatch):
+    """`resources.claim_scales` with the tiny quick scale (write_tiny_scales)."""
+    path = write_tiny_scales(tmp_path / "claim_scales.json")
     monkeypatch.setattr(resources, "claim_scales", lambda: path)
     return path
 
