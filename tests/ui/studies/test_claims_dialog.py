@@ -131,7 +131,8 @@ def test_clicking_start_runs_the_claims_study_and_writes_its_folder_and_report(d
     assert data["trials"]["completed"] == 3
     assert opened == [str(out / "report.html")]
     assert "trial-2 (post-a semantics=corrected seed 2) completed" in dialog.log.toPlainText()
-    assert dialog.start_button.isEnabled() and not dialog.stop_button.isEnabled()
+    assert not dialog.running and not dialog.stop_button.isEnabled() and dialog.continue_button.isEnabled()
+    assert not dialog.start_button.isEnabled() and "not empty" in dialog.summary.text()    # never into it again
 
 
 def test_the_quick_time_estimate_follows_the_number_of_trials(dialog, qtbot):
