@@ -20,3 +20,14 @@ def test_bench_engine_tiny_measures_this_engine_beside_the_committed_one():
     assert any(r.startswith("| post-a |") for r in rows) and any(r.startswith("| vanilla |") for r in rows)
     assert any(r.startswith("| 4 |") for r in rows)              # the FLOP-rate row of the tiny batch
     assert "before: all 7 cases" in out.stdout and "after: all 7 cases" in out.stdout
+
+
+def test_bench_runs_table_tiny_lists_every_synthetic_run_and_reports_the_ratio_to_the_index():
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_runs_table.py"), "--tiny"],
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "60 runs listed (1 damaged)" in out.stdout                 # the damaged one is a row, not a crash
+    row = next(line for line in out.stdout.splitlines() if line.startswith("| 60 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert len(cells) == 7 and float(cells[5]) > 0.0                  # (load + sort) / index

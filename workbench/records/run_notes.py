@@ -9,6 +9,7 @@ reported (its problem) and never overwritten: the run keeps showing, under its f
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,8 @@ def clean_tags(text_or_tags) -> tuple[str, ...]:
 def read_notes(folder: Path) -> RunNotes:
     """The folder's notes; empty notes when it has none, empty notes with a `problem` when they are damaged."""
     path = Path(folder) / NOTES_FILE
+    if not os.path.lexists(path):              # most folders have none: no exception to raise and catch
+        return RunNotes()
     try:
         data = read_json(path, what="notes file", limit=1024 * 1024)
     except MissingRecordFile:
