@@ -22,6 +22,9 @@ from ui.results.model.runs_table import COLUMNS, KEYS, RunsTable
 from ui.results.runs_table_model import RunsTableModel
 
 
+MAX_COLUMN = 240          # px: a long name or note is elided in the middle (its tooltip has it whole)
+
+
 def trash_folder(path: Path) -> bool:
     """QtCore's move to the desktop's trash; False where the platform has none here or it refused."""
     result = QFile.moveToTrash(str(path))
@@ -47,6 +50,9 @@ class RunListPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().setVisible(False)
+        self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.horizontalHeader().setSortIndicator(KEYS.index("started"), Qt.SortOrder.DescendingOrder)
@@ -64,6 +70,10 @@ class RunListPanel(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.same_label = QLabel()
+        self.same_label.setWordWrap(True)
+        self.same_label.setToolTip("Columns where every run shown has the same value are folded into this "
+                                   "line, so the columns that differ fit the pane")
         self.home_label = QLabel()
         self.home_label.setStyleSheet("color: #505050;")
         self.home_label.setWordWrap(True)
@@ -98,6 +108,7 @@ class RunListPanel(QWidget):
         layout.addWidget(self.hint)
         layout.addLayout(first)
         layout.addWidget(self.filter)
+        layout.addWidget(self.same_label)
         layout.addWidget(self.view, 1)
         layout.addLayout(second)
         layout.addWidget(self.message)
@@ -114,12 +125,28 @@ class RunListPanel(QWidget):
         selected = self.selected()
         before = set(self.runs.ticked)
         self.runs.load(scan(self.folders))
+        self._fit_columns()
         self.home_label.setText(f"Runs home: {runs_home()}" +
                                 (f"; added: {', '.join(str(f) for f in self.folders)}" if self.folders else ""))
         if selected is not None:
             self.select(selected.path)
         if self.runs.ticked != before:
             self.overlay_changed.emit()
+
+    def _fit_columns(self) -> None:
+        """Settings the same in every row fold into one line above the table; the other columns are as
+        wide as their text (Qt samples the first rows), none wider than MAX_COLUMN px."""
+        same = self.runs.same_everywhere()
+        for section, key in enumerate(KEYS):
+            self.view.setColumnHidden(section, key in same)
+        self.same_label.setText("Same in every run shown: " + "; ".join(
+            f"{COLUMNS[KEYS.index(k)].header} {text}" for k, text in same.items()) if same else "")
+        self.same_label.setVisible(bool(same))
+        self.view.resizeColumnsToContents()
+        header = self.view.horizontalHeader()
+        for section in range(header.count()):
+            if header.sectionSize(section) > MAX_COLUMN:
+                header.resizeSection(section, MAX_COLUMN)
 
     def add_folder(self, folder: Path) -> None:
         folder = Path(folder)
@@ -160,9 +187,10 @@ class RunListPanel(QWidget):
         rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
         return self.runs.entry(rows[0].row()) if rows and rows[0].row() < len(self.runs) else None
 
-    def row_texts(self) -> list[dict[str, str]]:
-        """What the table shows, row by row, column header -> text (for tests and the README's figures)."""
-        return [{c.header: self.runs.text(r, c.key) for c in COLUMNS} for r in range(len(self.runs))]
+    def row_texts(self, shown_only: bool = False) -> list[dict[str, str]]:
+        """The table's text, row by row, column header -> text; `shown_only`: without the folded columns."""
+        return [{c.header: self.runs.text(r, c.key) for i, c in enumerate(COLUMNS)
+                 if not (shown_only and self.view.isColumnHidden(i))} for r in range(len(self.runs))]
 
     # --------------------------------------------------------------- actions
     def open_selected(self) -> None:
@@ -179,6 +207,7 @@ class RunListPanel(QWidget):
     def _on_filter(self, text: str) -> None:
         selected = self.selected()
         self.runs.set_filter(text)
+        self._fit_columns()
         if selected is not None:
             self.select(selected.path)
 

@@ -4,32 +4,19 @@ Left: the grid (seeds, architectures, optional values of learning rate,
 batch size, semantics, initialisation, dilation P and k) and where it runs
 (local, worker processes or Ray, with workers and threads). Right: one
 progress bar with ETA for the whole study and a table of trials (status,
-epoch, ETA, node, attempts), fed by the study bridge's signals; below it the
-study's result (at its end, or opened from the Runs tab): per configuration
-and case the mean final test accuracy over seeds with its 95% interval and
-the paired difference against a chosen reference case, and each seed's own
-value (ui/studies/model/study_result.py, the command line's statistics).
-Talks to workbench/ only (no TensorFlow).
+epoch, ETA, node, attempts), fed by the study bridge's signals. The study's result has its own tab
+(ui/studies/study_result_view.py). Talks to workbench/ only (no TensorFlow).
 """
 from __future__ import annotations
-
-import html
-import math
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar,
-                               QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from workbench.core.config import ConfigError, ExperimentConfig
 from workbench.execution.run_progress import clock
-from workbench.stats import comparison
 from workbench.studies.spec import BACKENDS, StudyOptions, StudySpec, parse_seeds, parse_values
-
-from ui.studies.model.study_result import StudyResult, read_study_result
-from ui.window.widgets import PaneComboBox
 
 COLUMNS = ("Trial", "Configuration", "Seed", "Status", "Epoch", "ETA", "Node", "Tries")
 _AXES = (  # (field label, StudySpec axis, value type, placeholder)
@@ -38,9 +25,6 @@ _AXES = (  # (field label, StudySpec axis, value type, placeholder)
     ("Dilation P", "dilation_Ps", float, "the configuration's, or e.g. 100, 1000"),
     ("Dilation k", "dilation_ks", float, "the configuration's, or e.g. 0.008, 0.08"),
 )
-RESULT_COLUMNS = ("Configuration", "Case", "Seeds", "Final test acc., mean", "95% CI of the mean",
-                  "Difference vs reference", "95% CI (paired by seed)", "Verdict")
-_VERDICT_COLOUR = {comparison.BETTER: "#1b7f2a", comparison.WORSE: "#c62828"}
 _STATUS_COLOUR = {"completed": "#2e7d32", "failed": "#c62828", "running": "#1565c0", "stopped": "#8d6e63",
                   "pending": "#757575"}
 
@@ -145,125 +129,16 @@ class StudyPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)   # status: errors
-        self._build_result()
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.table)
-        split.addWidget(self.result_box)
-        split.setChildrenCollapsible(False)
         right = QVBoxLayout()
         right.addWidget(self.bar)
         right.addWidget(self.folder)
-        right.addWidget(split, 1)
+        right.addWidget(self.table, 1)
 
         layout = QHBoxLayout(self)
         layout.addWidget(self.controls)
         layout.addLayout(right, 1)
         self._base: ExperimentConfig | None = None
         self._on_backend(self.backend.currentText())
-
-    # ------------------------------------------------------------------ the result
-    def _build_result(self) -> None:
-        self.result: StudyResult | None = None
-        self._result_dir: Path | None = None
-        self.result_box = QGroupBox("Result: final test accuracy over seeds")
-        self.result_caption = QLabel("A study's result appears here when it ends, or open a study from the "
-                                     "Runs tab.")
-        self.result_caption.setWordWrap(True)
-        self.result_caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.reference_combo = PaneComboBox()
-        self.reference_combo.setToolTip("The case each other case of its configuration is compared with")
-        self.reference_combo.currentIndexChanged.connect(self._on_reference)
-        self.pooled = _table(RESULT_COLUMNS)
-        self.per_seed = _table(("Configuration", "Seed"))
-        self.result_notes = QLabel()
-        self.result_notes.setWordWrap(True)
-        self.result_notes.setStyleSheet("color: #505050;")
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Reference case:"))
-        top.addWidget(self.reference_combo)
-        top.addStretch(1)
-        box = QVBoxLayout(self.result_box)
-        box.addWidget(self.result_caption)
-        box.addLayout(top)
-        box.addWidget(self.pooled, 2)
-        box.addWidget(QLabel("Each seed's final test accuracy:"))
-        box.addWidget(self.per_seed, 2)
-        box.addWidget(self.result_notes)
-
-    def show_result(self, study_dir, reference: str | None = None) -> bool:
-        """Show a study folder's pooled result; False (and the reason, one line) when it has none yet."""
-        study_dir = Path(study_dir)
-        reference = reference or (self.reference_combo.currentData() if self._result_dir == study_dir else None)
-        try:
-            result = read_study_result(study_dir, reference or "1")
-        except (ConfigError, OSError, ValueError) as exc:
-            self.result, self._result_dir = None, study_dir
-            self.pooled.setRowCount(0)
-            self.per_seed.setRowCount(0)
-            self.result_caption.setText(f"<span style='color:#c62828'>{html.escape(str(exc))}</span>")
-            self.result_notes.setText("")
-            return False
-        self.result, self._result_dir = result, study_dir
-        seeds = sorted({s for group in result.seeds.values() for s in group})
-        self.result_caption.setText(
-            f"<b>{html.escape(study_dir.name)}</b>: {len(result.groups)} configuration(s), seeds "
-            f"{', '.join(map(str, seeds))}. Mean over the completed seeds with its 95% t interval; each case "
-            f"against the reference case of its own configuration, paired by seed (the numbers of "
-            f"<code>main.py compare {html.escape(str(study_dir))}</code>).")
-        self.reference_combo.blockSignals(True)
-        self.reference_combo.clear()
-        for key in result.case_keys():
-            self.reference_combo.addItem(f"case {key}", key)
-        index = self.reference_combo.findData(result.reference)
-        self.reference_combo.setCurrentIndex(index if index >= 0 else 0)
-        self.reference_combo.blockSignals(False)
-        self._fill_pooled(result)
-        self._fill_per_seed(result)
-        self.result_notes.setText("\n".join(f"note: {n}" for n in result.notes))
-        return True
-
-    def _on_reference(self, _index) -> None:
-        if self._result_dir is not None and self.reference_combo.currentData() is not None:
-            self.show_result(self._result_dir, self.reference_combo.currentData())
-
-    def _fill_pooled(self, result: StudyResult) -> None:
-        self.pooled.setRowCount(len(result.cases))
-        for r, c in enumerate(result.cases):
-            v = c.versus
-            texts = [c.group, f"case {c.case}", f"{c.n}" + (f" (+{c.n_diverged} diverged)" if c.n_diverged else ""),
-                     _acc(c.mean), _interval(c.low, c.high, signed=False),
-                     "reference" if v is None else (f"{v.diff:+.4f}" if math.isfinite(v.diff) else "—"),
-                     "" if v is None else _interval(v.ci_low, v.ci_high, signed=True),
-                     "" if v is None else v.verdict]
-            for col, text in enumerate(texts):
-                item = _cell(text, right=2 <= col <= 6)
-                if col == 7 and v is not None and v.verdict in _VERDICT_COLOUR:
-                    item.setForeground(_qcolor(_VERDICT_COLOUR[v.verdict]))
-                self.pooled.setItem(r, col, item)
-
-    def _fill_per_seed(self, result: StudyResult) -> None:
-        keys = result.case_keys()
-        self.per_seed.setColumnCount(2 + len(keys))
-        self.per_seed.setHorizontalHeaderLabels(["Configuration", "Seed"] + [f"case {k}" for k in keys])
-        rows = [(g, s) for g in result.groups for s in result.seeds[g]]
-        self.per_seed.setRowCount(len(rows))
-        by = {(c.group, c.case): c for c in result.cases}
-        for r, (group, seed) in enumerate(rows):
-            self.per_seed.setItem(r, 0, _cell(group))
-            self.per_seed.setItem(r, 1, _cell(str(seed), right=True))
-            for col, key in enumerate(keys, start=2):
-                case = by.get((group, key))
-                value = case.per_seed.get(seed) if case else None
-                text = "" if value is None else ("diverged" if not math.isfinite(value) else f"{value:.4f}")
-                self.per_seed.setItem(r, col, _cell(text, right=True))
-
-    def result_rows(self) -> list[tuple[str, ...]]:
-        """The pooled table's text, row by row (for tests)."""
-        return _texts(self.pooled)
-
-    def seed_rows(self) -> list[tuple[str, ...]]:
-        """The per-seed table's text, row by row (for tests)."""
-        return _texts(self.per_seed)
 
     # ------------------------------------------------------------------ the grid
     def set_base(self, config: ExperimentConfig) -> None:
@@ -401,39 +276,6 @@ class StudyPanel(QWidget):
             self.bar.setValue(int(round(1000 * done / len(outcome.trials))))
         self.bar.setFormat(f"study {outcome.status}: {done}/{len(outcome.trials)} trials completed"
                            + (f" — {outcome.error}" if outcome.error else ""))
-
-
-def _acc(value: float) -> str:
-    return f"{value:.4f}" if math.isfinite(value) else "—"
-
-
-def _interval(low: float, high: float, signed: bool) -> str:
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return "n/a (fewer than 2 seeds)" if not signed else "n/a"
-    return f"[{low:+.4f}, {high:+.4f}]" if signed else f"[{low:.4f}, {high:.4f}]"
-
-
-def _table(headers) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
-
-
-def _cell(text: str, right: bool = False) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    if right:
-        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    return item
-
-
-def _texts(table: QTableWidget) -> list[tuple[str, ...]]:
-    return [tuple(table.item(r, c).text() if table.item(r, c) else "" for c in range(table.columnCount()))
-            for r in range(table.rowCount())]
 
 
 def _qcolor(hex_colour: str):

@@ -87,6 +87,9 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         from ui.studies.study_panel import StudyPanel
         self.study_panel = StudyPanel()
         self.centre_tabs.addTab(self.study_panel, "Study")
+        from ui.studies.study_result_view import StudyResultView
+        self.study_result = StudyResultView()
+        self.centre_tabs.addTab(self.study_result, "Study result")
         self.centre_tabs.setDocumentMode(True)
         self.centre_tabs.currentChanged.connect(self._on_centre_tab)
 
@@ -551,9 +554,9 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         return out_dir
 
     def show_study_result(self, study_dir) -> None:
-        """A study's pooled result (per case, per seed) in the Study tab."""
-        self.study_panel.show_result(Path(study_dir))
-        self.centre_tabs.setCurrentWidget(self.study_panel)
+        """A study's pooled result (per case, per seed) in the Study result tab."""
+        self.study_result.show_result(Path(study_dir))
+        self.centre_tabs.setCurrentWidget(self.study_result)
 
     def _on_study_progress(self, progress) -> None:
         self.study_panel.show_progress(progress)
@@ -580,7 +583,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
                 self.statusBar().showMessage(f"Cannot show the results: {exc}", 10000)
             self._update_run_actions()
         if done:
-            self.study_panel.show_result(Path(outcome.dir))
+            self.study_result.show_result(Path(outcome.dir))
         self.run_list.refresh()
         self.statusBar().showMessage(f"Study {outcome.status}: {len(done)}/{len(outcome.trials)} trials "
                                      f"completed in {outcome.dir} (compare them: main.py compare "

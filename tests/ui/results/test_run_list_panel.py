@@ -158,3 +158,13 @@ def test_opening_a_study_asks_for_its_result_and_a_run_for_the_run(qtbot, panel,
 def test_the_filter_field_hides_rows_as_the_user_types(qtbot, panel):
     qtbot.keyClicks(panel.filter, "study")
     assert names(panel) == ["two-seeds-study"]
+
+
+def test_a_setting_every_run_shares_folds_into_one_line_and_its_column_hides(qtbot, panel, home):
+    shown = panel.row_texts(shown_only=True)[0]
+    assert "Init" not in shown and "Learning rate" not in shown     # every run here: scaled, 0.001
+    assert "Init scaled" in panel.same_label.text() and panel.same_label.isVisible()
+    write_run(home / "faster", tiny(learning_rate=0.007), {"0": [0.5]}, started="2026-11-05T10:00:00+00:00")
+    qtbot.mouseClick(button(panel, "Refresh"), LEFT)
+    assert panel.row_texts(shown_only=True)[0]["Learning rate"] == "0.007"
+    assert "Learning rate" not in panel.same_label.text()

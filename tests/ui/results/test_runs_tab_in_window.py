@@ -1,4 +1,4 @@
-"""In the window: a study in the runs home is one row of the Runs tab, and opening it shows its result."""
+"""In the window: a study in the runs home is one row of the Runs tab, and opening it shows its result in its own tab."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -24,8 +24,8 @@ def test_opening_a_study_row_shows_its_pooled_result_in_the_study_tab(qtbot, tmp
     assert w.run_list.select(home / "lr-study")
     open_button = next(b for b in w.run_list.findChildren(QPushButton) if b.text() == "Open")
     qtbot.mouseClick(open_button, Qt.MouseButton.LeftButton)
-    assert w.centre_tabs.currentWidget() is w.study_panel
-    rows = w.study_panel.result_rows()
+    assert w.centre_tabs.currentWidget() is w.study_result
+    rows = w.study_result.result_rows()
     assert {(r[0], r[1]) for r in rows} == {(g, c) for g in ("post-a lr=0.001", "post-a lr=0.007")
                                            for c in ("case 0", "case 1")}
-    assert len(w.study_panel.seed_rows()) == 6
+    assert len(w.study_result.seed_rows()) == 6

@@ -77,3 +77,12 @@ def test_only_readable_runs_tick_and_ticks_outlive_a_reload(home):
         table.set_ticked(home / "broken", True)
     table.load(scan())
     assert [e.name for e in table.overlays()] == ["slow"]
+
+
+def test_settings_the_same_in_every_run_are_named_once_and_what_differs_is_not(home):
+    table = RunsTable(scan())
+    same = table.same_everywhere()
+    assert same["init"] == "scaled" and same["arch"] == "post-a" and same["dilation"] == "P 1000, k 0.008"
+    assert "learning_rate" not in same and "semantics" not in same and "batch_size" not in same
+    table.set_filter("slow")                                      # one row: nothing to compare it with
+    assert table.same_everywhere() == {}

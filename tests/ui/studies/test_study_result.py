@@ -54,3 +54,11 @@ def test_a_study_with_no_completed_trial_is_one_line(tmp_path):
     folder = write_study(tmp_path / "s", spec, accuracy, pending=(0,), status="running")
     with pytest.raises(ValueError, match="no completed trial"):
         read_study_result(folder)
+
+
+def test_the_strip_plot_puts_a_configurations_cases_side_by_side(study):
+    result = read_study_result(study, reference="0")
+    strip = result.strip()
+    assert [(x, label) for x, label, _ in strip] == [(0.0, "case 0\npost-a lr=0.001"), (1.0, "case 1\npost-a lr=0.001"),
+                                                     (2.5, "case 0\npost-a lr=0.007"), (3.5, "case 1\npost-a lr=0.007")]
+    assert strip[3][2] is result.of("post-a lr=0.007", "1")

@@ -1,4 +1,4 @@
-"""The study panel's result view: a study opened from the Runs tab shows its pooled result and every seed."""
+"""The study result view: a study opened from the Runs tab shows its pooled result and every seed."""
 from __future__ import annotations
 
 import pytest
@@ -6,14 +6,14 @@ from PySide6.QtCore import Qt
 
 from tests.ui.results.record_doubles import tiny, write_study
 from workbench.studies.spec import StudySpec
-from ui.studies.study_panel import StudyPanel
+from ui.studies.study_result_view import StudyResultView
 
 ACC = {("0", 0): 0.80, ("0", 1): 0.84, ("0", 2): 0.83, ("1", 0): 0.85, ("1", 1): 0.86, ("1", 2): 0.90}
 
 
 @pytest.fixture
 def panel(qtbot):
-    panel = StudyPanel()
+    panel = StudyResultView()
     qtbot.addWidget(panel)
     panel.resize(1300, 700)
     panel.show()
@@ -30,6 +30,10 @@ def test_a_study_shows_each_case_once_with_its_interval_and_a_row_per_seed(panel
     seeds = panel.seed_rows()
     assert [r[1] for r in seeds] == ["0", "1", "2"]
     assert [r[2:] for r in seeds] == [("0.8000", "0.8500"), ("0.8400", "0.8600"), ("0.8300", "0.9000")]
+    import pyqtgraph as pg
+    dots = [sorted(item.data["y"].tolist()) for item in panel.strip_plot.getPlotItem().items
+            if isinstance(item, pg.ScatterPlotItem)]
+    assert dots == [pytest.approx([0.80, 0.83, 0.84]), pytest.approx([0.85, 0.86, 0.90])]   # a dot per seed
 
 
 def test_choosing_another_reference_case_recomputes_the_differences(panel, qtbot, tmp_path):
@@ -47,4 +51,4 @@ def test_a_study_without_a_completed_trial_says_so_in_one_line(panel, tmp_path):
     folder = write_study(tmp_path / "s-study", StudySpec.from_config(tiny(), (0,)), lambda g, c, s: 0.5,
                          pending=(0,), status="running")
     assert not panel.show_result(folder)
-    assert "no completed trial" in panel.result_caption.text() and panel.result_rows() == []
+    assert "no completed trial" in panel.caption.text() and panel.result_rows() == []

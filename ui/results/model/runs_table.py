@@ -29,7 +29,7 @@ class Column:
 COLUMNS = (
     Column("name", "Run", "The display name (Rename) or the folder's name; tick to lay it over the plots"),
     Column("status", "Status"),
-    Column("accuracy", "Best case: final test acc.",
+    Column("accuracy", "Best case test acc.",
            "The final test accuracy of the run's best case, that case named (a mean over trials; for a "
            "study, over its completed trials per configuration)"),
     Column("arch", "Architecture"),
@@ -47,6 +47,9 @@ COLUMNS = (
     Column("note", "Note"),
 )
 KEYS = tuple(c.key for c in COLUMNS)
+# The columns that describe a configuration: where every run has the same value, the table may fold the
+# column into one line ("same in every run: …") so what differs fits a narrow pane.
+SETTING_KEYS = ("arch", "cases", "semantics", "quirks", "learning_rate", "batch_size", "epochs", "init", "dilation")
 
 
 def _num(value: float) -> str:
@@ -271,6 +274,19 @@ class RunsTable:
             if r.entry.path == path:
                 return i
         return None
+
+    def same_everywhere(self) -> dict[str, str]:
+        """Setting columns whose text is one and the same in every readable run and study shown (at least two),
+        column key -> that text; an empty dict when fewer than two rows can be compared."""
+        rows = [r for r in self.visible if r.entry.status != "damaged" and r.entry.kind != "report"]
+        if len(rows) < 2:
+            return {}
+        out = {}
+        for key in SETTING_KEYS:
+            texts = {r.text(key) for r in rows}
+            if len(texts) == 1 and "" not in texts:
+                out[key] = next(iter(texts))
+        return out
 
     def column_texts(self, key: str) -> list[str]:
         return [r.text(key) for r in self.visible]

@@ -47,6 +47,18 @@ class StudyResult:
     def of(self, group: str, case: str) -> CaseResult:
         return next(c for c in self.cases if c.group == group and c.case == case)
 
+    def strip(self) -> list[tuple[float, str, CaseResult]]:
+        """The strip plot's columns: (x, tick label, case); a configuration's cases side by side, a gap
+        between configurations."""
+        out, x = [], 0.0
+        for group in self.groups:
+            for case in (c for c in self.cases if c.group == group):
+                label = f"case {case.case}" + (f"\n{group}" if len(self.groups) > 1 else "")
+                out.append((x, label, case))
+                x += 1.0
+            x += 0.5
+        return out
+
 
 def read_study_result(study_dir: Path, reference: str = "1", metric: str = "accuracy") -> StudyResult:
     """The study's pooled result; ValueError (one line) when no trial has completed, ConfigError for a
