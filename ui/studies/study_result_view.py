@@ -40,6 +40,7 @@ class StudyResultView(QWidget):
         super().__init__(parent)
         self.result: StudyResult | None = None
         self._dir: Path | None = None
+        self._choices: list[tuple[str, str | None]] = []       # the reference combo's entries
         self.caption = QLabel(EMPTY)
         self.caption.setWordWrap(True)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -91,12 +92,16 @@ class StudyResultView(QWidget):
         layout.addWidget(split, 1)
         layout.addWidget(self.notes)
 
-    def show_result(self, study_dir, reference: str | None = None) -> bool:
-        """Show a study folder's pooled result; False (and the reason, one line) when it has none yet."""
+    def show_result(self, study_dir, reference: str | None = None, reference_group: str | None = None) -> bool:
+        """Show a study folder's pooled result; False (and the reason, one line) when it has none yet.
+
+        `reference_group`: compare every configuration with that configuration's `reference` case
+        (paired by seed); None: each configuration with its own `reference` case."""
         study_dir = Path(study_dir)
-        reference = reference or (self.reference_combo.currentData() if self._dir == study_dir else None)
+        if reference is None and self._dir == study_dir and self.reference() is not None:
+            reference, reference_group = self.reference()
         try:
-            result = read_study_result(study_dir, reference or "1")
+            result = read_study_result(study_dir, reference or "1", reference_group)
         except (ConfigError, OSError, ValueError) as exc:
             self.result, self._dir = None, study_dir
             self.pooled.setRowCount(0)
@@ -107,17 +112,24 @@ class StudyResultView(QWidget):
             return False
         self.result, self._dir = result, study_dir
         seeds = sorted({s for group in result.seeds.values() for s in group})
+        against = ("the reference case of its own configuration" if result.reference_group is None else
+                   f"case {html.escape(result.reference)} of {html.escape(result.reference_group)}")
         self.caption.setText(
             f"<b>{html.escape(study_dir.name)}</b>: {len(result.groups)} configuration(s), seeds "
             f"{', '.join(map(str, seeds))}. Mean over the completed seeds with its 95% t interval; each case "
-            f"against the reference case of its own configuration, paired by seed (as <code>main.py compare"
-            f"</code> reports it).")
+            f"against {against}, "
+            f"paired by seed (as <code>main.py compare</code> reports it).")
         self.reference_combo.blockSignals(True)
         self.reference_combo.clear()
-        for key in result.case_keys():
-            self.reference_combo.addItem(f"case {key}", key)
-        index = self.reference_combo.findData(result.reference)
-        self.reference_combo.setCurrentIndex(index if index >= 0 else 0)
+        self._choices = [(key, None) for key in result.case_keys()]
+        if len(result.groups) > 1:                 # across configurations, paired by seed
+            self._choices += [(c.case, c.group) for c in result.cases]
+        for key, group in self._choices:
+            self.reference_combo.addItem(
+                f"case {key} of {group} (for every configuration)" if group is not None else
+                f"case {key}" + (" of each configuration" if len(result.groups) > 1 else ""))
+        chosen = (result.reference, result.reference_group)
+        self.reference_combo.setCurrentIndex(self._choices.index(chosen) if chosen in self._choices else 0)
         self.reference_combo.blockSignals(False)
         self._fill_pooled(result)
         self._fill_per_seed(result)
@@ -125,9 +137,14 @@ class StudyResultView(QWidget):
         self.notes.setText("\n".join(f"note: {n}" for n in result.notes))
         return True
 
+    def reference(self) -> tuple[str, str | None] | None:
+        """The chosen reference: (case, None) within each configuration, (case, configuration) across."""
+        i = self.reference_combo.currentIndex()
+        return self._choices[i] if 0 <= i < len(self._choices) else None
+
     def _on_reference(self, _index) -> None:
-        if self._dir is not None and self.reference_combo.currentData() is not None:
-            self.show_result(self._dir, self.reference_combo.currentData())
+        if self._dir is not None and self.reference() is not None:
+            self.show_result(self._dir, *self.reference())
 
     def _fill_pooled(self, result: StudyResult) -> None:
         self.pooled.setRowCount(len(result.cases))
@@ -142,6 +159,7 @@ class StudyResultView(QWidget):
                      "" if v is None else v.verdict]
             for col, text in enumerate(texts):
                 item = _cell(text, right=2 <= col <= 6)
+                item.setToolTip(text if col in (0, 7) else "")        # a long verdict or name is elided
                 if col == 1:
                     item.setData(Qt.ItemDataRole.DecorationRole, QColor(_colour(c.case)))
                 if col == 7 and v is not None and v.verdict in _VERDICT_COLOUR:

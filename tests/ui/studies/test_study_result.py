@@ -62,3 +62,15 @@ def test_the_strip_plot_puts_a_configurations_cases_side_by_side(study):
     assert [(x, label) for x, label, _ in strip] == [(0.0, "case 0\npost-a lr=0.001"), (1.0, "case 1\npost-a lr=0.001"),
                                                      (2.5, "case 0\npost-a lr=0.007"), (3.5, "case 1\npost-a lr=0.007")]
     assert strip[3][2] is result.of("post-a lr=0.007", "1")
+
+
+def test_a_reference_in_one_configuration_compares_the_other_configuration_paired_by_seed(tmp_path):
+    spec = StudySpec.from_config(tiny(), (0, 1, 2), learning_rates=(0.001, 0.007))
+    study = write_study(tmp_path / "lr-study", spec, accuracy)
+    result = read_study_result(study, reference="1", reference_group="post-a lr=0.001")
+    faster = result.of("post-a lr=0.007", "1").versus
+    assert faster.method == "paired" and math.isclose(faster.diff, 0.02)         # +0.02 on every seed
+    assert faster.verdict.startswith("same difference in every trial")            # no seed noise to judge
+    assert result.of("post-a lr=0.001", "1").versus is None                       # the reference itself
+    text = study_comparison_text(study, reference="1")
+    assert "across configurations" in text and f"{faster.diff:+.4f}" in text

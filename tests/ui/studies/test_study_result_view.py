@@ -43,7 +43,7 @@ def test_choosing_another_reference_case_recomputes_the_differences(panel, qtbot
     assert panel.result_rows()[1][5] == "reference" and panel.result_rows()[0][5].startswith("-")
     panel.reference_combo.setFocus()
     qtbot.keyClick(panel.reference_combo, Qt.Key.Key_Up)          # the keyboard, as a user would
-    assert panel.reference_combo.currentData() == "0"
+    assert panel.reference() == ("0", None)
     assert panel.result_rows()[0][5] == "reference" and panel.result_rows()[1][5].startswith("+")
 
 
@@ -52,3 +52,16 @@ def test_a_study_without_a_completed_trial_says_so_in_one_line(panel, tmp_path):
                          pending=(0,), status="running")
     assert not panel.show_result(folder)
     assert "no completed trial" in panel.caption.text() and panel.result_rows() == []
+
+
+def test_choosing_a_reference_of_one_learning_rate_compares_the_other_with_it(panel, qtbot, tmp_path):
+    folder = write_study(tmp_path / "lr-study", StudySpec.from_config(tiny(), (0, 1, 2), learning_rates=(0.001, 0.007)),
+                         lambda g, c, s: ACC[c, s] + (0.02 if "0.007" in g else 0.0))
+    panel.show_result(folder)
+    index = panel.reference_combo.findText("case 1 of post-a lr=0.001 (for every configuration)")
+    assert index >= 0
+    panel.reference_combo.setCurrentIndex(index)
+    rows = {(r[0], r[1]): r for r in panel.result_rows()}
+    assert rows["post-a lr=0.001", "case 1"][5] == "reference"
+    assert rows["post-a lr=0.007", "case 1"][5] == "+0.0200"
+    assert "of post-a lr=0.001" in panel.caption.text()

@@ -9,7 +9,7 @@ view shows this as it is.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from workbench.stats import comparison
@@ -29,13 +29,14 @@ class CaseResult:
     high: float
     n_diverged: int
     per_seed: dict[int, float]       # seed -> final test accuracy (NaN: diverged)
-    versus: comparison.Comparison | None = None     # against the reference case of its configuration
+    versus: comparison.Comparison | None = None     # against the reference (None: it is the reference)
 
 
 @dataclass(frozen=True)
 class StudyResult:
     folder: Path
     reference: str
+    reference_group: str | None                     # None: each configuration against its own case
     groups: tuple[str, ...]
     seeds: dict[str, tuple[int, ...]]               # group -> its completed seeds
     cases: tuple[CaseResult, ...]
@@ -60,21 +61,40 @@ class StudyResult:
         return out
 
 
-def read_study_result(study_dir: Path, reference: str = "1", metric: str = "accuracy") -> StudyResult:
+def read_study_result(study_dir: Path, reference: str = "1", reference_group: str | None = None,
+                      metric: str = "accuracy") -> StudyResult:
     """The study's pooled result; ValueError (one line) when no trial has completed, ConfigError for a
-    damaged study.json (both from the study's reader)."""
+    damaged study.json (both from the study's reader).
+
+    Each case is compared with `reference` of its own configuration; with `reference_group`, every
+    configuration's cases are compared with that configuration's `reference` case, paired by seed (the
+    `compare` command's "across configurations" table).
+    """
     study_dir = Path(study_dir)
     groups, notes = study_rows(study_dir)
     if not groups:
         raise ValueError(f"{study_dir}: no completed trial to show yet")
+    if reference_group is not None and reference_group not in groups:
+        reference_group = None
+    across = {}
+    if reference_group is not None:
+        pooled = [replace(r, case=f"{group}/{r.case}") for group, rows in groups.items() for r in rows]
+        cases_there = list(comparison.final_values(groups[reference_group], metric))
+        reference = reference if reference in cases_there else cases_there[0]
+        across = {c.case: c for c in comparison.compare(pooled, reference=f"{reference_group}/{reference}",
+                                                        metric=metric)}
     cases: list[CaseResult] = []
     seeds: dict[str, tuple[int, ...]] = {}
     for group, rows in groups.items():
         seeds[group] = tuple(sorted({r.trial for r in rows}))
         finals = comparison.final_values(rows, metric)
         keys = list(finals)
-        ref = reference if reference in keys else keys[0]
-        versus = {c.case: c for c in comparison.compare(rows, reference=ref, metric=metric)} if len(keys) > 1 else {}
+        if reference_group is not None:
+            versus = {k: across[f"{group}/{k}"] for k in keys if f"{group}/{k}" in across}
+        else:
+            ref = reference if reference in keys else keys[0]
+            versus = {c.case: c for c in comparison.compare(rows, reference=ref, metric=metric)} \
+                if len(keys) > 1 else {}
         for s in comparison.summarize(rows, metric):
             case_seeds = sorted({r.trial for r in rows if r.case == s.case and r.split == "test"})
             interval = mean_interval(s.values) if s.n >= 2 else None
@@ -82,4 +102,4 @@ def read_study_result(study_dir: Path, reference: str = "1", metric: str = "accu
                 group, s.case, s.n, s.mean, interval.low if interval else math.nan,
                 interval.high if interval else math.nan, s.n_diverged,
                 dict(zip(case_seeds, (float(v) for v in finals[s.case]))), versus.get(s.case)))
-    return StudyResult(study_dir, reference, tuple(groups), seeds, tuple(cases), tuple(notes))
+    return StudyResult(study_dir, reference, reference_group, tuple(groups), seeds, tuple(cases), tuple(notes))
