@@ -8,6 +8,8 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+# Runs write no checkpoint unless a test asks for one (post A's are hundreds of MB each).
+os.environ.setdefault("RCNN_WORKBENCH_CHECKPOINT_EVERY", "off")
 
 
 import gc  # noqa: E402

@@ -11,6 +11,7 @@ from workbench.cli.arg_types import nonneg_int, number, positive_int
 from workbench.cli.common import (EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignals, UsageError, config_from_args,
                                   error_line)
 from workbench.cli.progress_bar import ProgressBar
+from workbench.execution.checkpoint_policy import HELP as CHECKPOINT_HELP, CheckpointPolicy
 from workbench.stats.comparison import comparison_table
 
 
@@ -32,6 +33,7 @@ def add_run_parser(sub, parents):
     run.add_argument("--out", type=Path, help="a new (or empty) run folder; default: a fresh folder "
                                               "<time>-<arch> under $RCNN_WORKBENCH_RUNS or "
                                               "~/.local/share/rcnn-workbench/runs")
+    run.add_argument("--checkpoint-every", metavar="N|10m|off", help=CHECKPOINT_HELP)
     return run
 
 
@@ -41,12 +43,17 @@ def cmd_run(args) -> int:
     from workbench.execution.runner import run_experiment
 
     config = config_from_args(args)
+    try:
+        CheckpointPolicy.parse(args.checkpoint_every)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     control = RunControl()
     try:
         out = args.out if args.out is not None else new_run_dir(config)
         with StopSignals(control):
             outcome = run_experiment(config, out, ProgressBar(config, quiet=args.quiet), control,
-                                     command_line=[common.PROG, *sys.argv[1:]] if sys.argv else None)
+                                     command_line=[common.PROG, *sys.argv[1:]] if sys.argv else None,
+                                     checkpoint_every=args.checkpoint_every)
     except RunFolderError as exc:
         raise UsageError(f"--out: {exc}" if args.out is not None else str(exc)) from None
     print(summary_table(outcome), file=sys.stdout)

@@ -14,6 +14,8 @@ from engine.cases import inert_connections
 from engine.events import EpochEvent, RunControl, StepEvent, TrialResult
 
 from workbench.core.config import ExperimentConfig
+from workbench.execution.checkpoint_policy import CheckpointPolicy
+from workbench.execution.checkpoint_writer import CheckpointWriter
 from workbench.records import environment as env
 from workbench.records.run_folder import RunFolder, new_run_dir
 
@@ -69,10 +71,10 @@ def quirk_note(config: ExperimentConfig) -> str:
 
 
 class _Forward:
-    """Adapts the engine's listener calls to the run folder and the outer listener."""
+    """Adapts the engine's listener calls to the run folder, its checkpoints and the outer listener."""
 
-    def __init__(self, folder: RunFolder, listener, gradients=None):
-        self.folder, self.listener, self.gradients = folder, listener, gradients
+    def __init__(self, folder: RunFolder, listener, gradients=None, checkpoints=None):
+        self.folder, self.listener, self.gradients, self.checkpoints = folder, listener, gradients, checkpoints
 
     def on_step(self, event):
         if self.gradients is not None:
@@ -83,38 +85,59 @@ class _Forward:
         self.folder.epoch(event)
         if self.gradients is not None:
             self.gradients.epoch(event)
+        if self.checkpoints is not None:
+            self.checkpoints.epoch_end()
         _call(self.listener, "on_epoch", event, self.folder)
+
+
+SKIP = "skip"        # a trial a resume leaves as it is (finished, nothing to add)
 
 
 def run_experiment(config: ExperimentConfig, out_dir: Path | None = None, listener=None,
                    control: RunControl | None = None, deterministic: bool = True,
-                   command_line: list[str] | None = None) -> RunOutcome:
+                   command_line: list[str] | None = None, checkpoint_every: str | None = None) -> RunOutcome:
     """Train `config` into a new run folder (`out_dir`, or a fresh default one) and record how it ended.
 
     The folder is refused (RunFolderError, nothing written) when it holds
     anything. Whatever happens after it is created, it ends with a final
     status: completed, stopped (the control's stop, Ctrl-C, a signal turned
     into KeyboardInterrupt/SystemExit) or failed (any error, in one line).
+    Checkpoints are written as `checkpoint_every` says (checkpoint_policy.py; default: time-based).
     """
     config = config.validated()
-    control = control or RunControl()
+    policy = CheckpointPolicy.parse(checkpoint_every)
     folder = RunFolder(out_dir if out_dir is not None else new_run_dir(config), config, command_line)
+
+    def gradient_log():
+        from workbench.records.gradient_log import GradientLog
+        return GradientLog(folder.dir)
+
+    return train_into(folder, config, listener, control, deterministic, policy, {}, gradient_log, first=True)
+
+
+def train_into(folder: RunFolder, config: ExperimentConfig, listener, control: RunControl | None,
+               deterministic: bool, policy: CheckpointPolicy, starts: dict, gradient_log, first: bool
+               ) -> RunOutcome:
+    """Train every trial of `config` into `folder` and write its final status. `starts`: trial ->
+    a checkpointed state to continue from, or SKIP; a trial not named starts from its first epoch.
+    `first`: the folder's first run (it records the data and the notes; a resume has them)."""
+    control = control or RunControl()
     outcome = RunOutcome("completed", folder.dir)
     gradients = None
     try:
         _call(listener, "on_started", folder)
         if config.train.gradient_flow:
-            from workbench.records.gradient_log import GradientLog
-            gradients = GradientLog(folder.dir)
+            gradients = gradient_log()
         _call(listener, "on_status", "loading data")
         from engine.data import load_dataset
         d = config.data
         dataset = load_dataset(d.source, train_limit=d.train_limit, test_limit=d.test_limit,
                                train_skip=d.train_skip)
-        summary = dataset.summary()
-        summary["files"] = env.file_checksums(summary.get("files", ()))
-        folder.set_data(summary)
-        folder.add_notes([quirk_note(config)] + case_notes(config))
+        if first:
+            summary = dataset.summary()
+            summary["files"] = env.file_checksums(summary.get("files", ()))
+            folder.set_data(summary)
+            folder.add_notes([quirk_note(config)] + case_notes(config))
 
         _call(listener, "on_status", "loading TensorFlow")
         from engine.device import training_device
@@ -130,15 +153,22 @@ def run_experiment(config: ExperimentConfig, out_dir: Path | None = None, listen
         folder.record_environment(env.tensorflow_facts())
         cases = config.case_objects()
         for trial in range(config.trials):
+            if starts.get(trial) is SKIP:
+                continue
             if control.stopped:
                 outcome.status = "stopped"
                 break
             _call(listener, "on_status", f"building trial {trial} of 0–{config.trials - 1}"
                   if config.trials > 1 else "compiling the training step")
             trainer = LockstepTrainer(arch, cases, config.train, dataset, config.noise_schedule(), trial=trial)
-            folder.start_trial(trial, trainer.seed)
+            if trial in starts:
+                trainer.restore(starts[trial])
+                folder.continue_trial(trial, trainer.epoch)
+            else:
+                folder.start_trial(trial, trainer.seed)
+            checkpoints = None if policy.off else CheckpointWriter(folder, config, policy, trainer)
             _call(listener, "on_status", "training")
-            result = trainer.run(_Forward(folder, listener, gradients), control)
+            result = trainer.run(_Forward(folder, listener, gradients, checkpoints), control)
             folder.end_trial(result)
             outcome.results.append(result)
             _call(listener, "on_trial_end", result)

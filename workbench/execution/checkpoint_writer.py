@@ -1,0 +1,63 @@
+"""Writing a trial's checkpoints from a run, by the run folder's owner, at the end of an epoch.
+
+The checkpoint follows the epoch's records (metrics.csv is written and synced first), so a run
+killed in between resumes from the checkpoint before and writes that epoch again. A checkpoint that
+cannot be written (a full disk) does not stop training: the manifest says so and the previous one
+stays the one to resume from.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from workbench.core.config import ExperimentConfig
+from workbench.execution.checkpoint_policy import CheckpointClock, CheckpointPolicy
+from workbench.records.checkpoint_store import CheckpointError, CheckpointStore
+
+
+def config_fingerprint(config: ExperimentConfig) -> str:
+    """sha256 of the configuration less its epoch count (which an extension changes)."""
+    data = config.to_dict()
+    data["train"] = {k: v for k, v in data["train"].items() if k != "epochs"}
+    data.pop("preset", None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def belongs_to(config: ExperimentConfig) -> dict:
+    """What a checkpoint must match to be resumed: the engine that wrote it, the architecture, the configuration."""
+    from engine import ENGINE_VERSION
+    return {"engine_version": ENGINE_VERSION, "architecture": config.arch,
+            "config_sha256": config_fingerprint(config)}
+
+
+class CheckpointWriter:
+    """Called after each epoch's records; writes the trainer's state when the policy says so."""
+
+    def __init__(self, folder, config: ExperimentConfig, policy: CheckpointPolicy, trainer):
+        self.folder, self.trainer, self.policy = folder, trainer, policy
+        self.store = CheckpointStore(folder.dir)
+        self.clock = CheckpointClock(policy)
+        self.clock.start()                        # the trial starts now: the first is due a period later
+        self.belongs = belongs_to(config)
+        record = folder.manifest.setdefault("checkpoints", {})
+        record["every"] = policy.text()
+
+    def epoch_end(self) -> None:
+        t = self.trainer
+        last = t.epoch >= t.settings.epochs or not t.active
+        if not self.clock.due(t.epoch, last):
+            return
+        manifest = self.folder.manifest["checkpoints"]
+        try:
+            record = self.store.save(t.trial, t.epoch, t.state(), self.belongs)
+        except (OSError, CheckpointError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+            manifest.setdefault("failures", []).append(
+                {"trial": t.trial, "epoch": t.epoch, "error": why})
+            self.folder.write_manifest()
+            return
+        self.clock.written()
+        manifest["latest"] = {k: record[k] for k in ("trial", "epoch", "written_at", "bytes", "write_seconds")}
+        manifest["latest"]["file"] = f"checkpoints/{record['arrays']}"
+        manifest["written"] = manifest.get("written", 0) + 1
+        self.folder.write_manifest()
