@@ -19,12 +19,13 @@ from workbench.cli.export import add_export_parser, cmd_export
 from workbench.cli.import_log import add_import_log_parser, cmd_import_log
 from workbench.cli.progress_bar import ProgressBar  # noqa: F401  (callers' name for the run progress line)
 from workbench.cli.rerun import add_rerun_parser, cmd_rerun
+from workbench.cli.resume import add_resume_parser, cmd_resume
 from workbench.cli.run import add_run_parser, cmd_run
 from workbench.cli.study import add_study_parser, cmd_study
 from workbench.core.config import ConfigError
 
 COMMANDS = {"run": cmd_run, "study": cmd_study, "claims": cmd_claims, "compare": cmd_compare,
-            "import-log": cmd_import_log, "rerun": cmd_rerun, "export": cmd_export}
+            "import-log": cmd_import_log, "rerun": cmd_rerun, "export": cmd_export, "resume": cmd_resume}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_parser(sub, [shared, verbose])
     add_import_log_parser(sub, [verbose])
     add_rerun_parser(sub, [verbose])
+    add_resume_parser(sub, [verbose])
     add_compare_parser(sub, [verbose])
     add_study_parser(sub, [shared, verbose])
     add_claims_parser(sub, [verbose])

@@ -43,6 +43,28 @@ class GradientLog:
         self._file.flush()
         self.epochs: list[tuple[int, int, dict]] = []      # (trial, epoch, gradients) for TensorBoard
 
+    @classmethod
+    def reopen(cls, run_dir: Path, kept_epochs: dict[int, int | None]) -> "GradientLog":
+        """The log of a resumed run: rows of epochs a resume trains again are cut off (kept_epochs:
+        trial -> epochs kept, None for all; a trial not named keeps none), the epoch means kept are
+        read back for the TensorBoard export, and new rows are appended."""
+        from workbench.records.atomic_write import atomic_write
+        from workbench.records.tensorboard_export import clear_event_tree
+        path = Path(run_dir) / FILE_NAME
+        lines = _kept_lines(path, kept_epochs)
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([COLUMNS, *lines])
+        atomic_write(path, buffer.getvalue())
+        clear_event_tree(Path(run_dir) / "tensorboard" / "gradients")   # written again at the end
+        log = cls.__new__(cls)
+        log.path = path
+        log._file = open(path, "a", newline="", opener=_no_follow)
+        log._csv = csv.writer(log._file)
+        log.epochs = []
+        for trial, epoch, gradients in _epoch_means(lines):
+            log.epochs.append((trial, epoch, gradients))
+        return log
+
     def step(self, event) -> None:
         if event.gradients:
             self._csv.writerows(_rows(event.trial, event.epoch, event.step, "step", event.gradients))
@@ -85,6 +107,49 @@ class GradientLog:
                                            for (signal, label), value in sorted(record.items())})
             finally:
                 events.close()
+
+
+def _no_follow(path, flags):
+    return os.open(path, flags | os.O_NOFOLLOW)
+
+
+def _kept_lines(path: Path, kept_epochs: dict[int, int | None]) -> list[list[str]]:
+    """The data lines of gradients.csv whose (trial, epoch) a resume keeps; a torn last line is dropped."""
+    from workbench.records.json_reader import open_regular
+    if not os.path.lexists(path):
+        return []
+    out = []
+    with io.TextIOWrapper(open_regular(path, None, "gradient log"), newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for line in reader:
+            try:
+                if len(line) != len(COLUMNS):
+                    continue
+                float(line[-1])
+                trial, epoch = int(line[0]), int(line[1])
+            except ValueError:
+                continue
+            if trial in kept_epochs and (kept_epochs[trial] is None or epoch < kept_epochs[trial]):
+                out.append(line)
+    return out
+
+
+def _epoch_means(lines: list[list[str]]):
+    """(trial, epoch, {case: {(signal, label): norm}}) of the epoch-scope lines, in file order."""
+    current, gathered = None, {}
+    for line in lines:
+        trial, epoch, _, scope, case, signal, timestep, weight, norm = line
+        if scope != "epoch":
+            continue
+        key = (int(trial), int(epoch))
+        if key != current and current is not None:
+            yield (*current, gathered)
+            gathered = {}
+        current = key
+        gathered.setdefault(case, {})[(signal, timestep if signal in TIMESTEP_SIGNALS else weight)] = float(norm)
+    if current is not None:
+        yield (*current, gathered)
 
 
 def read_gradients(run_dir: Path) -> list[dict]:

@@ -136,6 +136,15 @@ class AppendFile:
         self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | _OPEN, 0o644)
         self.size = 0
 
+    @classmethod
+    def reopen(cls, path: Path) -> "AppendFile":
+        """An existing file (never through a link), appended to from its end."""
+        handle = cls.__new__(cls)
+        handle.path = Path(path)
+        handle.fd = os.open(handle.path, os.O_WRONLY | os.O_APPEND | _OPEN)
+        handle.size = os.fstat(handle.fd).st_size
+        return handle
+
     def append(self, text: str, sync: bool = False) -> None:
         data = memoryview(text.encode("utf-8"))
         try:
@@ -304,6 +313,62 @@ class RunFolder:
         self._predictions: dict[str, np.ndarray] = {}
         self.lock.start_heartbeat()
 
+    @classmethod
+    def reopen(cls, out_dir: Path, config: ExperimentConfig, lock: FolderLock, manifest: dict,
+               kept_epochs: dict[int, int | None], resumption: dict) -> "RunFolder":
+        """The writer of an existing run folder that a resume continues (its lock already held).
+
+        Every record is cut back to the epochs kept (kept_epochs: trial -> epochs kept, None for
+        all; a trial not named keeps none), so no epoch is ever written twice: metrics.csv first
+        (the record the others follow), then transparency.txt and the TensorBoard scalars written
+        again from it. Each step can be repeated, so a resume killed here can be resumed again.
+        The manifest says running again and records the resumption.
+        """
+        from workbench.records.tensorboard_export import ScalarStream, clear_event_tree
+        self = cls.__new__(cls)
+        self.dir, self.config, self.lock = Path(out_dir), config, lock
+        self.case_names = {c.key: c.name for c in config.case_objects()}
+        self._created, self._finished = False, False
+        self._metrics = self._transparency = self._tensorboard = None
+        self._reserve = self.dir / RESERVE_NAME
+        self._last_logged, self._chunks = {}, []
+        self._predictions = _read_predictions(self.dir)
+        path = self.dir / "metrics.csv"
+        self.rows = [r for r in M.read_metrics(path) if _kept(kept_epochs, r.trial, r.epoch)]
+        atomic_write(path, _csv_text([M.COLUMNS, *(r.as_csv() for r in self.rows)]))
+        self._metrics = AppendFile.reopen(path)
+        atomic_write(self.dir / "transparency.txt", "")
+        self._transparency = AppendFile.reopen(self.dir / "transparency.txt")
+        self._transparency_append(self._header() + "\n")
+        by_epoch: dict[tuple[int, int], list[M.MetricRow]] = {}
+        for r in self.rows:
+            by_epoch.setdefault((r.trial, r.epoch), []).append(r)
+        clear_event_tree(self.dir / "tensorboard")
+        self._tensorboard = ScalarStream(self.dir, multi_trial=config.trials > 1)
+        last_epoch = {trial: epoch for trial, epoch in by_epoch}        # in file order: the last wins
+        for (trial, epoch), rows in by_epoch.items():
+            if epoch % config.train.log_every == 0:
+                self._log_epoch(rows)
+            self._tensorboard.epoch(trial, epoch, _scalars(rows))
+            if kept_epochs.get(trial, 0) is None and epoch == last_epoch[trial]:
+                self._log_last_epochs(trial)      # a finished trial the resume does not continue
+                self._tensorboard.end_trial(trial)
+        for entry in manifest.get("trials", []):
+            if entry["trial"] in kept_epochs and kept_epochs[entry["trial"]] is not None:
+                _cut_trial_entry(entry, kept_epochs[entry["trial"]], self.rows)
+        manifest["trials"] = [e for e in manifest.get("trials", []) if e["trial"] in kept_epochs]
+        manifest.update(status="running", ended_at=None, error=None, config=config.to_dict())
+        manifest["writer"] = {"host": socket.gethostname(), "pid": os.getpid(), "lock": lock.path.name,
+                              "heartbeat_s": lock.info["heartbeat_s"]}
+        manifest.setdefault("resumptions", []).append({"at": now_iso(), "host": socket.gethostname(), **resumption})
+        self.manifest = manifest
+        if os.path.lexists(self._reserve):
+            os.unlink(self._reserve)          # left by the run that was killed
+        self._make_reserve()
+        self.write_manifest()
+        self.lock.start_heartbeat()
+        return self
+
     def _make_reserve(self) -> None:
         fd = os.open(self._reserve, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _OPEN, 0o600)
         try:
@@ -366,6 +431,13 @@ class RunFolder:
     def start_trial(self, trial: int, seed: int) -> None:
         self.manifest["trials"].append({"trial": trial, "seed": seed, "status": "running", "epochs_done": 0,
                                         "final": {}, "diverged_at": {}, "train_seconds": {}})
+        self.write_manifest()
+
+    def continue_trial(self, trial: int, epochs_done: int) -> None:
+        """A trial a resume continues from a checkpoint after `epochs_done` epochs."""
+        entry = self._entry(trial)
+        entry.update(status="running", epochs_done=epochs_done)
+        entry.setdefault("resumed_from", []).append(epochs_done)
         self.write_manifest()
 
     def _entry(self, trial: int) -> dict:
@@ -497,6 +569,55 @@ class RunFolder:
 
     def write_transparency(self) -> None:
         """Kept for callers of the first version: the log is appended as epochs finish."""
+
+
+def _kept(kept_epochs: dict[int, int | None], trial: int, epoch: int) -> bool:
+    return trial in kept_epochs and (kept_epochs[trial] is None or epoch < kept_epochs[trial])
+
+
+def _scalars(rows: list[M.MetricRow]) -> dict[str, tuple[float, float, float, float]]:
+    """One epoch's rows -> case -> (train cost, train accuracy, test cost, test accuracy)."""
+    split: dict[str, dict[str, M.MetricRow]] = {}
+    for r in rows:
+        split.setdefault(r.case, {})[r.split] = r
+    return {case: (s["train"].cost, s["train"].accuracy, s["test"].cost, s["test"].accuracy)
+            for case, s in split.items() if "train" in s and "test" in s}
+
+
+def _cut_trial_entry(entry: dict, epochs: int, rows: list[M.MetricRow]) -> None:
+    """A manifest trial entry as it stood after `epochs` epochs (its rows are the ones kept)."""
+    entry.update(status="running", epochs_done=epochs)
+    entry["diverged_at"] = {k: e for k, e in entry.get("diverged_at", {}).items() if e < epochs}
+    final: dict[str, dict] = {}
+    for case, values in _last_epochs(entry["trial"], rows).items():
+        epoch, (tc, ta, vc, va) = values
+        final[case] = {"epoch": epoch, **_case_epoch_dict(CaseEpoch(tc, ta, vc, va,
+                                                                    entry["diverged_at"].get(case) == epoch))}
+    entry["final"] = final
+
+
+def _last_epochs(trial: int, rows: list[M.MetricRow]) -> dict[str, tuple[int, tuple]]:
+    by_epoch: dict[tuple[str, int], list[M.MetricRow]] = {}
+    for r in rows:
+        if r.trial == trial:
+            by_epoch.setdefault((r.case, r.epoch), []).append(r)
+    out: dict[str, tuple[int, tuple]] = {}
+    for (case, epoch), group in sorted(by_epoch.items(), key=lambda kv: kv[0][1]):
+        values = _scalars(group).get(case)
+        if values is not None:
+            out[case] = (epoch, values)
+    return out
+
+
+def _read_predictions(run_dir: Path) -> dict[str, np.ndarray]:
+    """predictions.npz as written so far ({} when there is none or it cannot be read)."""
+    from workbench.records.json_reader import open_regular
+    try:
+        with open_regular(Path(run_dir) / "predictions.npz", None, "predictions") as handle:
+            with np.load(handle, allow_pickle=False) as npz:
+                return {name: npz[name] for name in npz.files}
+    except (OSError, ValueError):
+        return {}
 
 
 def read_manifest(run_dir: Path) -> dict:

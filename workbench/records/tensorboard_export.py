@@ -173,6 +173,25 @@ def plain_dir(path: Path) -> Path:
     return path
 
 
+def clear_event_tree(path: Path) -> None:
+    """Remove the event files under ``path`` (a run's tensorboard/ or a part of it) and the folders
+    they leave empty, without following a link: a resumed run writes them again from its records."""
+    path = Path(path)
+    if not os.path.lexists(path):
+        return
+    if path.is_symlink() or not path.is_dir():
+        raise OSError(f"{path}: not a plain folder; refusing to write through it")
+    for entry in os.scandir(path):
+        if entry.is_dir(follow_symlinks=False):
+            clear_event_tree(Path(entry.path))
+        elif entry.name.startswith("events.out.tfevents.") and entry.is_file(follow_symlinks=False):
+            os.unlink(entry.path)
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass                       # something else lives here: left as it is
+
+
 class ScalarStream:
     """Event files under ``<folder>/tensorboard/`` written epoch by epoch (one file per case and trial)."""
 
