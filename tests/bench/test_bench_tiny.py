@@ -31,3 +31,16 @@ def test_bench_runs_table_tiny_lists_every_synthetic_run_and_reports_the_ratio_t
     row = next(line for line in out.stdout.splitlines() if line.startswith("| 60 |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert len(cells) == 7 and float(cells[5]) > 0.0                  # (load + sort) / index
+
+
+def test_bench_checkpoint_tiny_measures_epoch_time_with_checkpoints_on_and_off_and_their_size():
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_checkpoint.py"), "--tiny"],
+                         capture_output=True, text=True, timeout=900,
+                         env={**os.environ, "PYTHONPATH": str(ROOT), "CUDA_VISIBLE_DEVICES": ""})
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in out.stdout.splitlines() if line.startswith("| ") and not line.startswith("| checkpoints")}
+    assert set(rows) == {"off", "5m", "1"}
+    assert rows["off"][2] == "0" and int(rows["1"][2]) == 3      # written: none, one per epoch
+    assert float(rows["1"][3]) > 0                                # the checkpoint's size in MB
+    assert "of training time" in out.stdout
