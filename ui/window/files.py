@@ -122,11 +122,11 @@ class WindowFiles:
             try:
                 rows = read_metrics(Path(entry.path) / "metrics.csv")
             except (OSError, ValueError) as exc:
-                problems.append(f"{entry.name}: {exc}")
+                problems.append(f"{entry.display_name}: {exc}")
                 continue
             warning = (f"architecture {entry.arch}, the shown run is {shown}"
                        if shown and entry.arch != shown else "")
-            runs.append((entry.name, rows, entry.trials, warning))
+            runs.append((entry.display_name, rows, entry.trials, warning))
         self.plots.set_run_overlays(runs)
         if problems:
             self.statusBar().showMessage("Cannot overlay " + "; ".join(problems), 15000)

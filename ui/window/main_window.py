@@ -519,6 +519,8 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
     def _on_centre_tab(self, index: int) -> None:
         if index == 1:
             self.centre_tabs.setTabText(1, "Results")
+        elif hasattr(self, "study_result") and self.centre_tabs.widget(index) is self.study_result:
+            self.centre_tabs.setTabText(index, "Study result")
 
     def show_error(self, title: str, message: str) -> None:
         QMessageBox.critical(self, title, message)
@@ -582,12 +584,13 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
             except (OSError, ValueError) as exc:
                 self.statusBar().showMessage(f"Cannot show the results: {exc}", 10000)
             self._update_run_actions()
-        if done:
-            self.study_result.show_result(Path(outcome.dir))
+        pooled = bool(done) and self.study_result.show_result(Path(outcome.dir))
+        if pooled:
+            self.centre_tabs.setTabText(self.centre_tabs.indexOf(self.study_result), "Study result ●")
         self.run_list.refresh()
         self.statusBar().showMessage(f"Study {outcome.status}: {len(done)}/{len(outcome.trials)} trials "
-                                     f"completed in {outcome.dir} (compare them: main.py compare "
-                                     f"{outcome.dir})", 20000)
+                                     f"completed in {outcome.dir}" + (" (their pooled result: the Study result "
+                                                                      "tab)" if pooled else ""), 20000)
 
     # ============================================================ closing
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)

@@ -29,3 +29,17 @@ def test_opening_a_study_row_shows_its_pooled_result_in_the_study_tab(qtbot, tmp
     assert {(r[0], r[1]) for r in rows} == {(g, c) for g in ("post-a lr=0.001", "post-a lr=0.007")
                                            for c in ("case 0", "case 1")}
     assert len(w.study_result.seed_rows()) == 6
+
+
+def test_a_renamed_run_is_overlaid_under_its_display_name(qtbot, tmp_path, monkeypatch):
+    from tests.ui.results.record_doubles import write_run
+    from workbench.records.run_notes import update_notes
+    home = tmp_path / "runs"
+    monkeypatch.setenv("RCNN_WORKBENCH_RUNS", str(home))
+    monkeypatch.setenv("RCNN_WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
+    run = write_run(home / "20261101-post-a", tiny(), {"0": [0.8], "1": [0.7]})
+    update_notes(run, display_name="baseline")
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.run_list.set_ticked(run, True)
+    assert [o.label for o in w.plots.overlays] == ["baseline"]

@@ -116,3 +116,7 @@ def test_window_runs_a_local_study_and_every_trial_reaches_the_plots(window, qtb
     assert len(pids) == 1 and os.getpid() not in pids
     assert w.study_panel.bar.value() == 1000 and "2/2 trials completed" in w.study_panel.bar.text()
     assert Path(w.run_dir).parent == Path(out)           # the last trial opens like any run
+    # the pooled result is ready in its tab, and the Runs tab lists the study once, not its trials
+    assert w.centre_tabs.tabText(w.centre_tabs.indexOf(w.study_result)) == "Study result ●"
+    assert [r[1] for r in w.study_result.seed_rows()] == ["3", "5"]
+    assert [r["Run"] for r in w.run_list.row_texts()] == [Path(out).name]
