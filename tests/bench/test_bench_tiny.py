@@ -30,7 +30,7 @@ def test_bench_runs_table_tiny_lists_every_synthetic_run_and_reports_the_ratio_t
     assert "60 runs listed (1 damaged)" in out.stdout                 # the damaged one is a row, not a crash
     row = next(line for line in out.stdout.splitlines() if line.startswith("| 60 |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert len(cells) == 7 and float(cells[5]) > 0.0                  # (load + sort) / index
+    assert len(cells) == 8 and float(cells[6]) > 0.0                  # (load + sort) / index
 
 
 def test_bench_checkpoint_tiny_measures_epoch_time_with_checkpoints_on_and_off_and_their_size():

@@ -163,13 +163,10 @@ class Row:
     entry: RunEntry
     texts: tuple[str, ...]
     keys: tuple
+    searchable: str              # what the filter looks in: every cell, the folder's name and path, the whole note
 
     def text(self, key: str) -> str:
         return self.texts[KEYS.index(key)]
-
-    @property
-    def searchable(self) -> str:
-        return " ".join((*self.texts, self.entry.name, self.entry.notes.note, str(self.entry.path))).casefold()
 
 
 class RunsTable:
@@ -203,7 +200,8 @@ class RunsTable:
         rows = []
         for entry in entries:
             texts = tuple(_text(entry, k) for k in KEYS)
-            rows.append(Row(entry, texts, tuple(_sort_key(entry, k, t) for k, t in zip(KEYS, texts))))
+            searchable = " ".join((*texts, entry.name, entry.notes.note, str(entry.path))).casefold()
+            rows.append(Row(entry, texts, tuple(_sort_key(entry, k, t) for k, t in zip(KEYS, texts)), searchable))
         self._rows = rows
         self.ticked &= {r.entry.path for r in rows if tickable(r.entry)}
         self._arrange()
