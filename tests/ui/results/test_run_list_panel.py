@@ -168,3 +168,14 @@ def test_a_setting_every_run_shares_folds_into_one_line_and_its_column_hides(qtb
     qtbot.mouseClick(button(panel, "Refresh"), LEFT)
     assert panel.row_texts(shown_only=True)[0]["Learning rate"] == "0.007"
     assert "Learning rate" not in panel.same_label.text()
+
+
+def test_space_on_a_runs_name_ticks_it_for_the_plots_and_a_study_cannot_be_ticked(qtbot, panel, home):
+    changed = []
+    panel.overlay_changed.connect(lambda: changed.append(True))
+    for name in ("older-better", "two-seeds-study"):               # the run ticks; the study's Space does nothing
+        row = names(panel).index(name)
+        rect = panel.view.visualRect(panel.model.index(row, 0))
+        qtbot.mouseClick(panel.view.viewport(), LEFT, pos=rect.center() + QPoint(rect.width() // 4, 0))
+        qtbot.keyClick(panel.view, Qt.Key.Key_Space)
+        assert [e.name for e in panel.overlays()] == ["older-better"] and len(changed) == 1
