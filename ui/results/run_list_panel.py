@@ -218,10 +218,16 @@ class RunListPanel(QWidget):
         self.message.setStyleSheet("color: #c62828;" if problem else "color: #2e7d32;")
         self.message.setText(text)
 
-    def _act(self, action, *args) -> bool:
+    def _chosen(self) -> RunEntry | None:
+        """The selected entry, or None after saying that one must be selected."""
         entry = self.selected()
         if entry is None:
             self._say("Select a run first (click its row).", problem=True)
+        return entry
+
+    def _act(self, action, *args) -> bool:
+        entry = self._chosen()
+        if entry is None:
             return False
         try:
             result = action(entry, *args)
@@ -236,35 +242,35 @@ class RunListPanel(QWidget):
         return True
 
     def _ask_rename(self) -> None:
-        entry = self.selected()
+        entry = self._chosen()
         if entry is None:
-            return self._say("Select a run first (click its row).", problem=True)
+            return
         name, ok = QInputDialog.getText(self, "Rename", f"Display name for {entry.name} (empty: the folder's "
                                                         f"name):", text=entry.notes.display_name)
         if ok:
             self._act(run_actions.rename, name)
 
     def _ask_tags(self) -> None:
-        entry = self.selected()
+        entry = self._chosen()
         if entry is None:
-            return self._say("Select a run first (click its row).", problem=True)
+            return
         text, ok = QInputDialog.getText(self, "Tags", f"Tags for {entry.display_name} (commas or spaces "
                                                       f"between them):", text=", ".join(entry.notes.tags))
         if ok:
             self._act(run_actions.set_tags, text)
 
     def _ask_note(self) -> None:
-        entry = self.selected()
+        entry = self._chosen()
         if entry is None:
-            return self._say("Select a run first (click its row).", problem=True)
+            return
         text, ok = QInputDialog.getMultiLineText(self, "Note", f"Note on {entry.display_name}:", entry.notes.note)
         if ok:
             self._act(run_actions.set_note, text)
 
     def _ask_trash(self) -> None:
-        entry = self.selected()
+        entry = self._chosen()
         if entry is None:
-            return self._say("Select a run first (click its row).", problem=True)
+            return
         problem = run_actions.why_not_change(entry)
         if problem:
             return self._say(problem, problem=True)

@@ -179,3 +179,10 @@ def test_space_on_a_runs_name_ticks_it_for_the_plots_and_a_study_cannot_be_ticke
         qtbot.mouseClick(panel.view.viewport(), LEFT, pos=rect.center() + QPoint(rect.width() // 4, 0))
         qtbot.keyClick(panel.view, Qt.Key.Key_Space)
         assert [e.name for e in panel.overlays()] == ["older-better"] and len(changed) == 1
+
+
+def test_an_action_without_a_selected_row_says_so_and_asks_nothing(qtbot, panel, monkeypatch):
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: pytest.fail("asked for a name")))
+    panel.view.clearSelection()
+    qtbot.mouseClick(button(panel, "Rename…"), LEFT)
+    assert panel.message.text() == "Select a run first (click its row)."
