@@ -371,6 +371,34 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.controller.start(config, out_dir, rerun_of=source)
         return out_dir
 
+    def continue_current(self) -> Path | None:
+        """Continue the shown run in its own folder from its last checkpoint (nothing asked: the folder
+        is the run's own, and the engine refuses in one line what it cannot continue)."""
+        if self.controller.running or not self._resumable():
+            return None
+        run_dir = Path(self.run_dir)
+        from workbench.records.run_folder import read_manifest
+        try:
+            config = ExperimentConfig.from_dict(read_manifest(run_dir)["config"])
+        except (OSError, KeyError, TypeError, ValueError, ConfigError) as exc:
+            self.show_error("Continue", f"cannot continue: {exc}")
+            return None
+        self._begin_display(config, str(run_dir))
+        self.run_config = config
+        self.statusBar().showMessage(f"Continuing {run_dir.name} from its last checkpoint…")
+        self.controller.start(config, run_dir, resume=True)
+        return run_dir
+
+    def _resumable(self) -> bool:
+        """The shown run ended before its last epoch (stopped, interrupted, failed) and has checkpoints."""
+        if self.run_dir is None or not (Path(self.run_dir) / "checkpoints").is_dir():
+            return False
+        from workbench.records.run_status import read_status
+        try:
+            return read_status(Path(self.run_dir)).status in ("stopped", "interrupted", "failed")
+        except (OSError, ValueError):
+            return False
+
     def _begin_display(self, config: ExperimentConfig, folder: str, seeds: tuple[int, ...] | None = None) -> None:
         """`seeds`: the trials' seeds when they are not the Seed field's (a study's grid)."""
         self.plots.begin_run(config.case_objects(), config.trials, arch=config.arch)
@@ -515,6 +543,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         for a in (self.export_run_action, self.export_zip_action, self.export_csv_action):
             a.setEnabled(has_run)
         self.rerun_action.setEnabled(has_run and not busy)
+        self.continue_action.setEnabled(not busy and has_run and self._resumable())
 
     def _on_centre_tab(self, index: int) -> None:
         if index == 1:

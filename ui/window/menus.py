@@ -63,6 +63,9 @@ class WindowMenus:
                                   "Stop after the current step; finished epochs stay in the run folder")
         for a in (self.run_action, self.pause_action, self.stop_action):
             a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.continue_action = action(run_menu, "Continue this run", self.continue_current,
+                                      tip="Train the shown stopped, interrupted or failed run on from its last "
+                                          "checkpoint, in its own folder")
 
         compare_menu = self.menuBar().addMenu("&Compare")
         self.compare_menu = compare_menu

@@ -54,7 +54,7 @@ class RunWorker(QObject):
     rerun_done = Signal(object)     # workbench.execution.rerun.RerunReport, for a re-run
 
     def __init__(self, config: ExperimentConfig, out_dir: Path, engine: EngineProcess,
-                 min_step_interval: float = 0.05, rerun_of: Path | None = None):
+                 min_step_interval: float = 0.05, rerun_of: Path | None = None, resume: bool = False):
         super().__init__()
         self.config = config
         self.out_dir = Path(out_dir)
@@ -62,7 +62,8 @@ class RunWorker(QObject):
         self.engine = engine
         self.control = engine.control
         self.request = RunRequest(config.to_dict(), str(self.out_dir),
-                                  str(self.rerun_of) if self.rerun_of is not None else None, min_step_interval)
+                                  str(self.rerun_of) if self.rerun_of is not None else None, min_step_interval,
+                                  resume_of=str(self.out_dir) if resume else None)
 
     # ------------------------------------------------------------------ thread entry
     @Slot()
@@ -149,8 +150,9 @@ class RunController(QObject):
 
     # ----------------------------------------------------------------- actions
     def start(self, config: ExperimentConfig, out_dir: Path, min_step_interval: float = 0.05,
-              rerun_of: Path | None = None) -> None:
-        """Run `config` into `out_dir` in a new thread (or, with `rerun_of`, re-run that run folder)."""
+              rerun_of: Path | None = None, resume: bool = False) -> None:
+        """Run `config` into `out_dir` in a new thread (or, with `rerun_of`, re-run that run folder; with
+        `resume`, continue the run in `out_dir` from its last checkpoint)."""
         if self.running:
             raise RuntimeError("a run is already in progress")
         self._release()
@@ -158,7 +160,8 @@ class RunController(QObject):
         thread = QThread()
         thread.setObjectName("rcnn-workbench-run")
         engine = take_engine(fresh=rerun_of is not None)
-        worker = RunWorker(config, out_dir, engine, min_step_interval=min_step_interval, rerun_of=rerun_of)
+        worker = RunWorker(config, out_dir, engine, min_step_interval=min_step_interval, rerun_of=rerun_of,
+                           resume=resume)
         worker.moveToThread(thread)
         for name in ("started", "status", "step", "epoch", "log", "log_append", "trial_end", "failed",
                      "rerun_done"):

@@ -88,6 +88,7 @@ class RunRequest:
     out_dir: str
     rerun_of: str | None = None
     min_step_interval: float = 0.05
+    resume_of: str | None = None        # a run folder to continue from its last checkpoint (in place)
 
 
 class EngineLost(RuntimeError):
@@ -188,6 +189,14 @@ def _serve(conn, control, request: RunRequest) -> None:
             report = rerun(Path(request.rerun_of), out_dir, listener=listener, control=control)
             outcome = report.outcome or RunOutcome("failed", out_dir, error=report.message)
             listener.send("rerun_done", report)
+        elif request.resume_of is not None:
+            from workbench.execution.resume import ResumeRefused, prepare, resume_run
+            try:
+                plan = prepare(Path(request.resume_of))
+            except ResumeRefused as exc:          # nothing in the folder was changed
+                outcome = RunOutcome("failed", out_dir, error=str(exc))
+            else:
+                outcome = resume_run(plan, listener, control)
         else:
             outcome = run_experiment(config, out_dir, listener=listener, control=control)
     except Exception as exc:          # run_experiment records its own errors; this is a last resort

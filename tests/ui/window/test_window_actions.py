@@ -30,7 +30,7 @@ def test_every_menu_action_is_covered_here(window):
     texts = {a.text() for menu in window.menuBar().actions() for a in menu.menu().actions() if a.text()}
     assert texts == {"Open configuration…", "Save configuration…", "Open run folder…", "Save plots (PNG/SVG)…",
                      "Export run folder…", "Export run as ZIP…", "Export metrics as one CSV…", "Quit", "Run",
-                     "Pause", "Stop", "Add a published log…", "Remove published curves", "Re-run this run…",
+                     "Pause", "Stop", "Continue this run", "Add a published log…", "Remove published curves", "Re-run this run…",
                      "Check the published claims…", "README", "Keyboard shortcuts", "About RCNN Workbench"}
 
 
@@ -118,6 +118,26 @@ def test_rerun_asks_first_and_naming_the_run(window, recorder, tmp_path, monkeyp
     action(w, "Re-run this run…").trigger()
     assert len(asked) == 1 and "to-rerun" in asked[0]
     assert recorder.calls == []                                   # answered No: nothing started
+
+
+def test_continue_this_run_is_offered_for_a_stopped_run_with_checkpoints_and_starts_it_in_place(
+        window, recorder, tmp_path):
+    import json
+    w = window
+    finished = fake_run(tmp_path / "r" / "finished")
+    (finished / "checkpoints").mkdir()
+    w.open_run(finished)
+    assert not action(w, "Continue this run").isEnabled()           # completed: nothing to continue
+    stopped = fake_run(tmp_path / "r" / "stopped")
+    manifest = json.loads((stopped / "manifest.json").read_text())
+    (stopped / "manifest.json").write_text(json.dumps({**manifest, "status": "stopped"}))
+    w.open_run(stopped)
+    assert not action(w, "Continue this run").isEnabled()           # no checkpoint
+    (stopped / "checkpoints").mkdir()
+    w.open_run(stopped)
+    assert action(w, "Continue this run").isEnabled()
+    action(w, "Continue this run").trigger()
+    assert recorder.calls == [("start", stopped, {"resume": True})]   # asked nothing, into its own folder
 
 
 def test_add_and_remove_published_logs(window, answer, tmp_path):
