@@ -119,7 +119,38 @@ def _plan(run_dir: Path, manifest: dict, lock: FolderLock, epochs: int | None) -
     if all(s is SKIP for s in plan.starts.values()) and len(plan.starts) == config.trials:
         raise ResumeRefused(f"{run_dir}: already complete with {target} epochs; give --epochs N (more than "
                             f"{target}) to extend it")
+    _check_records(run_dir, plan)
+    _check_data(run_dir, manifest, config)
     return plan
+
+
+def _check_records(run_dir: Path, plan: ResumePlan) -> None:
+    """metrics.csv must hold every epoch a continued trial's checkpoint has done (the resume keeps them)."""
+    from workbench.records.metrics import MetricsFileError, read_metrics
+    try:
+        rows = read_metrics(run_dir / "metrics.csv")
+    except MetricsFileError as exc:
+        raise ResumeRefused(str(exc)) from None
+    for trial, epochs in plan.from_epochs.items():
+        have = {r.epoch for r in rows if r.trial == trial and r.split == "test"}
+        missing = sorted(set(range(epochs)) - have)
+        if missing:
+            raise ResumeRefused(f"{run_dir / 'metrics.csv'}: trial {trial} lacks epoch {missing[0]}, which its "
+                                f"checkpoint (after epoch {epochs - 1}) has trained; the records cannot be continued")
+
+
+def _check_data(run_dir: Path, manifest: dict, config: ExperimentConfig) -> None:
+    """The data files must be the ones the run read (by checksum; a moved copy is the same data)."""
+    from engine.data import data_files
+    from workbench.records.environment import file_checksums
+    recorded = [f.get("sha256") for f in ((manifest.get("data") or {}).get("files") or [])]
+    if not recorded:
+        return
+    current = file_checksums(data_files(config.data.source))
+    if [f.get("sha256") for f in current] != recorded:
+        changed = next((f["path"] for f in current if f.get("sha256") not in recorded), config.data.source)
+        raise ResumeRefused(f"{run_dir}: the data ({changed}) is not the data the run trained on (its checksum "
+                            "differs); a resume continues only on the same data")
 
 
 def resume_run(plan: ResumePlan, listener=None, control=None, deterministic: bool = True,

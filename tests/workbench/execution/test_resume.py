@@ -230,3 +230,16 @@ def test_a_checkpoint_that_cannot_be_written_is_recorded_and_training_goes_on(tm
     assert record["failures"] == [{"trial": 0, "epoch": 1, "error": "No space left on device"},
                                   {"trial": 0, "epoch": 2, "error": "No space left on device"}]
     assert "latest" not in record
+
+
+def test_a_metrics_file_missing_epochs_the_checkpoint_has_trained_is_refused(run, capsys):
+    lines = (run / "metrics.csv").read_text().splitlines(keepends=True)
+    (run / "metrics.csv").write_text("".join(line for line in lines if not line.startswith("1,")))  # trial 1 gone
+    assert "trial 1 lacks epoch 0" in refused(["resume", str(run), "--epochs", "3"], run, capsys)
+
+
+def test_other_data_than_the_run_trained_on_is_refused(run, capsys):
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["data"]["files"][0]["sha256"] = "0" * 64
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    assert "not the data the run trained on" in refused(["resume", str(run), "--epochs", "3"], run, capsys)
