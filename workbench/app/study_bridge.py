@@ -30,7 +30,7 @@ from engine.events import RunControl
 
 from workbench.records.live_log import epoch_lines
 from workbench.studies.spec import StudyOptions, StudySpec
-from workbench.execution.engine_process import StepThrottle
+from workbench.execution.throttle import StepThrottle
 from workbench.app.worker import RunController, lower_training_priority
 
 

@@ -2,10 +2,16 @@
 from __future__ import annotations
 
 import sys
-import time
 
 from workbench.core.config import ExperimentConfig
 from workbench.execution.run_progress import RunProgress, clock
+from workbench.execution.throttle import Throttle
+
+
+def text_bar(fraction: float, width: int = 24) -> str:
+    """'[########................]': the run's or the study's share done."""
+    filled = int(fraction * width)
+    return "[" + "#" * filled + "." * (width - filled) + "]"
 
 
 class ProgressBar:
@@ -18,12 +24,8 @@ class ProgressBar:
     def __init__(self, config: ExperimentConfig, stream=None, quiet=False):
         self.config, self.stream, self.quiet = config, stream or sys.stderr, quiet
         self.tty = self.stream.isatty()
-        self._last = 0.0
+        self._steps = Throttle(0.2)            # a terminal's step line, redrawn at most 5 times a second
         self._run = RunProgress(config.train.epochs, config.trials)
-
-    def _bar(self, fraction: float, width=24) -> str:
-        filled = int(fraction * width)
-        return "[" + "#" * filled + "." * (width - filled) + "]"
 
     def on_status(self, text):
         if not self.quiet:
@@ -37,12 +39,11 @@ class ProgressBar:
         elapsed, eta = self._run.times(event.trial, p)
         parts = [*self._run.position(event.trial, event.epoch), what, f"{clock(elapsed)} elapsed",
                  f"run ETA {clock(eta)}"]
-        return f"{self._bar(fraction)} {fraction:4.0%} " + " · ".join(parts)
+        return f"{text_bar(fraction)} {fraction:4.0%} " + " · ".join(parts)
 
     def on_step(self, event):
-        if self.quiet or not self.tty or time.monotonic() - self._last < 0.2:
+        if self.quiet or not self.tty or not self._steps.due():
             return
-        self._last = time.monotonic()
         self._line(self._where(event, f"step {event.step}/{event.steps_per_epoch}"))
 
     def on_epoch(self, event, folder):

@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import copy
 import sys
-import time
 from pathlib import Path
 
 from workbench.cli.arg_types import positive_int
+from workbench.cli.progress_bar import text_bar
 from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignals, UsageError, config_from_args
 from workbench.core.config import ConfigError
+from workbench.execution.run_progress import clock
+from workbench.execution.throttle import Throttle
 from workbench.studies.trial_line import trial_groups, trial_line
 from workbench.studies.spec import AXES, BACKENDS, StudyOptions, StudySpec, load_study_file, parse_seeds, parse_values
 
@@ -120,7 +122,7 @@ class StudyProgressPrinter:
         self.stream, self.quiet = stream or sys.stderr, quiet
         stream = self.stream
         self.tty = stream.isatty()
-        self._last_line = 0.0
+        self._lines = Throttle(30.0)           # not a terminal (a log file): one progress line in 30 s
         self.groups: dict[int, str] = {}
 
     def on_study_started(self, study_dir, state):
@@ -139,14 +141,9 @@ class StudyProgressPrinter:
     def on_progress(self, p):
         if self.quiet:
             return
-        now = time.monotonic()
-        if not self.tty and now - self._last_line < 30.0:
+        if not self._lines.due(force=self.tty):
             return
-        self._last_line = now
-        from workbench.execution.run_progress import clock
-        filled = int(p.fraction * 24)
-        bar = "[" + "#" * filled + "." * (24 - filled) + "]"
-        self._line(f"{bar} {p.fraction:4.0%} {p.completed}/{p.total} trials done, {p.running} running"
+        self._line(f"{text_bar(p.fraction)} {p.fraction:4.0%} {p.completed}/{p.total} trials done, {p.running} running"
                    + (f", {p.failed} failed" if p.failed else "")
                    + f", elapsed {clock(p.elapsed_s)} ETA {clock(p.eta_s)}")
 

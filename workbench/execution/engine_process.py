@@ -22,7 +22,6 @@ Qt-free: the QThread bridge (workbench/app/worker.py) reads `messages()` and tur
 from __future__ import annotations
 
 import atexit
-import math
 import multiprocessing as mp
 import os
 import signal
@@ -33,6 +32,7 @@ from multiprocessing.connection import wait as wait_any
 from pathlib import Path
 
 from workbench.execution.backends.processes import SharedControl
+from workbench.execution.throttle import StepThrottle
 
 TRAIN_NICE_ENV = "RCNN_WORKBENCH_TRAIN_NICE"
 PARENT_CHECK_S = 0.5
@@ -60,25 +60,6 @@ def lower_training_priority() -> int:
     except OSError:
         return 0
     return min(nice, 19)
-
-
-class StepThrottle:
-    """At most one step event every `interval` seconds, except an epoch's last step (always sent)."""
-
-    def __init__(self, interval: float = 0.05):
-        self.interval = interval
-        self._last = -math.inf        # the first step always passes, however young the monotonic clock is
-        self.seen = 0
-        self.sent = 0
-
-    def admit(self, event) -> bool:
-        self.seen += 1
-        now = time.monotonic()
-        if event.step >= event.steps_per_epoch or now - self._last >= self.interval:
-            self._last = now
-            self.sent += 1
-            return True
-        return False
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from engine.cases import inert_connections
 from engine.events import EpochEvent, RunControl, StepEvent, TrialResult
 
 from workbench.core.config import ExperimentConfig
 from workbench.execution.checkpoint_policy import CheckpointPolicy
 from workbench.execution.checkpoint_writer import CheckpointWriter
+from workbench.execution.run_setup import data_record, record_setup
 from workbench.records import environment as env
 from workbench.records.run_folder import RunFolder, new_run_dir
 
@@ -42,32 +42,6 @@ def _call(listener, name, *args):
     fn = getattr(listener, name, None) if listener is not None else None
     if fn is not None:
         fn(*args)
-
-
-def case_notes(config: ExperimentConfig) -> list[str]:
-    """Plain statements about cases that cannot differ from case 0 for this architecture and mode."""
-    from engine import catalog
-    desc = catalog.describe(config.arch)
-    dead = desc.dead_targets(config.train.quirks)
-    notes = []
-    for case in config.case_objects():
-        inert = inert_connections(case, desc.head_timesteps, dead)
-        if inert and len(inert) == len(case.connections):
-            notes.append(f"case {case.key} ({case.name}): no connection has any effect here "
-                         f"({'; '.join(reason for _, reason in inert)}), so it trains exactly like case 0")
-        for conn, reason in inert if len(inert) < len(case.connections) else ():
-            notes.append(f"case {case.key}: {conn.label()} has no effect ({reason})")
-    return notes
-
-
-def quirk_note(config: ExperimentConfig) -> str:
-    """The quirk set in words, and which of its quirks change nothing for this architecture."""
-    from engine import quirks as Q
-    text = "semantics: " + Q.describe_set(config.train.quirks)
-    idle = [n for n in config.train.quirks if not Q.QUIRKS[n].concerns(config.arch)]
-    if idle:
-        text += f" ({', '.join(idle)} do{'es' if len(idle) == 1 else ''} not concern {config.arch})"
-    return text
 
 
 class _Forward:
@@ -134,10 +108,7 @@ def train_into(folder: RunFolder, config: ExperimentConfig, listener, control: R
         dataset = load_dataset(d.source, train_limit=d.train_limit, test_limit=d.test_limit,
                                train_skip=d.train_skip)
         if first:
-            summary = dataset.summary()
-            summary["files"] = env.file_checksums(summary.get("files", ()))
-            folder.set_data(summary)
-            folder.add_notes([quirk_note(config)] + case_notes(config))
+            record_setup(folder, config, data_record(dataset))
 
         _call(listener, "on_status", "loading TensorFlow")
         from engine.device import training_device

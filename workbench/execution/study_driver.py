@@ -25,6 +25,8 @@ from engine.events import RunControl
 
 from workbench.execution.backends import protocol as P
 from workbench.execution.backends.protocol import BackendUnavailable
+from workbench.execution.run_setup import data_record, gradient_log, record_setup
+from workbench.execution.throttle import Throttle
 from workbench.core.config import ConfigError, ExperimentConfig
 from workbench.records.atomic_write import atomic_write
 from workbench.records.run_folder import RunFolder, now_iso
@@ -215,7 +217,7 @@ class StudyDriver:
         self.in_flight: set[int] = set()
         self._t0 = time.monotonic()
         self._fraction0 = 0.0
-        self._last_progress = 0.0
+        self._progress_lines = Throttle(0.25)     # the listener's on_progress, at most 4 a second
 
     # ------------------------------------------------------------------ study.json
     def _new_state(self) -> dict:
@@ -334,7 +336,6 @@ class StudyDriver:
 
     def _load_data(self, todo: list[int]) -> None:
         from engine.data import load_dataset
-        from workbench.execution.backends.trial_runner import dataset_checksum
         by_spec: dict[str, str] = {}
         for k in todo:
             d = self.trials[k].config.data
@@ -342,12 +343,13 @@ class StudyDriver:
             if key not in by_spec:
                 ds = load_dataset(d.source, train_limit=d.train_limit, test_limit=d.test_limit,
                                   train_skip=d.train_skip)
-                checksum = dataset_checksum(ds)
+                summary = data_record(ds)
+                checksum = summary.pop("sha256")
                 self.datasets[checksum] = ds
                 by_spec[key] = checksum
                 if not any(x["sha256"] == checksum for x in self.state["data"]):
                     self.state["data"].append({"spec": dataclasses.asdict(d), "sha256": checksum,
-                                               "summary": ds.summary()})
+                                               "summary": summary})
             self.data_for[k] = by_spec[key]
 
     def _loop(self, backend) -> None:
@@ -393,7 +395,6 @@ class StudyDriver:
         self._entry(k)["previous_folders"].append(aside.name)
 
     def _started(self, k: int, facts: dict) -> None:
-        from workbench.execution.runner import case_notes, quirk_note
         self._set_aside(k)
         t = self.trials[k]
         folder = RunFolder(self.dir / t.name, t.config)
@@ -405,13 +406,12 @@ class StudyDriver:
         folder.manifest["study"] = {"folder": "..", "trial": k, "attempt": self.current_attempt[k],
                                     "group": t.group, "overrides": t.overrides}
         data = next(x for x in self.state["data"] if x["sha256"] == self.data_for[k])
-        folder.set_data({**data["summary"], "sha256": data["sha256"]})
-        folder.add_notes([quirk_note(t.config)] + case_notes(t.config))
+        record_setup(folder, t.config, {**data["summary"], "sha256": data["sha256"]})
         folder.start_trial(0, t.seed)
         self.folders[k] = folder
-        if t.config.train.gradient_flow:
-            from workbench.records.gradient_log import GradientLog
-            self.gradient_logs[k] = GradientLog(folder.dir)
+        log = gradient_log(folder, t.config)
+        if log is not None:
+            self.gradient_logs[k] = log
         entry = self._entry(k)
         TRIAL.move(entry, RUNNING)
         entry["node"], entry["epochs_done"] = facts.get("node"), 0
@@ -513,9 +513,7 @@ class StudyDriver:
                              states.count("failed"), states.count("running"), len(states))
 
     def _progress(self) -> None:
-        now = time.monotonic()
-        if now - self._last_progress >= 0.25:
-            self._last_progress = now
+        if self._progress_lines.due():
             _call(self.listener, "on_progress", self.progress())
 
 

@@ -11,7 +11,6 @@ from engine.events import Progress, StepEvent
 from workbench.core.config import ExperimentConfig
 from workbench.records.metrics import read_metrics
 from workbench.app.settings_store import CONFIG_KEY, SettingsStore, default_config
-from workbench.execution.engine_process import StepThrottle
 from workbench.app.worker import new_run_dir
 
 from tests.workbench.conftest import tiny_run as tiny
@@ -95,35 +94,6 @@ def test_engine_error_reaches_failed_signal_and_manifest(qtbot, controller, tmp_
     qtbot.waitUntil(lambda: not controller.running, timeout=10_000)
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["status"] == "failed" and "no-such-file.npz" in manifest["error"]
-
-
-def _ticking_clock(monkeypatch, start, tick):
-    """time.monotonic in engine_process as a clock that advances `tick` seconds at each reading."""
-    import types
-    import workbench.execution.engine_process as engine_process
-    now = [start - tick]
-
-    def monotonic():
-        now[0] += tick
-        return now[0]
-    monkeypatch.setattr(engine_process, "time", types.SimpleNamespace(monotonic=monotonic))
-
-
-def test_step_events_are_throttled_but_epoch_ends_pass(monkeypatch):
-    _ticking_clock(monkeypatch, start=1000.0, tick=0.125)     # exact in binary: 4 ticks make the 0.5 s interval
-    throttle = StepThrottle(0.5)
-    progress = Progress(0, 10, 0.0, None)
-    admitted = [throttle.admit(StepEvent(0, 0, 1, 1000, {"0": (1.0, 0.5)}, progress)) for _ in range(100)]
-    assert admitted == [i % 4 == 0 for i in range(100)]      # one step every interval, the first included
-    last = StepEvent(0, 0, 1000, 1000, {"0": (1.0, 0.5)}, progress)
-    assert throttle.admit(last)                      # an epoch's last step always passes
-    assert throttle.seen == 101 and throttle.sent == sum(admitted) + 1
-
-
-def test_the_first_step_passes_on_a_freshly_booted_machine(monkeypatch):
-    _ticking_clock(monkeypatch, start=0.01, tick=0.001)       # time.monotonic() counts from boot
-    throttle = StepThrottle(0.05)
-    assert throttle.admit(StepEvent(0, 0, 1, 1000, {"0": (1.0, 0.5)}, Progress(0, 10, 0.0, None)))
 
 
 def test_new_run_dir_uses_env_and_is_unique(tmp_path, monkeypatch):

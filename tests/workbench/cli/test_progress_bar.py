@@ -3,10 +3,19 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from engine.events import CaseEpoch, EpochEvent, Progress, StepEvent
 from workbench.records import metrics as M
 from workbench.cli.main import ProgressBar, main
 from workbench.core.config import load_preset
+from tests.workbench.execution.test_throttle import ticking_clock
+
+
+@pytest.fixture(autouse=True)
+def redraw_interval_passes(monkeypatch):
+    """Each reading of the throttle's clock is a second later: every step is past the redraw interval."""
+    ticking_clock(monkeypatch, start=1000.0, tick=1.0)
 
 
 class _Stream(io.StringIO):
@@ -25,7 +34,6 @@ def _feed(bar, epochs=3, steps=4):
         for step in range(1, steps + 1):
             done = epoch * steps + step
             bar.on_step(StepEvent(0, epoch, step, steps, {"1": (1.0, 0.5)}, Progress(done, total, done, 1.0)))
-            bar._last = 0.0                       # as if the redraw interval had passed
         metrics = {"1": CaseEpoch(1.0, 0.5, 1.1, 0.4 + epoch / 10)}
         bar.on_epoch(EpochEvent(0, epoch, metrics, (), Progress((epoch + 1) * steps, total, 1.0, 2.0), 1.0), None)
 

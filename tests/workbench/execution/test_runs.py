@@ -126,7 +126,7 @@ def test_exports_long_csv_and_zip(run_dir, tmp_path):
 
 
 def test_case_notes_name_what_cannot_change_training():
-    from workbench.execution.runner import case_notes
+    from workbench.execution.run_setup import case_notes
     config = load_preset("quick")
     assert case_notes(config) == []                                # corrected post A: every connection acts
     notes = case_notes(config.with_train(semantics="as-published"))
