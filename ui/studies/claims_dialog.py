@@ -31,7 +31,7 @@ from workbench.claims.study import REQUEST_FILE, STUDY_DIR, ClaimsRequest, build
     study_options
 from workbench.core.config import ConfigError
 from workbench.core.paths import runs_home
-from workbench.records.json_reader import read_json
+from workbench.core.json_reader import read_json
 from workbench.studies.trial_line import trial_groups, trial_line
 
 ARCH_COLOURS = {"vanilla": "#1f77b4", "multi-stream": "#ff7f0e", "concat": "#2ca02c",

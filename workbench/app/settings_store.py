@@ -116,7 +116,7 @@ class SettingsStore:
 
     def sync(self) -> None:
         """Write the settings (atomically; plain JSON)."""
-        from workbench.records.atomic_write import atomic_write
+        from workbench.core.atomic_write import atomic_write
         self._path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(self._path, json.dumps(self._data, indent=2, sort_keys=True) + "\n")
         self._read_problem = None

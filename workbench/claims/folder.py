@@ -30,13 +30,13 @@ def create_claims_folder(out: Path, request: ClaimsRequest) -> None:
     except OSError as exc:
         raise ConfigError(f"{out}: cannot create ({exc.strerror})") from None
     data = {**request.to_dict(), "command": request.command(out)}
-    from workbench.records.atomic_write import atomic_write
+    from workbench.core.atomic_write import atomic_write
     atomic_write(out / REQUEST_FILE, json.dumps(data, indent=2) + "\n", replace=False)
 
 
 def read_claims_request(out: Path) -> ClaimsRequest:
     """The request recorded in a claims folder, or one ConfigError line saying why there is none."""
-    from workbench.records.json_reader import RecordFileError, read_json
+    from workbench.core.json_reader import RecordFileError, read_json
     out = Path(out)
     try:
         return ClaimsRequest.from_dict(read_json(out / REQUEST_FILE, what="claims request"))
@@ -50,7 +50,7 @@ def read_claims_request(out: Path) -> ClaimsRequest:
 
 def write_claims_report(out: Path, claims: ClaimSet, request: ClaimsRequest) -> dict:
     """report.html, claims.json and claims.csv from the study's trial folders (finished or not)."""
-    from workbench.execution.study_driver import read_study
+    from workbench.studies.study_file import read_study
     try:
         state = read_study(Path(out) / STUDY_DIR)
     except ConfigError:

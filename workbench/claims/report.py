@@ -20,7 +20,7 @@ from pathlib import Path
 
 import resources
 
-from workbench.records.atomic_write import atomic_write
+from workbench.core.atomic_write import atomic_write
 from workbench.claims.claim_set import Claim, ClaimSet, group_of, scale_info
 from workbench.claims.study import STUDY_DIR, ArmValues, ClaimsRequest, Trial, arm_values, read_trials
 from workbench.stats.comparison import band

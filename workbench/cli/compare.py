@@ -19,10 +19,10 @@ def add_compare_parser(sub, parents):
 
 def cmd_compare(args) -> int:
     from workbench.records import metrics as M
-    from workbench.execution.study_driver import is_study_dir
+    from workbench.studies.study_file import is_study_dir
     if is_study_dir(args.run_dir):
         from workbench.studies.compare import study_comparison_text
-        from workbench.execution.study_driver import study_status
+        from workbench.studies.study_file import study_status
         try:
             status = study_status(args.run_dir)
             if status.status != "completed":

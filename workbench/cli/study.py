@@ -170,7 +170,8 @@ def trials_table(trials: list[dict]) -> str:
 def cmd_study(args) -> int:
     from engine.events import RunControl
     from workbench.studies.compare import study_comparison_text
-    from workbench.execution.study_driver import BackendUnavailable, read_study, resume_study, run_study
+    from workbench.execution.study_driver import BackendUnavailable, resume_study, run_study
+    from workbench.studies.study_file import read_study
 
     if args.resume is not None:
         if args.out is not None and Path(args.out) != Path(args.resume):

@@ -143,13 +143,13 @@ class ExperimentConfig:
         return config.validated()
 
     def save(self, path: Path) -> None:
-        from workbench.records.atomic_write import atomic_write
+        from workbench.core.atomic_write import atomic_write
         atomic_write(Path(path), json.dumps(self.to_dict(), indent=2) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> "ExperimentConfig":
         path = Path(path)
-        from workbench.records.json_reader import read_json
+        from workbench.core.json_reader import read_json
         try:
             data = read_json(path, what="JSON configuration", limit=4 * 1024 * 1024, kind=None)
         except (OSError, ValueError) as exc:

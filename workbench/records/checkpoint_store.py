@@ -3,7 +3,7 @@
 Each checkpoint is two files in ``<run>/checkpoints/``: ``trialT-epochE.npz`` (the arrays,
 uncompressed, read back with ``allow_pickle=False``) and, written after it, ``trialT-epochE.json``
 (the plain facts, the sha256 and size of the .npz, when and how long the write took). Both are
-written through records/atomic_write.py (a fresh temporary file, fsync, rename), so a checkpoint
+written through core/atomic_write.py (a fresh temporary file, fsync, rename), so a checkpoint
 is complete exactly when its .json is there and the .npz matches the checksum it names. The
 previous checkpoint is pruned only after the new one is complete; a full disk or a kill during a
 write leaves at most a temporary file (removed by the next write) and the previous one intact.
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.records.atomic_write import atomic_file, atomic_write
-from workbench.records.json_reader import MissingRecordFile, RecordFileError, open_regular, parse_json
+from workbench.core.atomic_write import atomic_file, atomic_write
+from workbench.core.json_reader import MissingRecordFile, RecordFileError, open_regular, parse_json
 
 FOLDER = "checkpoints"
 FORMAT = 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.records.json_reader import read_json
+from workbench.core.json_reader import read_json
 
 
 def recorded_device(run_dir) -> dict | None:

@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 from workbench.records import metrics as M
-from workbench.records.atomic_write import atomic_file
+from workbench.core.atomic_write import atomic_file
 from workbench.records.run_folder import RESERVE_NAME, read_manifest
 from workbench.records.run_lock import LOCK_NAME
 
@@ -67,7 +67,7 @@ def _check_destination(dest: Path, run_dir: Path, replace: bool = False) -> Path
 
 
 def _publish(dest: Path, write, replace: bool = False) -> None:
-    """Write via `write(handle)` to a temporary file beside `dest`, then link it in (records/atomic_write).
+    """Write via `write(handle)` to a temporary file beside `dest`, then link it in (core/atomic_write).
 
     Without `replace` an existing `dest` is never touched (os.link fails); with it (the window,
     after its save dialog asked) `dest` is replaced atomically, never left partial.

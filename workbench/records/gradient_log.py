@@ -48,7 +48,7 @@ class GradientLog:
         """The log of a resumed run: rows of epochs a resume trains again are cut off (kept_epochs:
         trial -> epochs kept, None for all; a trial not named keeps none), the epoch means kept are
         read back for the TensorBoard export, and new rows are appended."""
-        from workbench.records.atomic_write import atomic_write
+        from workbench.core.atomic_write import atomic_write
         from workbench.records.tensorboard_export import clear_event_tree
         path = Path(run_dir) / FILE_NAME
         lines = _kept_lines(path, kept_epochs)
@@ -115,7 +115,7 @@ def _no_follow(path, flags):
 
 def _kept_lines(path: Path, kept_epochs: dict[int, int | None]) -> list[list[str]]:
     """The data lines of gradients.csv whose (trial, epoch) a resume keeps; a torn last line is dropped."""
-    from workbench.records.json_reader import open_regular
+    from workbench.core.json_reader import open_regular
     if not os.path.lexists(path):
         return []
     out = []
@@ -157,7 +157,7 @@ def read_gradients(run_dir: Path) -> list[dict]:
     path = Path(run_dir) / FILE_NAME
     if not path.is_file():
         return []
-    from workbench.records.json_reader import open_regular
+    from workbench.core.json_reader import open_regular
     out = []
     with io.TextIOWrapper(open_regular(path, None, "gradient log"), newline="") as handle:
         for row in csv.DictReader(handle):

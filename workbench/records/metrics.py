@@ -65,7 +65,7 @@ class MetricsFileError(ValueError):
 
 def read_metrics(path: Path) -> list[MetricRow]:
     """Every row of a metrics file; a final line cut off by a killed writer (no line ending) is dropped."""
-    from workbench.records.json_reader import read_bytes
+    from workbench.core.json_reader import read_bytes
     path = Path(path)
     try:
         data = read_bytes(path, MAX_BYTES, "metrics file")

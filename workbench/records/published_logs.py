@@ -193,7 +193,7 @@ def import_log(path, out_dir, *, case: str | None = None) -> ImportedLog:
     """
     imported = parse_log(path, case=case)
     out_dir = Path(out_dir)
-    from workbench.records.atomic_write import atomic_write
+    from workbench.core.atomic_write import atomic_write
     from workbench.records.run_folder import claim_folder
     claim_folder(out_dir)          # a new or empty folder only (RunFolderError): never over another record
     import io

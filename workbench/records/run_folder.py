@@ -31,9 +31,9 @@ from engine.events import CaseEpoch, EpochEvent, TrialResult
 
 from workbench.records import environment as env
 from workbench.records import metrics as M
-from workbench.records.atomic_write import atomic_write
+from workbench.core.atomic_write import atomic_write
 from workbench.core.config import ExperimentConfig
-from workbench.records.json_reader import MissingRecordFile, read_json
+from workbench.core.json_reader import MissingRecordFile, read_json
 from workbench.core.paths import runs_home
 from workbench.records.run_lock import LOCK_NAME, FolderBusyError, FolderLock
 
@@ -611,7 +611,7 @@ def _last_epochs(trial: int, rows: list[M.MetricRow]) -> dict[str, tuple[int, tu
 
 def _read_predictions(run_dir: Path) -> dict[str, np.ndarray]:
     """predictions.npz as written so far ({} when there is none or it cannot be read)."""
-    from workbench.records.json_reader import open_regular
+    from workbench.core.json_reader import open_regular
     try:
         with open_regular(Path(run_dir) / "predictions.npz", None, "predictions") as handle:
             with np.load(handle, allow_pickle=False) as npz:

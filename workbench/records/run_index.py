@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.records.json_reader import read_json
+from workbench.core.json_reader import read_json
 from workbench.core.paths import runs_home
 from workbench.records.run_notes import RunNotes, read_notes
 from workbench.records.run_status import status_of

@@ -2,7 +2,7 @@
 
 The manifest is the writer's record and is never edited here; the notes live beside it in a small JSON
 file (`notes.json`, kind "run-notes") that only the window writes, and only while no process holds the
-folder's lock: a live run or study is never given a second writer. The write is atomic (records/atomic_write)
+folder's lock: a live run or study is never given a second writer. The write is atomic (core/atomic_write)
 and done under the folder lock, so two windows never interleave. A notes file that cannot be read is
 reported (its problem) and never overwritten: the run keeps showing, under its folder name.
 """
@@ -13,8 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.records.atomic_write import atomic_write
-from workbench.records.json_reader import MissingRecordFile, read_json
+from workbench.core.atomic_write import atomic_write
+from workbench.core.json_reader import MissingRecordFile, read_json
 from workbench.records.run_lock import FolderBusyError, FolderLock
 
 NOTES_FILE = "notes.json"

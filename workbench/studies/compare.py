@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from workbench.records import metrics as M
-from workbench.execution.study_driver import read_study
+from workbench.studies.study_file import read_study
 from workbench.stats.comparison import comparison_table
 
 

@@ -242,7 +242,7 @@ class StudySpec:
         data = self.to_dict()
         if options is not None:
             data["options"] = options.to_dict()
-        from workbench.records.atomic_write import atomic_write
+        from workbench.core.atomic_write import atomic_write
         atomic_write(Path(path), json.dumps(data, indent=2) + "\n")
 
 
@@ -251,7 +251,7 @@ def load_study_file(path: Path) -> tuple[StudySpec, StudyOptions | None]:
     path = Path(path)
     if path.is_dir():
         path = path / "study.json"
-    from workbench.records.json_reader import read_json
+    from workbench.core.json_reader import read_json
     try:
         data = read_json(path, what="JSON study file", kind=None)
     except (OSError, ValueError) as exc:

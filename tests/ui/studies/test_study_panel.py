@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 from ui.window.main_window import MainWindow  # noqa: E402
 from ui.studies.study_panel import StudyPanel  # noqa: E402
 from workbench.core.config import DataSpec, load_preset  # noqa: E402
-from workbench.execution.study_driver import read_study  # noqa: E402
+from workbench.studies.study_file import read_study  # noqa: E402
 
 TIMEOUT = 240_000
 

@@ -12,7 +12,7 @@ import pytest
 ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
 
-from workbench.execution.study_driver import read_study  # noqa: E402
+from workbench.studies.study_file import read_study  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]
 TINY = ["--arch", "vanilla", "--cases", "0,1", "--epochs", "1", "--train-limit", "200", "--test-limit", "100",

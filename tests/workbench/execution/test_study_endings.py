@@ -130,7 +130,7 @@ def test_sigterm_to_a_ray_study_stops_it_after_the_step_not_as_a_failure(tmp_pat
 
 
 def test_a_killed_driver_reads_as_interrupted_and_its_running_trials_too(tmp_path):
-    from workbench.execution.study_driver import study_status
+    from workbench.studies.study_file import study_status
     study = tmp_path / "study"
     proc = _main("study", "--arch", "vanilla", "--seeds", "0-1", "--epochs", "400", *TINY,
                  "--backend", "processes", "--workers", "2", "--threads-per-worker", "1", "--out", str(study))

@@ -13,15 +13,15 @@ import pytest
 
 from tests.workbench.records.test_records import _finished_folder
 from workbench.records import run_lock
-from workbench.records.atomic_write import atomic_write
+from workbench.core.atomic_write import atomic_write
 from workbench.claims.claim_set import load_claims
 from workbench.claims.report import write_report
 from workbench.claims.study import ClaimsRequest
 from workbench.records.export import export_long_csv, export_zip
-from workbench.records.json_reader import RecordFileError, read_json
+from workbench.core.json_reader import RecordFileError, read_json
 from workbench.records.run_folder import read_manifest
 from workbench.records.run_index import read_entry
-from workbench.execution.study_driver import read_study
+from workbench.studies.study_file import read_study
 from workbench.core.config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -63,7 +63,7 @@ def test_a_temporary_name_taken_by_a_link_is_never_written_through(tmp_path, mon
     outside = tmp_path / "outside.txt"
     outside.write_text("not yours")
     names = iter(["planted", "free"])
-    monkeypatch.setattr("workbench.records.atomic_write.secrets.token_hex", lambda n: next(names))
+    monkeypatch.setattr("workbench.core.atomic_write.secrets.token_hex", lambda n: next(names))
     (tmp_path / ".file.json.planted.tmp").symlink_to(outside)
     atomic_write(tmp_path / "file.json", "{}\n")
     assert outside.read_text() == "not yours" and (tmp_path / "file.json").read_text() == "{}\n"

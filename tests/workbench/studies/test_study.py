@@ -21,7 +21,8 @@ from engine.events import RunControl
 from workbench.cli.main import main
 from workbench.core.config import ConfigError, DataSpec, load_preset
 from workbench.records.run_lock import is_held
-from workbench.execution.study_driver import read_study, resume_study, run_study
+from workbench.execution.study_driver import resume_study, run_study
+from workbench.studies.study_file import read_study
 from workbench.studies.spec import StudyOptions, StudySpec, load_study_file, parse_seeds
 
 ROOT = Path(__file__).resolve().parents[3]
