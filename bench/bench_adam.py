@@ -65,7 +65,7 @@ def main() -> int:
     if args.write:
         sys.path.insert(0, str(ROOT / "bench"))
         from bench_engine import update_results
-        update_results("Optimiser (issue 2)", text)
+        update_results("Optimiser", text)
     return 0
 
 

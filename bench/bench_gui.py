@@ -11,7 +11,7 @@ Measures, and writes under "## GUI" in bench/RESULTS.md (only that section):
   (redraw opportunities the GUI actually got), redraws that pushed new data,
   and the cost of one redraw.
 
-Targets (issue 11): stall p99 <= 20 ms and max <= 100 ms while training,
+Targets: stall p99 <= 20 ms and max <= 100 ms while training,
 max <= 250 ms while the engine loads; plots >= 10 Hz; first paint <= 2 s. Each
 training measurement runs in a fresh process: Run pressed at once (a fresh
 engine process loads TensorFlow), Run pressed once the warm engine process
@@ -201,7 +201,7 @@ def render(startup, results, args) -> str:
         f"| TensorFlow imported before that paint | {'yes' if tf_before else 'no'} | no: {ok(not tf_before)} |",
         "",
         "**While a seven-case run trains.** A stall is how late a 10 ms timer in the GUI thread fires "
-        "(targets, issue 11: p99 ≤ 20 ms and max ≤ 100 ms while training, max ≤ 250 ms while the engine "
+        "(targets: p99 ≤ 20 ms and max ≤ 100 ms while training, max ≤ 250 ms while the engine "
         "loads). The plots' own timer should tick at ≥ 10 Hz (it is set to "
         "15 Hz). A redraw pushes new points to 7 cases × 4 plots.", "",
         "| TensorFlow threads, setting | training time | stall p50 / p99 / max while training | target | "

@@ -1,4 +1,4 @@
-"""Per-epoch cost of writing a run folder: does it stay constant as the run grows? (issue 8)
+"""Per-epoch cost of writing a run folder: does it stay constant as the run grows?
 
 Feeds a RunFolder synthetic epoch events (seven cases, no TensorFlow, no training) for N epochs and
 times `RunFolder.epoch` (metrics.csv append + fsync, transparency.txt append, TensorBoard event

@@ -188,7 +188,7 @@ def main() -> int:
                 results.setdefault(kind, {})[backend] = run_backend(kind, backend, a, Path(tmp))
     memory = ray_memory() if "ray" in backends else {}
 
-    lines = [f"### Studies (issue 9): {platform.node()}, {os.cpu_count()} cores, {a.workers} workers × 1 thread, "
+    lines = [f"### Studies: {platform.node()}, {os.cpu_count()} cores, {a.workers} workers × 1 thread, "
              f"data {a.data}, {a.epochs} epoch(s){' (--tiny smoke check, not a figure)' if a.tiny else ''}", ""]
     lines.append("| study | backend | wall | speed-up vs local (local wall ÷ this) | start-up | wall without start-up | train s/trial |")
     lines.append("|---|---|---|---|---|---|---|")

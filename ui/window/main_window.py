@@ -176,10 +176,6 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.config_tabs.addTab(scroll, title)
         return scroll
 
-    def add_centre_tab(self, widget: QWidget, title: str) -> int:
-        """A tab beside Live plots / Results / Log (for panels other issues add)."""
-        return self.centre_tabs.addTab(widget, title)
-
     def _build_run_list(self):
         from ui.results.run_list_panel import RunListPanel
         panel = RunListPanel()

@@ -28,7 +28,7 @@ from workbench.claims.divergence_note import divergence_flag, divergence_note
 from workbench.claims.family_wise import METHOD as FAMILY_METHOD, adjust, why as family_why
 from workbench.claims.scale_match import Scale, compare as compare_scale, place_published, published_scale
 from workbench.claims.svg_plot import Interval, Series, interval_chart, line_chart
-from workbench.claims.verdicts import CONTRADICTED, NOT_TESTABLE, SUPPORTED, VERDICTS, WITHIN_NOISE, ClaimResult, evaluate
+from workbench.claims.verdicts import CONTRADICTED, NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, ClaimResult, evaluate
 
 REPORT_VERSION = 2
 PUBLISHED_LOGS = {"post-a": ("Transparcy2.txt", "published trial 2"), "vanilla": ("casea.txt", "published")}

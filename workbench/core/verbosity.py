@@ -13,10 +13,6 @@ import os
 from engine.tensorflow_loader import VERBOSE_ENV
 
 
-def is_verbose() -> bool:
-    return os.environ.get(VERBOSE_ENV, "").strip() not in ("", "0")
-
-
 def set_verbose(verbose: bool) -> None:
     """Record the choice for this process and its children, and configure logging for it.
 

@@ -202,34 +202,6 @@ def _block(epoch: int, split: dict[str, M.MetricRow]) -> list[str]:
     return out
 
 
-def transparency_text(rows: list[M.MetricRow], case_names: dict[str, str], log_every: int,
-                      final_epoch: int | None = None, header: str = "") -> str:
-    """The post-A log layout grouped by case (used for whole tables, e.g. an export).
-
-    Epochs logged: every `log_every`-th, plus the last one.
-    """
-    by_key: dict[tuple[int, str], dict[int, dict[str, M.MetricRow]]] = {}
-    for r in rows:
-        by_key.setdefault((r.trial, r.case), {}).setdefault(r.epoch, {})[r.split] = r
-    trials = sorted({t for t, _ in by_key})
-    out = [header] if header else []
-    for trial, case in sorted(by_key, key=lambda k: (k[0], list(case_names).index(k[1])
-                                                       if k[1] in case_names else 99)):
-        epochs = by_key[(trial, case)]
-        title = f"----- Case {case} -------"
-        if len(trials) > 1:
-            title += f"  (trial {trial})"
-        out.append(title)
-        out.append(f"# {case_names.get(case, case)}")
-        last = max(epochs)
-        for e in sorted(epochs):
-            if e % log_every and e != last:
-                continue
-            out += _block(e, epochs[e])
-        out += ["", ""]
-    return "\n".join(out) + "\n"
-
-
 def epoch_transparency(rows: list[M.MetricRow], case_names: dict[str, str], multi_trial: bool) -> str:
     """One epoch's blocks in the post-A layout, one `----- Case K -------` block per case (appended)."""
     by_case: dict[str, dict[str, M.MetricRow]] = {}
@@ -275,7 +247,6 @@ class RunFolder:
         self._reserve = self.dir / RESERVE_NAME
         self._finished = False
         self._last_logged: dict[tuple[int, str], int] = {}
-        self._chunks: list[str] = []
         try:
             self._make_reserve()
             environment_record = env.capture(command_line)
@@ -331,7 +302,7 @@ class RunFolder:
         self._created, self._finished = False, False
         self._metrics = self._transparency = self._tensorboard = None
         self._reserve = self.dir / RESERVE_NAME
-        self._last_logged, self._chunks = {}, []
+        self._last_logged = {}
         self._predictions = _read_predictions(self.dir)
         path = self.dir / "metrics.csv"
         self.rows = [r for r in M.read_metrics(path) if _kept(kept_epochs, r.trial, r.epoch)]
@@ -476,7 +447,6 @@ class RunFolder:
 
     def _transparency_append(self, text: str) -> None:
         self._transparency.append(text)
-        self._chunks.append(text)
 
     def _log_last_epochs(self, trial: int | None = None) -> None:
         """The last epoch of each case is always in the log, whatever log_every says."""
@@ -563,12 +533,6 @@ class RunFolder:
                 f"# cost: {'per-batch sum' if catalog.describe(c.arch).cost_is_batch_sum else 'per-batch mean'}; "
                 f"epoch values are means over the epoch's batches")
 
-    def transparency(self) -> str:
-        """The transparency log as written so far (the text of transparency.txt)."""
-        return "".join(self._chunks)
-
-    def write_transparency(self) -> None:
-        """Kept for callers of the first version: the log is appended as epochs finish."""
 
 
 def _kept(kept_epochs: dict[int, int | None], trial: int, epoch: int) -> bool:
