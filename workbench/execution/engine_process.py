@@ -160,7 +160,8 @@ def engine_main(conn, flags, parent_pid: int, preload: bool) -> None:
 
 def _serve(conn, control, request: RunRequest) -> None:
     from workbench.core.config import ExperimentConfig
-    from workbench.execution.runner import RunOutcome, _one_line, run_experiment
+    from workbench.core.one_line import one_line
+    from workbench.execution.runner import RunOutcome, run_experiment
     out_dir = Path(request.out_dir)
     try:
         config = ExperimentConfig.from_dict(request.config)
@@ -181,7 +182,7 @@ def _serve(conn, control, request: RunRequest) -> None:
         else:
             outcome = run_experiment(config, out_dir, listener=listener, control=control)
     except Exception as exc:          # run_experiment records its own errors; this is a last resort
-        outcome = RunOutcome("failed", out_dir, error=_one_line(exc))
+        outcome = RunOutcome("failed", out_dir, error=one_line(exc))
     _send_quietly(conn, ("finished", outcome))
 
 

@@ -13,6 +13,7 @@ from typing import Protocol
 from engine.events import EpochEvent, RunControl, StepEvent, TrialResult
 
 from workbench.core.config import ExperimentConfig
+from workbench.core.one_line import one_line
 from workbench.execution.checkpoint_policy import CheckpointPolicy
 from workbench.execution.checkpoint_writer import CheckpointWriter
 from workbench.execution.run_setup import data_record, record_setup
@@ -154,7 +155,7 @@ def train_into(folder: RunFolder, config: ExperimentConfig, listener, control: R
             f"aborted (exit {exc.code})"
     except BaseException as exc:  # the run folder must say why it ended, whatever happened
         outcome.status = "failed"
-        outcome.error = _one_line(exc)
+        outcome.error = one_line(exc)
         folder.manifest["traceback"] = traceback.format_exc()
     finish_gradients(folder, gradients)
     try:
@@ -164,7 +165,7 @@ def train_into(folder: RunFolder, config: ExperimentConfig, listener, control: R
         # readers will report the run as interrupted, and the caller gets the reason.
         outcome.status = "failed"
         outcome.error = (outcome.error + "; " if outcome.error else "") + \
-            f"the final status could not be written: {_one_line(exc)}"
+            f"the final status could not be written: {one_line(exc)}"
     return outcome
 
 
@@ -179,17 +180,4 @@ def finish_gradients(folder: RunFolder, gradients=None) -> None:
         gradients.close()
         gradients.export_tensorboard(folder.dir)
     except Exception as exc:  # the gradients are safe in gradients.csv whatever happens here
-        folder.manifest["notes"].append(f"TensorBoard export of gradients failed: {_one_line(exc)}")
-
-
-def _one_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    # TensorFlow wraps errors raised while tracing: the cause is on the last line.
-    text = lines[-1] if lines and lines[0].startswith("in user code") else (lines[0] if lines else "")
-    name = type(exc).__name__
-    if isinstance(exc, OSError) and exc.strerror:
-        where = f"{exc.filename}: " if exc.filename else ""
-        return f"{where}{exc.strerror}"
-    if name in ("DataError", "ConfigError", "ValueError"):
-        return text or name
-    return f"{name}: {text}" if text else name
+        folder.manifest["notes"].append(f"TensorBoard export of gradients failed: {one_line(exc)}")

@@ -220,10 +220,10 @@ class StudyDriver:
                                     + ", ".join(f"trial-{k}" for k in failed))
             return self._finish("completed")
         except BaseException as exc:
-            from workbench.execution.runner import _one_line
+            from workbench.core.one_line import one_line
             aborted = isinstance(exc, (KeyboardInterrupt, SystemExit))   # a second Ctrl-C or signal, Ray's SIGTERM
             status = STOPPED if aborted else FAILED
-            message = f"aborted ({type(exc).__name__})" if aborted else _one_line(exc)
+            message = f"aborted ({type(exc).__name__})" if aborted else one_line(exc)
             if backend is not None and aborted:
                 try:
                     backend.stop()                  # the workers stop after their step, as for a first signal

@@ -148,7 +148,7 @@ def run_trial(task: P.TrialTask, dataset, emit: P.Emit, control, facts: dict) ->
                                   config.noise_schedule(), trial=0)
         result = trainer.run(_Stream(task, emit), control)
     except Exception as exc:
-        from workbench.execution.runner import _one_line
-        emit(P.TrialEvent(P.ERROR, task.index, task.attempt, (_one_line(exc), traceback.format_exc())))
+        from workbench.core.one_line import one_line
+        emit(P.TrialEvent(P.ERROR, task.index, task.attempt, (one_line(exc), traceback.format_exc())))
         return
     emit(P.TrialEvent(P.END, task.index, task.attempt, result))
