@@ -251,8 +251,8 @@ class StudyDriver:
             if backend is not None:
                 try:
                     backend.shutdown()
-                except Exception:
-                    pass
+                except (Exception, KeyboardInterrupt):  # a second Ctrl-C while the workers wind down: the
+                    pass                                # record is written already; stop waiting for them
             lock.release()
 
     def _finish(self, status: str, error: str | None = None) -> StudyOutcome:

@@ -144,3 +144,24 @@ def test_a_killed_driver_reads_as_interrupted_and_its_running_trials_too(tmp_pat
     compare = subprocess.run([sys.executable, str(ROOT / "main.py"), "compare", str(study)], cwd=ROOT,
                              capture_output=True, text=True, timeout=HANG_GUARD_S)
     assert "the study is interrupted" in compare.stderr and "Traceback" not in compare.stderr
+
+
+def test_a_second_ctrl_c_while_the_workers_wind_down_still_ends_the_study_and_frees_its_folder(tmp_path,
+                                                                                                  monkeypatch):
+    """The study's record is written before its backend shuts down; a KeyboardInterrupt there ends the wait,
+    not the driver (no traceback, the outcome returned, the folder lock released)."""
+    from workbench.core.config import DataSpec, load_preset
+    from workbench.execution.backends.local import LocalBackend
+    from workbench.execution.study_driver import run_study
+    from workbench.records.run_lock import is_held
+    from workbench.studies.spec import StudyOptions, StudySpec
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(LocalBackend, "shutdown", interrupted)
+    base = load_preset("quick", "vanilla").with_(cases=("0",), data=DataSpec("sample", 100, 20)).with_train(
+        epochs=1, batch_size=25)
+    outcome = run_study(StudySpec.from_config(base, seeds=(0,)), tmp_path / "s", StudyOptions("local"))
+    assert outcome.status == "completed", outcome.error
+    assert json.loads((tmp_path / "s" / "study.json").read_text())["status"] == "completed"
+    assert not is_held(tmp_path / "s")
