@@ -72,7 +72,3 @@ class ArchitectureDescription:
                 return b
         raise KeyError(key)
 
-    def summary_dict(self) -> dict:
-        return {"key": self.key, "title": self.title, "timesteps": self.timesteps,
-                "parameters": self.parameter_count,
-                "weights": {k: list(v) for k, v in self.weights.items()}}

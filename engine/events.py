@@ -45,10 +45,6 @@ class StepEvent:
     # g, p, dilated, in (per timestep, manual cases) and grad, update (per weight, every case).
     gradients: dict[str, dict[tuple[str, str], float]] | None = None
 
-    @property
-    def epoch_position(self) -> float:
-        return self.epoch + self.step / self.steps_per_epoch
-
 
 @dataclass(frozen=True)
 class EpochEvent:

@@ -151,11 +151,6 @@ def onehot_rows(y_onehot, probs):
     return tf.broadcast_to(y_onehot, tf.shape(probs))
 
 
-def mask(values, M: int):
-    """A static per-member boolean list as a [M] constant."""
-    return tf.constant(np.asarray(values, bool).reshape(M))
-
-
 def dilated_addition(target: int, coef: np.ndarray, D, g, p):
     """What the members' dilated connections add into timestep `target`'s gradient, or None.
 

@@ -154,8 +154,3 @@ def describe_set(quirks: Iterable[str]) -> str:
     if name == "as-published":
         return "as-published (all quirks: " + ", ".join(quirks) + ")"
     return "custom quirks: " + ", ".join(quirks)
-
-
-def relevant(quirks: Iterable[str], arch: str) -> tuple[str, ...]:
-    """The quirks of the set that change something for this architecture."""
-    return tuple(n for n in normalise(quirks) if QUIRKS[n].concerns(arch))
