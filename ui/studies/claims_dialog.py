@@ -27,22 +27,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 from workbench.app.study_bridge import StudyController
 from workbench.claims.claim_set import SCALES, group_of, load_claims, scale_info
 from workbench.claims.folder import create_claims_folder, read_claims_request, write_claims_report
+from workbench.claims.report import ARCH_COLOURS, case_colour
 from workbench.claims.study import REQUEST_FILE, STUDY_DIR, ClaimsRequest, build_spec, projected_seconds, read_trials, \
     study_options
 from workbench.core.config import ConfigError
 from workbench.core.paths import runs_home
 from workbench.core.json_reader import read_json
 from workbench.studies.trial_line import trial_groups, trial_line
-
-ARCH_COLOURS = {"vanilla": "#1f77b4", "multi-stream": "#ff7f0e", "concat": "#2ca02c",
-                "internal-conv": "#d62728", "lag2": "#9467bd"}
-
-
-def _case_colour(case: str) -> str:
-    from engine.cases import PUBLISHED_CASES
-    c = PUBLISHED_CASES.get(case)
-    colour = c.colour if c else "#808080"
-    return "#b8a300" if colour.lower() in ("#ffff00", "yellow") else colour
 
 
 class ClaimsDialog(QDialog):
@@ -392,7 +383,7 @@ class ClaimsDialog(QDialog):
         key = (arch, case, sem)
         if key not in self.curves:
             post_a = group_of(arch) == "post-a"
-            colour = _case_colour(case) if post_a else ARCH_COLOURS.get(arch, "#808080")
+            colour = case_colour(case) if post_a else ARCH_COLOURS.get(arch, "#808080")
             style = Qt.PenStyle.DashLine if sem == "as-published" else Qt.PenStyle.SolidLine
             name = (f"case {case}" if post_a else arch) + (" (as-published)" if sem == "as-published" else "")
             self.curves[key] = self.plots[group_of(arch)].plot([], [], pen=pg.mkPen(colour, width=2, style=style), name=name,

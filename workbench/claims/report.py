@@ -38,7 +38,8 @@ VERDICT_STYLE = {SUPPORTED: "supported", CONTRADICTED: "contradicted", WITHIN_NO
                  NOT_TESTABLE: "untestable"}
 
 
-def _case_colour(case: str) -> str:
+def case_colour(case: str) -> str:
+    """A case's colour in the report and the claims dialog (yellow, unreadable on white, as dark gold)."""
     from engine.cases import PUBLISHED_CASES
     c = PUBLISHED_CASES.get(case)
     return "#b8a300" if c and c.colour.lower() in ("#ffff00", "yellow", "#ff0") else (c.colour if c else "#808080")
@@ -274,7 +275,7 @@ def curve_plots(trials: list[Trial], claims: ClaimSet, request: ClaimsRequest) -
             for metric, ylabel in (("accuracy", "test accuracy"), ("cost", "test cost")):
                 series = []
                 for case in cases_by_arch[arch]:
-                    colour = _case_colour(case)
+                    colour = case_colour(case)
                     s = _band_series(rows, case, metric, f"case {case}", colour)
                     if s:
                         series.append(s)

@@ -135,6 +135,32 @@ def test_clicking_start_runs_the_claims_study_and_writes_its_folder_and_report(d
     assert not dialog.start_button.isEnabled() and "not empty" in dialog.summary.text()    # never into it again
 
 
+def test_clicking_stop_ends_the_study_stopped_and_the_report_covers_the_finished_trials(dialog, qtbot, tmp_path,
+                                                                                       monkeypatch, tiny_quick):
+    """Stop reaches the study driver: the trials stop after their step, study.json says stopped, the report is
+    written for what finished, and Continue is offered; the report does not open by itself."""
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url.toLocalFile())))
+    dialog.claims = load_claims().select(["A-dense2-beats-autodiff"])
+    dialog.seeds.setValue(3)
+    dialog.as_published.setChecked(False)
+    out = tmp_path / "stopped-claims"
+    dialog.out.setText(str(out))
+    dialog._update_summary()
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "trial-0 (post-a semantics=corrected seed 0) running" in dialog.log.toPlainText(),
+                    timeout=600_000)
+    with qtbot.waitSignal(dialog.controller.finished, timeout=600_000) as ended:
+        qtbot.mouseClick(dialog.stop_button, Qt.MouseButton.LeftButton)
+        assert not dialog.stop_button.isEnabled()
+    assert ended.args[0].status == "stopped", dialog.log.toPlainText()
+    study = json.loads((out / "study" / "study.json").read_text())
+    assert study["status"] == "stopped" and "completed" not in [t["status"] for t in study["trials"]][1:]
+    assert (out / "report.html").is_file() and opened == []
+    assert "stopped; the report covers the finished trials" in dialog.log.toPlainText()
+    assert dialog.continue_button.isEnabled() and not dialog.running
+
+
 def test_the_quick_time_estimate_follows_the_number_of_trials(dialog, qtbot):
     """60 and 18 trials were both 'about 8 minutes'."""
     dialog.show()
