@@ -287,6 +287,13 @@ class PlotsPanel(QWidget):
         self._dirty = True
         self.refresh()
 
+    def add_rows(self, rows: list[MetricRow]) -> None:
+        """Epochs the run folder already holds, drawn beside the live ones (a continued run keeps its
+        curves from epoch 0, not only from where it resumed)."""
+        self.curves.load(rows)
+        self._update_notes()
+        self._dirty = True
+
     def kept_epochs(self) -> int:
         """Epochs with a test value (what the run folder keeps), over all trials."""
         return self.curves.kept_epochs()

@@ -57,6 +57,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self._state = "idle"
         self._title_detail = ""
         self._stepped = False               # the current run has trained a step
+        self._continuing = False            # the run starting is a continued one (its kept epochs shown)
         self.confirm_close = True           # ask before closing mid-run (tests and benchmarks turn it off)
 
         DataNoisePanel, ArchitectureGallery, CasePanel = _panels()
@@ -382,6 +383,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self._begin_display(config, str(run_dir))
         self.run_config = config
         self.statusBar().showMessage(f"Continuing {run_dir.name} from its last checkpoint…")
+        self._continuing = True
         self.controller.start(config, run_dir, resume=True)
         return run_dir
 
@@ -433,6 +435,17 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
     # ------------------------------------------------------- worker signals
     def _on_started(self, folder: str) -> None:
         self.run_panel.set_folder(folder)
+        if self._continuing:             # the folder is cut back to its checkpoint now: show what it keeps
+            self._continuing = False
+            self._show_kept_epochs(Path(folder))
+
+    def _show_kept_epochs(self, folder: Path) -> None:
+        from workbench.records.metrics import MetricsFileError, read_metrics
+        try:
+            rows = read_metrics(folder / "metrics.csv")
+        except (OSError, MetricsFileError):
+            return                        # the live epochs still come; the folder's own reader says what is wrong
+        self.plots.add_rows(rows)
 
     def _on_status(self, text: str) -> None:
         self.run_panel.set_status(text)

@@ -138,6 +138,11 @@ def test_continue_this_run_is_offered_for_a_stopped_run_with_checkpoints_and_sta
     assert action(w, "Continue this run").isEnabled()
     action(w, "Continue this run").trigger()
     assert recorder.calls == [("start", stopped, {"resume": True})]   # asked nothing, into its own folder
+    assert w.plots.kept_epochs() == 0                                # nothing shown until the folder is cut back
+    recorder.real.started.emit(str(stopped))                         # the engine has cut it back and starts
+    assert w.plots.kept_epochs() == 2                                # the epochs it keeps are drawn, then live ones
+    w.plots.refresh_now()
+    assert w.plots.epoch_points(3, "0")[1].tolist() == [0.5, 0.6]    # test accuracy of epochs 0 and 1
 
 
 def test_add_and_remove_published_logs(window, answer, tmp_path):
