@@ -17,7 +17,8 @@ def add_resume_parser(sub, parents):
     resume.add_argument("run", type=Path, help="the run folder")
     resume.add_argument("--epochs", type=positive_int,
                         help="train to this many epochs (more than planned: extend the run)")
-    resume.add_argument("--checkpoint-every", metavar="N|10m|off", help=CHECKPOINT_HELP)
+    resume.add_argument("--checkpoint-every", metavar="N|10m|off",
+                        help=CHECKPOINT_HELP.split(" (default")[0] + " (default: as the run was started)")
     resume.add_argument("--quiet", action="store_true", help="no progress bar")
     return resume
 

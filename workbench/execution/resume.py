@@ -155,7 +155,11 @@ def _check_data(run_dir: Path, manifest: dict, config: ExperimentConfig) -> None
 
 def resume_run(plan: ResumePlan, listener=None, control=None, deterministic: bool = True,
                checkpoint_every: str | None = None, command_line: list[str] | None = None) -> RunOutcome:
-    """Cut the records back, record the resumption, and train on (the plan's lock is handed to the folder)."""
+    """Cut the records back, record the resumption, and train on (the plan's lock is handed to the folder).
+    `checkpoint_every` None: the run goes on checkpointing as it was started to."""
+    if checkpoint_every is None:
+        recorded = (plan.manifest.get("checkpoints") or {}).get("every")
+        checkpoint_every = recorded if isinstance(recorded, str) else None
     policy = CheckpointPolicy.parse(checkpoint_every)
     resumption = {"pid": os.getpid(), "from_epoch": {str(t): e for t, e in plan.from_epochs.items()},
                   "epochs": plan.config.train.epochs, "checkpoint_every": policy.text()}

@@ -146,6 +146,7 @@ def test_extending_a_finished_run_trains_every_trial_on_as_if_started_with_more_
     assert manifest["config"]["train"]["epochs"] == 3
     assert manifest["resumptions"][0]["from_epoch"] == {"0": 2, "1": 2}
     assert [t["epochs_done"] for t in manifest["trials"]] == [3, 3]
+    assert manifest["resumptions"][0]["checkpoint_every"] == "1"     # checkpointing goes on as the run was started
 
 
 def test_a_damaged_newest_checkpoint_is_passed_over_in_one_line_and_the_one_before_used(run, capsys):
