@@ -15,6 +15,7 @@ import copy
 import sys
 from pathlib import Path
 
+from workbench.execution.checkpoint_policy import HELP as CHECKPOINT_HELP
 from workbench.cli.arg_types import positive_int
 from workbench.cli.progress_bar import text_bar
 from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignals, UsageError, config_from_args
@@ -55,6 +56,9 @@ def add_study_parser(sub, parents) -> argparse.ArgumentParser:
                        help="TensorFlow threads in each worker (default 1 for processes/ray)")
     study.add_argument("--address", help="ray: 'auto' or HOST:PORT of a running cluster (default: a local Ray)")
     study.add_argument("--max-attempts", type=positive_int, help="tries per trial when its worker dies (default 3)")
+    study.add_argument("--checkpoint-every", metavar="N|10m|off",
+                       help="trials' checkpoints, kept by the driver: a trial whose worker dies, or an unfinished "
+                            "trial of a resumed study, goes on from its last one (" + CHECKPOINT_HELP + ")")
     study.add_argument("--config", type=Path, help="a study file, or a configuration/run manifest as the base")
     study.add_argument("--resume", type=Path, metavar="DIR", help="run the missing or failed trials of a study")
     study.add_argument("--out", type=Path, help="the study folder (must not exist, or be empty)")
@@ -64,7 +68,7 @@ def add_study_parser(sub, parents) -> argparse.ArgumentParser:
 def _options(args, recorded: StudyOptions | None) -> StudyOptions:
     base = recorded or StudyOptions()
     values = base.to_dict()
-    for key in ("backend", "workers", "threads_per_worker", "address", "max_attempts"):
+    for key in ("backend", "workers", "threads_per_worker", "address", "max_attempts", "checkpoint_every"):
         given = getattr(args, key, None)
         if given is not None:
             values[key] = given

@@ -45,19 +45,25 @@ class CheckpointWriter:
     def epoch_end(self) -> None:
         t = self.trainer
         last = t.epoch >= t.settings.epochs or not t.active
-        if not self.clock.due(t.epoch, last):
-            return
-        manifest = self.folder.manifest["checkpoints"]
-        try:
-            record = self.store.save(t.trial, t.epoch, t.state(), self.belongs)
-        except (OSError, CheckpointError) as exc:
-            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
-            manifest.setdefault("failures", []).append(
-                {"trial": t.trial, "epoch": t.epoch, "error": why})
-            self.folder.write_manifest()
-            return
-        self.clock.written()
-        manifest["latest"] = {k: record[k] for k in ("trial", "epoch", "written_at", "bytes", "write_seconds")}
-        manifest["latest"]["file"] = f"checkpoints/{record['arrays']}"
-        manifest["written"] = manifest.get("written", 0) + 1
-        self.folder.write_manifest()
+        if self.clock.due(t.epoch, last) and save_checkpoint(self.folder, self.store, t.trial, t.state(),
+                                                             self.belongs):
+            self.clock.written()
+
+
+def save_checkpoint(folder, store: CheckpointStore, trial: int, state: dict, belongs: dict) -> bool:
+    """Write a trainer's state into the run folder and record it (size, time) in the manifest; a write
+    that fails is recorded there instead (the previous checkpoint stays). True when it was written."""
+    epoch = int(state["facts"]["epoch"])
+    manifest = folder.manifest.setdefault("checkpoints", {})
+    try:
+        record = store.save(trial, epoch, state, belongs)
+    except (OSError, CheckpointError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        manifest.setdefault("failures", []).append({"trial": trial, "epoch": epoch, "error": why})
+        folder.write_manifest()
+        return False
+    manifest["latest"] = {k: record[k] for k in ("trial", "epoch", "written_at", "bytes", "write_seconds")}
+    manifest["latest"]["file"] = f"checkpoints/{record['arrays']}"
+    manifest["written"] = manifest.get("written", 0) + 1
+    folder.write_manifest()
+    return True

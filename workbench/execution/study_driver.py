@@ -144,6 +144,9 @@ class StudyDriver:
         self.datasets: dict[str, object] = {}
         self.pending: deque[int] = deque()
         self.in_flight: set[int] = set()
+        self.continue_from: dict[int, tuple[dict, int]] = {}   # trial -> (checkpointed state, epochs done)
+        from workbench.execution.checkpoint_policy import CheckpointPolicy
+        self.checkpoints = CheckpointPolicy.parse(self.options.checkpoint_every)
         self._t0 = time.monotonic()
         self._fraction0 = 0.0
         self._progress_lines = Throttle(0.25)     # the listener's on_progress, at most 4 a second
@@ -189,6 +192,9 @@ class StudyDriver:
             # who writes it: a reader tells a dead driver from a live one as for a run (run_status)
             self.state["writer"] = {"host": socket.gethostname(), "pid": os.getpid()}
             todo = [t.index for t in self.trials if TRIAL.resume(self._entry(t.index))]
+            if resume:
+                for k in todo:
+                    self._find_checkpoint(k)          # an unfinished trial goes on from its checkpoint
             self.write_state()
             self.fractions = {t.index: 1.0 if t.index not in todo else 0.0 for t in self.trials}
             self._fraction0 = sum(self.fractions.values()) / max(1, len(self.trials))
@@ -296,8 +302,10 @@ class StudyDriver:
                 entry["attempts"] += 1
                 self.current_attempt[k] = entry["attempts"]
                 self.in_flight.add(k)
+                start = self.continue_from.get(k)
                 backend.submit(P.TrialTask(k, entry["attempts"], self.trials[k].config.to_dict(),
-                                           self.data_for[k]))
+                                           self.data_for[k], checkpoint_every=self.checkpoints.text(),
+                                           start_state=start[0] if start else None))
             if stopped and not self.in_flight:
                 break
             backend.wait(0.2)
@@ -309,7 +317,7 @@ class StudyDriver:
         if self.current_attempt.get(k) != ev.attempt or k not in self.in_flight:
             return                                   # a late event of an attempt given up on
         handler = {P.STARTED: self._started, P.STEP: self._step, P.EPOCH: self._epoch, P.END: self._end,
-                   P.ERROR: self._error, P.LOST: self._lost}[ev.kind]
+                   P.ERROR: self._error, P.LOST: self._lost, P.CHECKPOINT: self._checkpoint}[ev.kind]
         handler(k, ev.payload)
 
     def _set_aside(self, k: int) -> None:
@@ -323,9 +331,59 @@ class StudyDriver:
         os.replace(path, aside)
         self._entry(k)["previous_folders"].append(aside.name)
 
-    def _started(self, k: int, facts: dict) -> None:
-        self._set_aside(k)
+    def _find_checkpoint(self, k: int) -> bool:
+        """Whether trial k's folder holds a checkpoint of this trial to continue from (kept in continue_from)."""
+        from workbench.execution.checkpoint_writer import belongs_to
+        from workbench.records.checkpoint_store import CheckpointError, CheckpointStore
+        self.continue_from.pop(k, None)
+        path = self.dir / self.trials[k].name
+        if path.is_symlink() or not (path / "checkpoints").is_dir():
+            return False
+        try:
+            hit = CheckpointStore(path).latest(trial=0)
+        except CheckpointError:
+            return False
+        if hit is None or hit[0].record.get("belongs_to") != belongs_to(self.trials[k].config):
+            return False
+        self.continue_from[k] = (hit[1], hit[0].epoch)
+        return True
+
+    def _reopen(self, k: int, facts: dict) -> RunFolder:
+        """Trial k's own folder, its records cut back to its checkpoint, for the attempt that continues it."""
+        from workbench.records.run_folder import read_manifest
+        from workbench.records.run_lock import FolderLock
         t = self.trials[k]
+        _, epoch = self.continue_from.pop(k)
+        path = self.dir / t.name
+        lock = FolderLock(path).acquire()
+        try:
+            manifest = read_manifest(path)
+        except BaseException:
+            lock.release()
+            raise
+        folder = RunFolder.reopen(path, t.config, lock, manifest, {0: epoch},
+                                  {"pid": facts.get("pid"), "node": facts.get("node"),
+                                   "attempt": self.current_attempt[k], "from_epoch": {"0": epoch}})
+        folder.continue_trial(0, epoch)
+        if t.config.train.gradient_flow:
+            from workbench.records.gradient_log import GradientLog
+            self.gradient_logs[k] = GradientLog.reopen(path, {0: epoch})
+        self._entry(k).setdefault("resumed_from", []).append(epoch)
+        return folder
+
+    def _checkpoint(self, k: int, state: dict) -> None:
+        from workbench.execution.checkpoint_writer import belongs_to, save_checkpoint
+        from workbench.records.checkpoint_store import CheckpointStore
+        folder = self.folders.get(k)
+        if folder is not None:
+            save_checkpoint(folder, CheckpointStore(folder.dir), 0, state, belongs_to(self.trials[k].config))
+
+    def _started(self, k: int, facts: dict) -> None:
+        t = self.trials[k]
+        if k in self.continue_from:
+            self._started_from_checkpoint(k, facts)
+            return
+        self._set_aside(k)
         folder = RunFolder(self.dir / t.name, t.config)
         folder.manifest["worker"] = {key: v for key, v in facts.items() if key != "environment"}
         folder.record_environment({**facts.get("environment", {}), "device": facts.get("device"),
@@ -341,9 +399,21 @@ class StudyDriver:
         log = gradient_log(folder, t.config)
         if log is not None:
             self.gradient_logs[k] = log
+        self._running(k, facts, 0)
+
+    def _started_from_checkpoint(self, k: int, facts: dict) -> None:
+        epoch = self.continue_from[k][1]
+        folder = self._reopen(k, facts)
+        folder.manifest["worker"] = {key: v for key, v in facts.items() if key != "environment"}
+        folder.manifest.setdefault("study", {})["attempt"] = self.current_attempt[k]
+        folder.write_manifest()
+        self.folders[k] = folder
+        self._running(k, facts, epoch)
+
+    def _running(self, k: int, facts: dict, epochs_done: int) -> None:
         entry = self._entry(k)
         TRIAL.move(entry, RUNNING)
-        entry["node"], entry["epochs_done"] = facts.get("node"), 0
+        entry["node"], entry["epochs_done"] = facts.get("node"), epochs_done
         entry["worker"], entry["pid"] = facts.get("worker"), facts.get("pid")
         entry["device"] = facts.get("device_label")
         self._trial_changed(k)
@@ -418,8 +488,12 @@ class StudyDriver:
             folder.finish("interrupted", f"worker lost: {reason}")
         self.fractions[k] = 0.0
         if entry["attempts"] < self.options.max_attempts and not self.control.stopped:
-            TRIAL.move(entry, PENDING, f"attempt {entry['attempts']} lost: {reason}; retrying")
-            self._set_aside(k)
+            if self._find_checkpoint(k):
+                TRIAL.move(entry, PENDING, f"attempt {entry['attempts']} lost: {reason}; retrying from its "
+                                           f"checkpoint after epoch {self.continue_from[k][1] - 1}")
+            else:
+                TRIAL.move(entry, PENDING, f"attempt {entry['attempts']} lost: {reason}; retrying")
+                self._set_aside(k)
             self.pending.appendleft(k)            # a retry goes first: its seed is not left for last
         else:
             TRIAL.move(entry, STOPPED if self.control.stopped else FAILED,

@@ -70,6 +70,7 @@ class StudyOptions:
     threads_per_worker: int | None = None  # TensorFlow intra-op threads per worker (default 1 for processes/ray)
     address: str | None = None            # ray: "auto" or host:port; None starts a local Ray for the study
     max_attempts: int = 3                  # a trial whose worker dies is tried this many times in all
+    checkpoint_every: str | None = None    # trials' checkpoints (checkpoint_policy.py; None: the default)
 
     def problem(self) -> str | None:
         if self.backend not in BACKENDS:
@@ -82,6 +83,12 @@ class StudyOptions:
             return "max-attempts must be a whole number ≥ 1"
         if self.address is not None and self.backend != "ray":
             return "--address is for --backend ray"
+        if self.checkpoint_every is not None:
+            from workbench.execution.checkpoint_policy import CheckpointPolicy
+            try:
+                CheckpointPolicy.parse(self.checkpoint_every)
+            except ValueError as exc:
+                return str(exc)
         if self.workers is not None and self.workers > MAX_TRIALS:
             return f"--workers {self.workers}: at most {MAX_TRIALS:,} (a study has at most {MAX_TRIALS:,} trials)"
         return None
@@ -109,13 +116,14 @@ class StudyOptions:
 
     def to_dict(self) -> dict:
         return {"backend": self.backend, "workers": self.workers, "threads_per_worker": self.threads_per_worker,
-                "address": self.address, "max_attempts": self.max_attempts}
+                "address": self.address, "max_attempts": self.max_attempts,
+                "checkpoint_every": self.checkpoint_every}
 
     @classmethod
     def from_dict(cls, data: dict) -> "StudyOptions":
         try:
             return cls(**{k: data[k] for k in ("backend", "workers", "threads_per_worker", "address",
-                                                "max_attempts") if k in data}).validated()
+                                                "max_attempts", "checkpoint_every") if k in data}).validated()
         except TypeError as exc:
             raise ConfigError(f"invalid backend options: {exc}") from None
 

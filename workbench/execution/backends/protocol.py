@@ -19,6 +19,7 @@ EPOCH = "epoch"          # payload: engine.events.EpochEvent
 END = "end"              # payload: engine.events.TrialResult (status completed or stopped)
 ERROR = "error"          # payload: (one-line error, traceback text): the trial itself failed; no retry
 LOST = "lost"            # payload: one-line reason: the worker or node died; the driver may retry
+CHECKPOINT = "checkpoint"  # payload: the trainer's state() after an epoch, for the driver to keep
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class TrialTask:
     attempt: int
     config: dict                 # ExperimentConfig.to_dict() with trials=1 and the trial's seed
     data_sha256: str | None = None   # the driver's checksum of the trial's data; workers check theirs
+    checkpoint_every: str = "off"    # when the worker sends its state back (checkpoint_policy.py)
+    start_state: dict | None = None  # a checkpointed state to continue from (a retry, a resumed study)
 
 
 @dataclass(frozen=True)

@@ -123,16 +123,26 @@ def load_checked(data_spec: dict, checksum: str | None):
 
 # ---------------------------------------------------------------------------- trial
 class _Stream:
-    """The trainer's listener: forwards its events, tagged, through `emit`."""
+    """The trainer's listener: forwards its events, tagged, through `emit`, and the trainer's state
+    when a checkpoint is due (the driver, the trial folder's only writer, keeps it)."""
 
-    def __init__(self, task: P.TrialTask, emit: P.Emit):
-        self.task, self.emit = task, emit
+    def __init__(self, task: P.TrialTask, emit: P.Emit, trainer=None):
+        from workbench.execution.checkpoint_policy import CheckpointClock, CheckpointPolicy
+        self.task, self.emit, self.trainer = task, emit, trainer
+        policy = CheckpointPolicy.parse(task.checkpoint_every)
+        self.clock = None if policy.off or trainer is None else CheckpointClock(policy)
+        if self.clock is not None:
+            self.clock.start()
 
     def on_step(self, event):
         self.emit(P.TrialEvent(P.STEP, self.task.index, self.task.attempt, event))
 
     def on_epoch(self, event):
         self.emit(P.TrialEvent(P.EPOCH, self.task.index, self.task.attempt, event))
+        t = self.trainer
+        if self.clock is not None and self.clock.due(t.epoch, t.epoch >= t.settings.epochs or not t.active):
+            self.emit(P.TrialEvent(P.CHECKPOINT, self.task.index, self.task.attempt, t.state()))
+            self.clock.written()
 
 
 def run_trial(task: P.TrialTask, dataset, emit: P.Emit, control, facts: dict) -> None:
@@ -146,7 +156,9 @@ def run_trial(task: P.TrialTask, dataset, emit: P.Emit, control, facts: dict) ->
         enable_determinism()
         trainer = LockstepTrainer(catalog.build(config.arch), config.case_objects(), config.train, dataset,
                                   config.noise_schedule(), trial=0)
-        result = trainer.run(_Stream(task, emit), control)
+        if task.start_state is not None:
+            trainer.restore(task.start_state)
+        result = trainer.run(_Stream(task, emit, trainer), control)
     except Exception as exc:
         from workbench.core.one_line import one_line
         emit(P.TrialEvent(P.ERROR, task.index, task.attempt, (one_line(exc), traceback.format_exc())))
