@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from workbench.core.config import DataSpec, load_preset  # noqa: E402
-from workbench.execution.checkpoint_policy import DEFAULT, CheckpointPolicy  # noqa: E402
+from workbench.core.checkpoint_policy import DEFAULT, CheckpointPolicy  # noqa: E402
 from workbench.execution.runner import run_experiment  # noqa: E402
 from workbench.records import metrics as M  # noqa: E402
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from workbench.cli import common
 from workbench.cli.arg_types import positive_int
 from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignals, UsageError, error_line
-from workbench.execution.checkpoint_policy import HELP as CHECKPOINT_HELP
+from workbench.core.checkpoint_policy import HELP as CHECKPOINT_HELP
 
 
 def add_resume_parser(sub, parents):
@@ -27,7 +27,7 @@ def cmd_resume(args) -> int:
     from engine.events import RunControl
     from workbench.cli.progress_bar import ProgressBar
     from workbench.cli.run import summary_table
-    from workbench.execution.checkpoint_policy import CheckpointPolicy
+    from workbench.core.checkpoint_policy import CheckpointPolicy
     from workbench.execution.resume import ResumeRefused, prepare, resume_run
 
     try:

@@ -11,7 +11,7 @@ from workbench.cli.arg_types import nonneg_int, number, positive_int
 from workbench.cli.common import (EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignals, UsageError, config_from_args,
                                   error_line)
 from workbench.cli.progress_bar import ProgressBar
-from workbench.execution.checkpoint_policy import HELP as CHECKPOINT_HELP, CheckpointPolicy
+from workbench.core.checkpoint_policy import HELP as CHECKPOINT_HELP, CheckpointPolicy
 from workbench.stats.comparison import comparison_table
 
 

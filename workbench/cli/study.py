@@ -15,11 +15,11 @@ import copy
 import sys
 from pathlib import Path
 
-from workbench.execution.checkpoint_policy import HELP as CHECKPOINT_HELP
 from workbench.cli.arg_types import positive_int
 from workbench.cli.progress_bar import text_bar
 from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignals, UsageError, config_from_args
 from workbench.core.config import ConfigError
+from workbench.core.checkpoint_policy import HELP as CHECKPOINT_HELP
 from workbench.execution.run_progress import clock
 from workbench.execution.throttle import Throttle
 from workbench.studies.trial_line import trial_groups, trial_line

@@ -11,7 +11,7 @@ import hashlib
 import json
 
 from workbench.core.config import ExperimentConfig
-from workbench.execution.checkpoint_policy import CheckpointClock, CheckpointPolicy
+from workbench.core.checkpoint_policy import CheckpointClock, CheckpointPolicy
 from workbench.records.checkpoint_store import CheckpointError, CheckpointStore
 
 

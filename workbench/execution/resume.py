@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.config import ConfigError, ExperimentConfig
-from workbench.execution.checkpoint_policy import CheckpointPolicy
+from workbench.core.checkpoint_policy import CheckpointPolicy
 from workbench.execution.checkpoint_writer import belongs_to
 from workbench.execution.runner import SKIP, RunOutcome, train_into
 from workbench.records.checkpoint_store import CheckpointError, CheckpointStore

@@ -13,8 +13,8 @@ from typing import Protocol
 from engine.events import EpochEvent, RunControl, StepEvent, TrialResult
 
 from workbench.core.config import ExperimentConfig
+from workbench.core.checkpoint_policy import CheckpointPolicy
 from workbench.core.one_line import one_line
-from workbench.execution.checkpoint_policy import CheckpointPolicy
 from workbench.execution.checkpoint_writer import CheckpointWriter
 from workbench.execution.run_setup import data_record, record_setup
 from workbench.records import environment as env

@@ -27,6 +27,7 @@ from workbench.execution.backends import protocol as P
 from workbench.execution.backends.protocol import BackendUnavailable
 from workbench.execution.run_setup import data_record, gradient_log, record_setup
 from workbench.execution.throttle import Throttle
+from workbench.core.checkpoint_policy import CheckpointPolicy
 from workbench.core.config import ConfigError, ExperimentConfig
 from workbench.core.atomic_write import atomic_write
 from workbench.records.run_folder import RunFolder, now_iso
@@ -145,7 +146,6 @@ class StudyDriver:
         self.pending: deque[int] = deque()
         self.in_flight: set[int] = set()
         self.continue_from: dict[int, tuple[dict, int]] = {}   # trial -> (checkpointed state, epochs done)
-        from workbench.execution.checkpoint_policy import CheckpointPolicy
         self.checkpoints = CheckpointPolicy.parse(self.options.checkpoint_every)
         self._t0 = time.monotonic()
         self._fraction0 = 0.0
@@ -371,6 +371,15 @@ class StudyDriver:
         self._entry(k).setdefault("resumed_from", []).append(epoch)
         return folder
 
+    def _drop_checkpoints(self, folder: RunFolder) -> None:
+        """A completed trial's checkpoints served their purpose (a post-A one is 600 MB): removed."""
+        from workbench.records.checkpoint_store import CheckpointError, CheckpointStore
+        try:
+            if CheckpointStore(folder.dir).clear():
+                folder.manifest.setdefault("checkpoints", {})["removed"] = "the trial completed"
+        except (OSError, CheckpointError) as exc:
+            folder.manifest["notes"].append(f"its checkpoints could not be removed: {exc}")
+
     def _checkpoint(self, k: int, state: dict) -> None:
         from workbench.execution.checkpoint_writer import belongs_to, save_checkpoint
         from workbench.records.checkpoint_store import CheckpointStore
@@ -447,6 +456,8 @@ class StudyDriver:
         entry = self._entry(k)
         if folder is not None:
             folder.end_trial(result)
+            if result.status == COMPLETED:
+                self._drop_checkpoints(folder)
             finish_gradients(folder, self.gradient_logs.pop(k, None))
             folder.finish(result.status)
         TRIAL.move(entry, result.status)

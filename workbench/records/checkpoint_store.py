@@ -159,6 +159,19 @@ class CheckpointStore:
             if entry.endswith(".npz") and entry[:-4] not in kept:
                 self._unlink(entry)
 
+    def clear(self) -> bool:
+        """Remove every checkpoint and the folder (a study's finished trial); True when there were any."""
+        if not self._check_folder():
+            return False
+        for entry in os.listdir(self.dir):
+            if _NAME.match(entry) or entry.endswith((".npz", ".tmp")):
+                self._unlink(entry)
+        try:
+            os.rmdir(self.dir)
+        except OSError:
+            pass                      # something else lives here: left as it is
+        return True
+
     # ------------------------------------------------------------------ read
     def _complete_names(self) -> list[tuple[int, int]]:
         if not self._check_folder():

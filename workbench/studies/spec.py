@@ -16,6 +16,7 @@ from pathlib import Path
 
 from engine.settings import INITS, SEMANTICS
 
+from workbench.core.checkpoint_policy import CheckpointPolicy
 from workbench.core.config import ConfigError, ExperimentConfig
 
 SPEC_VERSION = 1
@@ -84,7 +85,6 @@ class StudyOptions:
         if self.address is not None and self.backend != "ray":
             return "--address is for --backend ray"
         if self.checkpoint_every is not None:
-            from workbench.execution.checkpoint_policy import CheckpointPolicy
             try:
                 CheckpointPolicy.parse(self.checkpoint_every)
             except ValueError as exc:

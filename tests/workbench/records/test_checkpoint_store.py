@@ -156,3 +156,13 @@ def test_the_record_is_json_and_the_arrays_need_no_pickle(tmp_path):
     assert record["sha256"] and record["arrays"] == "trial000-epoch000001.npz"
     with np.load(tmp_path / "checkpoints" / "trial000-epoch000001.npz", allow_pickle=False) as npz:
         assert sorted(npz.files) == sorted(state(1, 1)["arrays"])
+
+
+def test_clear_removes_every_checkpoint_and_the_folder_but_nothing_else(tmp_path):
+    store = CheckpointStore(tmp_path)
+    store.save(0, 1, state(1, 1), BELONGS)
+    store.save(0, 2, state(2, 2), BELONGS)
+    (tmp_path / "metrics.csv").write_text("kept")
+    assert store.clear() and not (tmp_path / "checkpoints").exists()
+    assert (tmp_path / "metrics.csv").read_text() == "kept"
+    assert not store.clear()

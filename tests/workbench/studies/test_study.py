@@ -146,17 +146,17 @@ def test_resume_runs_only_the_trials_that_are_not_completed(tmp_path):
 
 # --------------------------------------------------------------------------------- backends
 class KillOnce:
-    """Kills the worker process of trial `victim` (SIGKILL) at its first step, once."""
+    """Kills the worker process of trial `victim` (SIGKILL) at its first step (of epoch `epoch`), once."""
 
-    def __init__(self, victim: int):
-        self.victim, self.pid, self.killed = victim, None, False
+    def __init__(self, victim: int, epoch: int = 0):
+        self.victim, self.epoch, self.pid, self.killed = victim, epoch, None, False
 
     def on_trial(self, k, entry):
         if k == self.victim and entry["status"] == "running":
             self.pid = entry["pid"]
 
     def on_step(self, k, event):
-        if k == self.victim and not self.killed and self.pid not in (None, os.getpid()):
+        if k == self.victim and event.epoch >= self.epoch and not self.killed and self.pid not in (None, os.getpid()):
             self.killed = True
             os.kill(self.pid, signal.SIGKILL)
 

@@ -4,8 +4,6 @@ metrics are those of an undisturbed study."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 
 import pytest
 
@@ -13,6 +11,8 @@ from engine.events import RunControl
 from workbench.core.config import DataSpec, load_preset
 from workbench.execution.study_driver import read_study, resume_study, run_study
 from workbench.studies.spec import StudyOptions, StudySpec
+
+from tests.workbench.studies.test_study import KillOnce
 
 
 def spec():
@@ -42,27 +42,11 @@ def undisturbed(tmp_path_factory):
     return out
 
 
-class KillInSecondEpoch:
-    """SIGKILLs the worker of trial `victim` at its first step of epoch 1 (after epoch 0's checkpoint), once."""
-
-    def __init__(self, victim: int):
-        self.victim, self.pid, self.killed = victim, None, False
-
-    def on_trial(self, k, entry):
-        if k == self.victim and entry["status"] == "running":
-            self.pid = entry["pid"]
-
-    def on_step(self, k, event):
-        if k == self.victim and event.epoch == 1 and not self.killed and self.pid not in (None, os.getpid()):
-            self.killed = True
-            os.kill(self.pid, signal.SIGKILL)
-
-
 @pytest.mark.parametrize("backend", ["processes", "ray"])
 def test_a_trial_whose_worker_is_killed_is_retried_from_its_checkpoint(undisturbed, tmp_path, backend):
     if backend == "ray":
         pytest.importorskip("ray")
-    killer = KillInSecondEpoch(victim=1)
+    killer = KillOnce(victim=1, epoch=1)          # after epoch 0's checkpoint
     outcome = run_study(spec(), tmp_path / "s", options("1", backend), killer)
     assert killer.killed and outcome.status == "completed", outcome.error
     entry = {t["index"]: t for t in read_study(tmp_path / "s")["trials"]}[1]
@@ -71,6 +55,7 @@ def test_a_trial_whose_worker_is_killed_is_retried_from_its_checkpoint(undisturb
     assert manifest["status"] == "completed"
     assert [r["from_epoch"] for r in manifest["resumptions"]] == [{"0": 1}]
     assert metrics(tmp_path / "s") == metrics(undisturbed)
+    assert not (tmp_path / "s" / "trial-1" / "checkpoints").exists()     # a completed trial keeps none
 
 
 class StopInSecondEpoch:

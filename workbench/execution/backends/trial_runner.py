@@ -124,10 +124,11 @@ def load_checked(data_spec: dict, checksum: str | None):
 # ---------------------------------------------------------------------------- trial
 class _Stream:
     """The trainer's listener: forwards its events, tagged, through `emit`, and the trainer's state
-    when a checkpoint is due (the driver, the trial folder's only writer, keeps it)."""
+    when a checkpoint is due (the driver, the trial folder's only writer, keeps it). None after the
+    last epoch: a study's checkpoints are for retries and resumes, and a finished trial needs none."""
 
     def __init__(self, task: P.TrialTask, emit: P.Emit, trainer=None):
-        from workbench.execution.checkpoint_policy import CheckpointClock, CheckpointPolicy
+        from workbench.core.checkpoint_policy import CheckpointClock, CheckpointPolicy
         self.task, self.emit, self.trainer = task, emit, trainer
         policy = CheckpointPolicy.parse(task.checkpoint_every)
         self.clock = None if policy.off or trainer is None else CheckpointClock(policy)
@@ -140,7 +141,8 @@ class _Stream:
     def on_epoch(self, event):
         self.emit(P.TrialEvent(P.EPOCH, self.task.index, self.task.attempt, event))
         t = self.trainer
-        if self.clock is not None and self.clock.due(t.epoch, t.epoch >= t.settings.epochs or not t.active):
+        finished = t.epoch >= t.settings.epochs or not t.active
+        if self.clock is not None and not finished and self.clock.due(t.epoch, last=False):
             self.emit(P.TrialEvent(P.CHECKPOINT, self.task.index, self.task.attempt, t.state()))
             self.clock.written()
 

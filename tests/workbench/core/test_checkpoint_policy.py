@@ -1,7 +1,7 @@
 """--checkpoint-every: N epochs, a time, or off; always at a trial's end unless off."""
 import pytest
 
-from workbench.execution.checkpoint_policy import ENVIRONMENT, CheckpointClock, CheckpointPolicy
+from workbench.core.checkpoint_policy import ENVIRONMENT, CheckpointClock, CheckpointPolicy
 
 
 class Ticks:

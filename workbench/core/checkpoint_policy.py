@@ -17,7 +17,8 @@ ENVIRONMENT = "RCNN_WORKBENCH_CHECKPOINT_EVERY"     # a machine's own default, e
 _TIME = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h)$")
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 HELP = ("when to write a checkpoint (for resume): N (every N epochs), 10m / 30s / 1h (at most that often, "
-        f"at the end of an epoch), or off; always at the end of a trial unless off (default ${ENVIRONMENT} or {DEFAULT})")
+        "at the end of an epoch), or off; always at the end of a trial unless off "
+        f"(default ${ENVIRONMENT} or {DEFAULT})")
 
 
 @dataclass(frozen=True)
