@@ -61,17 +61,17 @@ def test_pause_holds_steps_and_resume_continues(qtbot, controller, tmp_path):
     qtbot.waitUntil(lambda: len(steps) >= 2, timeout=90_000)
     controller.pause()
     assert controller.paused
-    # Once paused, at most the step already in flight may still arrive.
+    # Once paused, at most the steps already under way may still arrive: one being computed, one on its way.
     count = len(steps)
     qtbot.waitSignal(controller.step, timeout=3_000, raising=False).wait()
-    assert len(steps) <= count + 1
+    assert len(steps) <= count + 2
     count = len(steps)
     with qtbot.assertNotEmitted(controller.step, wait=700):
         pass
     assert len(steps) == count
     controller.resume()
-    qtbot.waitUntil(lambda: len(steps) > count, timeout=5_000)
-    assert controller.shutdown(5_000)
+    qtbot.waitUntil(lambda: len(steps) > count, timeout=90_000)   # guards against a hang, no speed asserted
+    assert controller.shutdown(90_000)
 
 
 def test_shutdown_mid_run_leaves_no_thread(qtbot, controller, tmp_path):
@@ -88,10 +88,10 @@ def test_shutdown_mid_run_leaves_no_thread(qtbot, controller, tmp_path):
 
 def test_engine_error_reaches_failed_signal_and_manifest(qtbot, controller, tmp_path):
     config = tiny(source=str(tmp_path / "no-such-file.npz"))
-    with qtbot.waitSignal(controller.failed, timeout=30_000) as failed:
+    with qtbot.waitSignal(controller.failed, timeout=90_000) as failed:
         controller.start(config, tmp_path / "run")
     assert "no-such-file.npz" in failed.args[0] and "\n" not in failed.args[0]
-    qtbot.waitUntil(lambda: not controller.running, timeout=10_000)
+    qtbot.waitUntil(lambda: not controller.running, timeout=90_000)
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["status"] == "failed" and "no-such-file.npz" in manifest["error"]
 
