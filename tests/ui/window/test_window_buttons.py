@@ -124,9 +124,10 @@ WINDOW_BUTTONS = {
     "Move to trash…": "test_run_list_panel.py::test_move_to_trash_asks_and_the_row_goes_only_when_the_answer_is_yes",
 }
 CLAIMS_BUTTONS = {
-    "Start": "test_claims_dialog.py::test_clicking_start_starts_the_study_process",
+    "Start": "test_claims_dialog.py::test_clicking_start_runs_the_claims_study_and_writes_its_folder_and_report",
+    "Stop": "test_claims_dialog.py::test_clicking_stop_ends_the_study_stopped_and_the_report_covers_the_finished_trials",
     "Choose…": "test_the_claims_dialogs_other_buttons", "Continue a stopped study…": "(same)",
-    "Stop": "(same)", "Open report": "(same)", "Close": "(same)",
+    "Open report": "(same)", "Close": "(same)",
 }
 
 
@@ -188,21 +189,23 @@ def test_the_claims_dialogs_other_buttons(qtbot, tmp_path, monkeypatch, answer, 
     (tmp_path / "not-claims").mkdir()
     answer(getExistingDirectory=tmp_path / "not-claims")
     qtbot.mouseClick(button(dialog, "Continue a stopped study…"), LEFT)
-    assert dialogs[-1][0] == "warning" and "not a claims folder" in dialogs[-1][2] and dialog.process is None
-    # a stand-in study: writes a report of what it finished, then runs until stopped (Ctrl-C)
-    report = tmp_path / "study" / "report.html"
-    monkeypatch.setattr(ClaimsDialog, "command", lambda self, resume=None: [
-        "-c", f"import pathlib, time, sys\np = pathlib.Path({str(report)!r})\np.parent.mkdir(parents=True)\n"
-              "p.write_text('<html></html>')\nprint('stand-in ' + 'running', flush=True)\ntry:\n    time.sleep(60)\n"
-              "except KeyboardInterrupt:\n    print('stopped ' + 'cleanly', flush=True)\n    sys.exit(130)"])
-    dialog.out.setText(str(tmp_path / "study"))
-    dialog._update_summary()
-    qtbot.mouseClick(button(dialog, "Start"), LEFT)
-    qtbot.waitUntil(lambda: "stand-in running" in dialog.log.toPlainText(), timeout=30_000)   # not the echo
-    assert not dialog.report_button.isEnabled()
-    qtbot.mouseClick(button(dialog, "Stop"), LEFT)
-    qtbot.waitUntil(lambda: dialog.process is None, timeout=30_000)
-    assert "stopped cleanly" in dialog.log.toPlainText() and "Continue the study" in dialog.log.toPlainText()
+    assert dialogs[-1][0] == "warning" and "not a claims folder" in dialogs[-1][2] and not dialog.running
+    # a stopped claims folder (its request and the report of what finished); the study layer stands in:
+    # Start and Stop on a real study are clicked in tests/ui/studies/test_claims_dialog.py
+    from types import SimpleNamespace
+    from workbench.claims.folder import create_claims_folder
+    stopped = tmp_path / "stopped-claims"
+    create_claims_folder(stopped, dialog.request())
+    report = stopped / "report.html"
+    report.write_text("<html></html>")
+    asked = []
+    monkeypatch.setattr(dialog.controller, "start_study",
+                        lambda spec, out_dir, options, resume=False, on_ended=None: asked.append((out_dir, resume)))
+    answer(getExistingDirectory=stopped)
+    qtbot.mouseClick(button(dialog, "Continue a stopped study…"), LEFT)
+    assert asked == [(stopped / "study", True)]                     # continued in its own folder
+    dialog.controller.finished.emit(SimpleNamespace(status="stopped"))
+    assert "Continue the study" in dialog.log.toPlainText() and dialog.report_button.isEnabled()
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url.toLocalFile())))
     qtbot.mouseClick(button(dialog, "Open report"), LEFT)
