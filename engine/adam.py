@@ -15,6 +15,17 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from .members import lanewise
+
+
+def _power(beta, steps):
+    """β^t for a step count or a vector of them, always by pow's vectorised kernel (lanewise): its
+    scalar kernel rounds differently, and neither a member's place in the stack nor whether its
+    weight takes the one-kernel or the per-member update may decide which one it gets."""
+    if steps.shape.rank == 0:
+        return lanewise(lambda t: tf.pow(beta, t), tf.reshape(steps, [1]))[0]
+    return lanewise(lambda t: tf.pow(beta, t), steps)
+
 
 def adam_update(weight, m, v, grad, *, lr, beta1, beta2, epsilon, step, correction="standard"):
     """Update weight, m and v in place; `step` is the 1-based update count (a float tensor)."""
@@ -24,7 +35,7 @@ def adam_update(weight, m, v, grad, *, lr, beta1, beta2, epsilon, step, correcti
         return tf.cast(value, dtype) if tf.is_tensor(value) else tf.constant(value, dtype)
 
     if correction == "standard":
-        b1_power, b2_power, eps = tf.pow(c(beta1), c(step)), tf.pow(c(beta2), c(step)), epsilon
+        b1_power, b2_power, eps = _power(c(beta1), c(step)), _power(c(beta2), c(step)), epsilon
     elif correction == "constant":
         b1_power, b2_power, eps = beta1, beta2, epsilon * math.sqrt(1.0 - beta2)
     else:
@@ -53,8 +64,8 @@ def adam_update_members(weight, m, v, grad, *, lr, beta1, beta2, epsilon, steps,
             raise ValueError(f"unknown bias correction {name!r}")
     constant = tf.constant([name == "constant" for name in corrections])
     s = tf.cast(steps, dtype)
-    b1_power = tf.where(constant, c(beta1), tf.pow(c(beta1), s))
-    b2_power = tf.where(constant, c(beta2), tf.pow(c(beta2), s))
+    b1_power = tf.where(constant, c(beta1), _power(c(beta1), s))
+    b2_power = tf.where(constant, c(beta2), _power(c(beta2), s))
     eps = tf.where(constant, c(epsilon * math.sqrt(1.0 - beta2)), c(epsilon))
     alpha = c(lr) * tf.sqrt(c(1.0) - b2_power) / (c(1.0) - b1_power)
     part = tf.reshape(tf.constant(np.asarray(participating, bool)), shape)

@@ -64,7 +64,7 @@ class Concat(PostB):
         us = [xs[t] for t in range(self.timesteps)]
         zs, mems = [], []
         for t, u in enumerate(us):
-            z = MB.conv(u, w["W"], "SAME")
+            z = self.input_conv(u, w["W"])
             if state is not None:
                 mem = state["mem"][0]
                 z = z + MB.conv(mem, self._columns(w, t), "SAME")

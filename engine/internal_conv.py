@@ -46,7 +46,7 @@ class InternalConv(PostB):
         us = [xs[t] for t in range(self.timesteps)]
         zs, acts, cs, qs, reads = [], [], [], [], [None]
         for t, u in enumerate(us):
-            z = MB.conv(u, w["W"], "SAME")
+            z = self.input_conv(u, w["W"])
             if t:
                 reads.append(read("z", t - 1, zs[t - 1] if published else qs[t - 1]))
                 z = z + MB.conv(reads[-1], w["H"], "SAME")

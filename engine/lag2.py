@@ -36,7 +36,7 @@ class Lag2(PostB):
         us = [xs[t] for t in range(self.timesteps)]
         zs, reads1, reads2 = [], [None], [None, None]
         for t, u in enumerate(us):
-            z = MB.conv(u, w["W"], "SAME")
+            z = self.input_conv(u, w["W"])
             if t >= 1:
                 reads1.append(read("z", t - 1, zs[t - 1]))
                 z = z + MB.conv(reads1[-1], w["H1"], "SAME")

@@ -41,6 +41,7 @@ CONV_STREAMS = (0, 3)
 class MultiStream(Vanilla):
     """Vanilla's recurrence on learned streams instead of the noisy copies."""
     WIRING_QUIRKS = ("published-wiring",)
+    READS_IMAGES = False          # the RCNN reads the streams' maps
     # RCNN 1.0, head CNN 0.05; conv streams are the post's CNN class (0.05), FC streams 1.0.
     STDDEV = {**Vanilla.STDDEV, "S0": 0.05, "S1": 1.0, "S2": 1.0, "S3": 0.05}
 
@@ -53,11 +54,12 @@ class MultiStream(Vanilla):
         return MULTI_STREAM_PUBLISHED if "published-wiring" in mode else MULTI_STREAM_CORRECTED
 
     def _stream(self, w, k, x):
-        """Stream k of a shared input x [B,28,28,1] for every member: (maps [B,26,26,M], pre-activation)."""
+        """Stream k of the input x [B,28,28,1] (or one per seed) for every member: (maps
+        [B,26,26,M], pre-activation)."""
         if k in CONV_STREAMS:
-            c = MB.conv(x, w[f"S{k}"], "VALID")
+            c = MB.image_conv(x, w[f"S{k}"], "VALID")
             return tf.nn.elu(c), c
-        a = tf.tanh(tf.reshape(x, [tf.shape(x)[0], -1]) @ w[f"S{k}"])           # [M, B, 676]
+        a = tf.tanh(MB.dense_from_input(x, w[f"S{k}"]))                         # [M, B, 676]
         return MB.rows_to_maps(a, (self.side, self.side, 1)), a
 
     def inputs(self, w, xs, mode):
@@ -73,9 +75,8 @@ class MultiStream(Vanilla):
         du = MB.conv_input_grad(delta, w["W"], tf.shape(fwd["us"][t]), "SAME")
         if k in CONV_STREAMS:
             dc = du * G.elu_grad(fwd["stream_pre"][t])
-            _acc(grads, f"S{k}", MB.conv_filter_grad(xs[t], dc, w[f"S{k}"].shape, "VALID"))
+            _acc(grads, f"S{k}", MB.image_filter_grad(xs[t], dc, w[f"S{k}"].shape, "VALID"))
         else:
             a = fwd["stream_pre"][t]
             dc = MB.maps_to_rows(du, MB.count(w["W"])) * G.tanh_grad_from_output(a)
-            x_flat = tf.reshape(xs[t], [tf.shape(xs[t])[0], -1])
-            _acc(grads, f"S{k}", tf.matmul(x_flat, dc, transpose_a=True))
+            _acc(grads, f"S{k}", MB.dense_from_input_grad(xs[t], dc))

@@ -42,7 +42,7 @@ class PostA(Architecture):
         M = MB.count(w["Wx"])
         zs, hs = [], []
         for t in range(self.timesteps):
-            z = MB.conv(xs[t], w["Wx"], "VALID")
+            z = MB.image_conv(xs[t], w["Wx"], "VALID")
             if t:
                 if state is not None:
                     h_prev = tf.nn.relu(state["z"][t - 1])      # hiddenA[t] as the previous pass left it
@@ -141,7 +141,7 @@ class PostA(Architecture):
         for t in reversed(range(self.timesteps)):
             incoming = self._incoming(t, g, p, coef, D, flow)
             delta = incoming * G.relu_grad(slot_z[t] if off else slot_z[t + 1])
-            gx = MB.conv_filter_grad(slot_x[t], delta, wx_shape, "VALID")
+            gx = MB.image_filter_grad(slot_x[t], delta, wx_shape, "VALID")
             gh = None
             if off:
                 gh = MB.conv_filter_grad(slot_h[t - 1], delta, wh_shape, "SAME")

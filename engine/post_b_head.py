@@ -85,6 +85,17 @@ class PostB(Architecture):
             return lambda name, k, current: carry(current)
         return lambda name, k, current: state[name][k]
 
+    # ---------------------------------------------------------------- RCNN input
+    # Whether the RCNN reads the input images (one per seed) or maps it computed from them.
+    READS_IMAGES = True
+
+    def input_conv(self, u, W):
+        """The RCNN's 3×3 SAME convolution of its input u_t."""
+        return (MB.image_conv if self.READS_IMAGES else MB.conv)(u, W, "SAME")
+
+    def input_filter_grad(self, u, delta, w_shape):
+        return (MB.image_filter_grad if self.READS_IMAGES else MB.conv_filter_grad)(u, delta, w_shape, "SAME")
+
     # ---------------------------------------------------------------- head
     def head_forward(self, w, fwd: dict) -> dict:
         """Adds the head activations, logits [M,B,10] and probs to `fwd` (which holds zs)."""
@@ -98,7 +109,7 @@ class PostB(Architecture):
         p3 = tf.nn.avg_pool2d(a3, 2, 2, "VALID")
         c4 = MB.conv(p3, w["L4"], "SAME")
         a4 = tf.nn.elu(c4)
-        logits = MB.vectors_to_rows(tf.reduce_mean(a4, axis=[1, 2]), M)
+        logits = MB.vectors_to_rows(MB.spatial_mean(a4), M)
         fwd.update(h=h, c2=c2, a2=a2, p2=p2, c3=c3, a3=a3, p3=p3, c4=c4, a4=a4, logits=logits,
                    probs=tf.nn.softmax(logits))
         return fwd
@@ -152,7 +163,7 @@ class PostB(Architecture):
             extra = MB.dilated_addition(t, coef, D, g, p)
             if extra is not None:
                 delta = delta + extra
-            _acc(grads, "W", MB.conv_filter_grad(us[t], delta, w["W"].shape, "SAME"))
+            _acc(grads, "W", self.input_filter_grad(us[t], delta, w["W"].shape))
             self.input_backward(w, fwd, xs, t, delta, grads, mode)
             back = self.step_backward(w, fwd, t, delta, grads, mode)
             p[t] = back.get(t - 1, tf.zeros_like(zs[t]))

@@ -32,7 +32,7 @@ class Vanilla(PostB):
         us, extra = self.inputs(w, xs, mode)
         zs, reads = [], [None]
         for t, u in enumerate(us):
-            z = MB.conv(u, w["W"], "SAME")
+            z = self.input_conv(u, w["W"])
             if t:
                 reads.append(read("z", t - 1, zs[-1]))
                 z = z + MB.conv(reads[-1], w["H"], "SAME")

@@ -567,11 +567,12 @@ def test_the_window_may_replace_an_export_it_asked_about_but_never_a_record(tmp_
 
 
 def test_a_run_recorded_by_an_earlier_engine_is_named_as_an_engine_change():
-    from engine import ENGINE_VERSION
+    from engine import ENGINE_VERSION, ENGINE_VERSIONS
     from workbench.records import environment as E
     current = E.capture()
     assert current["engine_version"] == ENGINE_VERSION
     old = {k: v for k, v in current.items() if k != "engine_version"}      # a manifest before versions
     diffs = E.differences(old, current)
-    assert diffs and diffs[0].startswith("engine: recorded version 1 (one graph per case), current version 2")
+    assert diffs and diffs[0].startswith("engine: recorded version 1 (one graph per case), current version "
+                                         f"{ENGINE_VERSION} ({ENGINE_VERSIONS[ENGINE_VERSION]})")
     assert not any(d.startswith("engine") for d in E.differences(current, current))
