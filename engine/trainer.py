@@ -228,15 +228,28 @@ class LockstepTrainer:
                 "seed": run.seed, "dtype": self.dtype.name, "quirks": list(self.settings.quirks),
                 "batch_size": self.settings.batch_size}
 
+    @property
+    def mid_epoch(self) -> bool:
+        """Stopped within an epoch: no consistent state until a state is restored."""
+        return self._mid_epoch
+
+    def seed_state(self, s: int) -> dict:
+        """Seed s's state: exactly what a lone trainer of its trial would hold."""
+        return self._seed_states([s])[0]
+
     def seed_states(self) -> list[dict]:
         """Every seed's state, each exactly what a lone trainer of that trial would hold (its slices
         of the stacked variables, its generators and record)."""
+        return self._seed_states(range(self.seed_count))
+
+    def _seed_states(self, seeds) -> list[dict]:
         if self._mid_epoch:
             raise RuntimeError("a trainer stopped within an epoch has no consistent state; "
                                "take the state between epochs")
         values = {n: var.numpy() for n, var in self.variables().items()}
         states = []
-        for s, run in enumerate(self.runs):
+        for s in seeds:
+            run = self.runs[s]
             arrays = {f"var/{n}": self._seed_array(n, value, s) for n, value in values.items()}
             for key, pred in run.predictions.items():
                 arrays[f"predictions/{key}"] = np.asarray(pred, np.int64)

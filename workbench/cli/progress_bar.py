@@ -21,11 +21,11 @@ class ProgressBar:
     numbered from 0 as in metrics.csv, fraction, elapsed and ETA for the whole run.
     """
 
-    def __init__(self, config: ExperimentConfig, stream=None, quiet=False):
+    def __init__(self, config: ExperimentConfig, stream=None, quiet=False, packs: list[list[int]] | None = None):
         self.config, self.stream, self.quiet = config, stream or sys.stderr, quiet
         self.tty = self.stream.isatty()
         self._steps = Throttle(0.2)            # a terminal's step line, redrawn at most 5 times a second
-        self._run = RunProgress(config.train.epochs, config.trials)
+        self._run = RunProgress(config.train.epochs, config.trials, packs)
 
     def on_status(self, text):
         if not self.quiet:

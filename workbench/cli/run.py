@@ -12,6 +12,7 @@ from workbench.cli.common import (EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignal
                                   error_line)
 from workbench.cli.progress_bar import ProgressBar
 from workbench.core.checkpoint_policy import HELP as CHECKPOINT_HELP, CheckpointPolicy
+from workbench.execution.packing import PACK_CHOICES, packable, trial_packs
 from workbench.stats.comparison import comparison_table
 
 
@@ -25,6 +26,9 @@ def add_run_parser(sub, parents):
     run.add_argument("--lr", type=number, help="learning rate")
     run.add_argument("--seed", type=nonneg_int)
     run.add_argument("--trials", type=positive_int, help="seeds per case: seed, seed+1, ...")
+    run.add_argument("--pack", choices=PACK_CHOICES, default="on",
+                     help="on (default): the trials train as one pack, every seed in the same ops; "
+                          "off: one after another")
     run.add_argument("--semantics", choices=SEMANTICS,
                      help="corrected (no quirk) or as-published (every quirk); --quirks picks any subset")
     run.add_argument("--init", choices=INITS)
@@ -48,10 +52,12 @@ def cmd_run(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     control = RunControl()
+    pack = args.pack == "on"
     try:
         out = args.out if args.out is not None else new_run_dir(config)
         with StopSignals(control):
-            outcome = run_experiment(config, out, ProgressBar(config, quiet=args.quiet), control,
+            progress = ProgressBar(config, quiet=args.quiet, packs=trial_packs(config.trials, pack and packable(config)))
+            outcome = run_experiment(config, out, progress, control, pack=pack,
                                      command_line=[common.PROG, *sys.argv[1:]] if sys.argv else None,
                                      checkpoint_every=args.checkpoint_every)
     except RunFolderError as exc:

@@ -31,23 +31,29 @@ def belongs_to(config: ExperimentConfig) -> dict:
 
 
 class CheckpointWriter:
-    """Called after each epoch's records; writes the trainer's state when the policy says so."""
+    """Called after each epoch's records of a trial; writes that trial's state when the policy says
+    so (a pack's trials each have their own checkpoints: a seed's state is its lone state)."""
 
     def __init__(self, folder, config: ExperimentConfig, policy: CheckpointPolicy, trainer):
         self.folder, self.trainer, self.policy = folder, trainer, policy
         self.store = CheckpointStore(folder.dir)
-        self.clock = CheckpointClock(policy)
-        self.clock.start()                        # the trial starts now: the first is due a period later
+        self.clocks = {run.trial: CheckpointClock(policy) for run in trainer.runs}
+        for clock in self.clocks.values():
+            clock.start()                         # the trial starts now: the first is due a period later
         self.belongs = belongs_to(config)
         record = folder.manifest.setdefault("checkpoints", {})
         record["every"] = policy.text()
 
-    def epoch_end(self) -> None:
+    def epoch_end(self, trial: int) -> None:
         t = self.trainer
-        last = t.epoch >= t.settings.epochs or not t.active
-        if self.clock.due(t.epoch, last) and save_checkpoint(self.folder, self.store, t.trial, t.state(),
-                                                             self.belongs):
-            self.clock.written()
+        s = next(i for i, run in enumerate(t.runs) if run.trial == trial)
+        run, clock = t.runs[s], self.clocks[trial]
+        last = run.epoch >= t.settings.epochs or not run.active
+        if t.mid_epoch:
+            return                  # (a seed that ended as its pack was stopped within an epoch: no state)
+        if clock.due(run.epoch, last) and save_checkpoint(self.folder, self.store, trial, t.seed_state(s),
+                                                          self.belongs):
+            clock.written()
 
 
 def save_checkpoint(folder, store: CheckpointStore, trial: int, state: dict, belongs: dict) -> bool:

@@ -180,7 +180,8 @@ def _serve(conn, control, request: RunRequest) -> None:
             else:
                 outcome = resume_run(plan, listener, control)
         else:
-            outcome = run_experiment(config, out_dir, listener=listener, control=control)
+            # One trial after another: the window's progress bar reads trials in turn.
+            outcome = run_experiment(config, out_dir, listener=listener, control=control, pack=False)
     except Exception as exc:          # run_experiment records its own errors; this is a last resort
         outcome = RunOutcome("failed", out_dir, error=one_line(exc))
     _send_quietly(conn, ("finished", outcome))

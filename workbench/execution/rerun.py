@@ -18,6 +18,7 @@ from workbench.records import metrics as M
 from workbench.core.config import ConfigError, ExperimentConfig
 from workbench.records.run_folder import claim_folder, create_run_dir, read_manifest
 from workbench.records.run_status import status_of
+from workbench.execution.packing import recorded_pack
 from workbench.execution.runner import RunOutcome, run_experiment
 
 
@@ -136,7 +137,7 @@ def rerun(run_dir: Path, out_dir: Path | None = None, listener=None, control=Non
         claim_folder(out_dir)          # refuses the original or any folder holding files
     recorded_env = p.manifest.get("environment") if isinstance(p.manifest.get("environment"), dict) else {}
     not_applied = env.apply_threads(recorded_env)
-    outcome = run_experiment(p.config, out_dir, listener, control)
+    outcome = run_experiment(p.config, out_dir, listener, control, pack=recorded_pack(p.manifest))
     report = RerunReport(False, "", run_dir, Path(out_dir), outcome=outcome)
     if outcome.status == "failed":
         report.message = f"the re-run failed: {outcome.error}"

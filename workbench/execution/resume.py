@@ -17,6 +17,7 @@ from pathlib import Path
 from workbench.core.config import ConfigError, ExperimentConfig
 from workbench.core.checkpoint_policy import CheckpointPolicy
 from workbench.execution.checkpoint_writer import belongs_to
+from workbench.execution.packing import recorded_pack
 from workbench.execution.runner import SKIP, RunOutcome, train_into
 from workbench.records.checkpoint_store import CheckpointError, CheckpointStore
 from workbench.records.run_folder import RunFolder, read_manifest
@@ -180,4 +181,4 @@ def resume_run(plan: ResumePlan, listener=None, control=None, deterministic: boo
 
     starts = {t: s for t, s in plan.starts.items()}
     return train_into(folder, plan.config, listener, control, deterministic, policy, starts, gradient_log,
-                      first=False)
+                      first=False, pack=recorded_pack(plan.manifest))

@@ -20,25 +20,31 @@ def clock(seconds: float | None) -> str:
 
 
 class RunProgress:
-    """Whole-run position, fraction, elapsed time and ETA from the engine's per-trial Progress."""
+    """Whole-run position, fraction, elapsed time and ETA from the engine's per-trial Progress.
 
-    def __init__(self, epochs: int, trials: int = 1):
+    `packs`: the trials that train together (execution/packing.py; default: one after another).
+    The trials of a pack report the pack's progress, so a pack counts once."""
+
+    def __init__(self, epochs: int, trials: int = 1, packs: list[list[int]] | None = None):
         self.epochs, self.trials = max(1, epochs), max(1, trials)
-        self._trial_seconds: dict[int, float] = {}     # trial -> its elapsed (paused time excluded)
+        self.packs = packs or [[t] for t in range(self.trials)]
+        self._pack_of = {t: i for i, pack in enumerate(self.packs) for t in pack}
+        self._pack_seconds: dict[int, float] = {}      # pack -> its elapsed (paused time excluded)
 
     def times(self, trial: int, p) -> tuple[float, float | None]:
-        """(elapsed, ETA) for the whole run from a trial's progress: earlier trials' time is added,
-        and each trial still to come is expected to take as long as this one in total."""
-        self._trial_seconds[trial] = p.elapsed_s
-        elapsed = sum(self._trial_seconds.values())
+        """(elapsed, ETA) for the whole run from a trial's progress: earlier packs' time is added,
+        and each pack still to come is expected to take as long as this one in total."""
+        pack = self._pack_of.get(trial, trial)
+        self._pack_seconds[pack] = p.elapsed_s
+        elapsed = sum(self._pack_seconds.values())
         if p.eta_s is None:
             return elapsed, None
-        later = self.trials - trial - 1
+        later = len(self.packs) - pack - 1
         return elapsed, p.eta_s + later * (p.elapsed_s + p.eta_s)
 
     def fraction(self, trial: int, p) -> float:
-        """The share of the whole run done (every trial counts alike), at most 1."""
-        return min(1.0, (trial + p.fraction) / self.trials)
+        """The share of the whole run done (every pack counts alike), at most 1."""
+        return min(1.0, (self._pack_of.get(trial, trial) + p.fraction) / len(self.packs))
 
     def position(self, trial: int, epoch: int) -> list[str]:
         """["trial 1 of 0–2", "epoch 0 of 0–3"]: numbered from 0; the trial only when there are several."""

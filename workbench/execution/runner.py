@@ -16,6 +16,7 @@ from workbench.core.config import ExperimentConfig
 from workbench.core.checkpoint_policy import CheckpointPolicy
 from workbench.core.one_line import one_line
 from workbench.execution.checkpoint_writer import CheckpointWriter
+from workbench.execution.packing import packable, packing_record, trial_packs
 from workbench.execution.run_setup import data_record, record_setup
 from workbench.records import environment as env
 from workbench.records.run_folder import RunFolder, new_run_dir
@@ -61,7 +62,7 @@ class _Forward:
         if self.gradients is not None:
             self.gradients.epoch(event)
         if self.checkpoints is not None:
-            self.checkpoints.epoch_end()
+            self.checkpoints.epoch_end(event.trial)
         _call(self.listener, "on_epoch", event, self.folder)
 
 
@@ -70,8 +71,12 @@ SKIP = "skip"        # a trial a resume leaves as it is (finished, nothing to ad
 
 def run_experiment(config: ExperimentConfig, out_dir: Path | None = None, listener=None,
                    control: RunControl | None = None, deterministic: bool = True,
-                   command_line: list[str] | None = None, checkpoint_every: str | None = None) -> RunOutcome:
+                   command_line: list[str] | None = None, checkpoint_every: str | None = None,
+                   pack: bool = True) -> RunOutcome:
     """Train `config` into a new run folder (`out_dir`, or a fresh default one) and record how it ended.
+
+    With `pack` the trials train as one pack (seeds on the member axis, execution/packing.py);
+    without, one after another. Either way each trial has its own records.
 
     The folder is refused (RunFolderError, nothing written) when it holds
     anything. Whatever happens after it is created, it ends with a final
@@ -87,15 +92,17 @@ def run_experiment(config: ExperimentConfig, out_dir: Path | None = None, listen
         from workbench.records.gradient_log import GradientLog
         return GradientLog(folder.dir)
 
-    return train_into(folder, config, listener, control, deterministic, policy, {}, gradient_log, first=True)
+    return train_into(folder, config, listener, control, deterministic, policy, {}, gradient_log, first=True,
+                      pack=pack)
 
 
 def train_into(folder: RunFolder, config: ExperimentConfig, listener, control: RunControl | None,
-               deterministic: bool, policy: CheckpointPolicy, starts: dict, gradient_log, first: bool
-               ) -> RunOutcome:
+               deterministic: bool, policy: CheckpointPolicy, starts: dict, gradient_log, first: bool,
+               pack: bool = True) -> RunOutcome:
     """Train every trial of `config` into `folder` and write its final status. `starts`: trial ->
     a checkpointed state to continue from, or SKIP; a trial not named starts from its first epoch.
-    `first`: the folder's first run (it records the data and the notes; a resume has them)."""
+    `first`: the folder's first run (it records the data and the notes; a resume has them).
+    `pack`: the trials train as packs (resume_packs)."""
     control = control or RunControl()
     outcome = RunOutcome("completed", folder.dir)
     gradients = None
@@ -124,27 +131,32 @@ def train_into(folder: RunFolder, config: ExperimentConfig, listener, control: R
         arch = catalog.build(config.arch)
         folder.record_environment(env.tensorflow_facts())
         cases = config.case_objects()
-        for trial in range(config.trials):
-            if starts.get(trial) is SKIP:
-                continue
+        packs = resume_packs(config, starts, pack)
+        if first:
+            folder.set_packing(packing_record(packs))
+        else:
+            folder.add_packing(packing_record(packs))
+        for trials in packs:
             if control.stopped:
                 outcome.status = "stopped"
                 break
-            _call(listener, "on_status", f"building trial {trial} of 0–{config.trials - 1}"
-                  if config.trials > 1 else "compiling the training step")
-            trainer = LockstepTrainer(arch, cases, config.train, dataset, config.noise_schedule(), trial=trial)
-            if trial in starts:
-                trainer.restore(starts[trial])
-                folder.continue_trial(trial, trainer.epoch)
-            else:
-                folder.start_trial(trial, trainer.seed)
+            _call(listener, "on_status", _building(trials, config.trials))
+            trainer = LockstepTrainer(arch, cases, config.train, dataset, config.noise_schedule(), trials=trials)
+            if trials[0] in starts:
+                trainer.restore(starts[trials[0]] if len(trials) == 1 else {"seeds": [starts[t] for t in trials]})
+            for run in trainer.runs:
+                if run.trial in starts:
+                    folder.continue_trial(run.trial, run.epoch)
+                else:
+                    folder.start_trial(run.trial, run.seed)
             checkpoints = None if policy.off else CheckpointWriter(folder, config, policy, trainer)
             _call(listener, "on_status", "training")
-            result = trainer.run(_Forward(folder, listener, gradients, checkpoints), control)
-            folder.end_trial(result)
-            outcome.results.append(result)
-            _call(listener, "on_trial_end", result)
-            if result.status == "stopped":
+            results = trainer.run_seeds(_Forward(folder, listener, gradients, checkpoints), control)
+            for result in results:
+                folder.end_trial(result)
+                outcome.results.append(result)
+                _call(listener, "on_trial_end", result)
+            if any(result.status == "stopped" for result in results):
                 outcome.status = "stopped"
                 break
         if outcome.status == "completed" and control.stopped:
@@ -167,6 +179,26 @@ def train_into(folder: RunFolder, config: ExperimentConfig, listener, control: R
         outcome.error = (outcome.error + "; " if outcome.error else "") + \
             f"the final status could not be written: {one_line(exc)}"
     return outcome
+
+
+def resume_packs(config: ExperimentConfig, starts: dict, pack: bool) -> list[list[int]]:
+    """The trials still to train as packs: those that start afresh together, and those continuing
+    from one epoch together (a pack's seeds train in lockstep); each alone without `pack`."""
+    todo = [t for t in range(config.trials) if starts.get(t) is not SKIP]
+    if not (pack and packable(config)):
+        return trial_packs(todo, pack=False)
+    by_epoch: dict[int, list[int]] = {}
+    for t in todo:
+        by_epoch.setdefault(int(starts[t]["facts"]["epoch"]) if t in starts else -1, []).append(t)
+    return [trials for _, trials in sorted(by_epoch.items())]
+
+
+def _building(trials: list[int], count: int) -> str:
+    if count == 1:
+        return "compiling the training step"
+    if len(trials) == 1:
+        return f"building trial {trials[0]} of 0–{count - 1}"
+    return f"building trials {trials[0]}–{trials[-1]} of 0–{count - 1} as one pack"
 
 
 def finish_gradients(folder: RunFolder, gradients=None) -> None:

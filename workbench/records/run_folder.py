@@ -399,6 +399,16 @@ class RunFolder:
         self.manifest["notes"].extend(notes)
         self.write_manifest()
 
+    def set_packing(self, record: dict) -> None:
+        """Which trials trained together (execution/packing.py)."""
+        self.manifest["packing"] = record
+        self.write_manifest()
+
+    def add_packing(self, record: dict) -> None:
+        """A resumed session's packs, beside the first session's."""
+        self.manifest.setdefault("packing", {}).setdefault("resumed", []).append(record["packs"])
+        self.write_manifest()
+
     def start_trial(self, trial: int, seed: int) -> None:
         self.manifest["trials"].append({"trial": trial, "seed": seed, "status": "running", "epochs_done": 0,
                                         "final": {}, "diverged_at": {}, "train_seconds": {}})

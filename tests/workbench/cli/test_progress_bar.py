@@ -69,7 +69,7 @@ def test_quiet_writes_nothing():
 def test_a_run_prints_trials_and_epochs_numbered_as_the_window_and_metrics_csv_do(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", "--cases", "0,1", "--epochs", "2", "--trials", "2", "--train-limit", "50",
-                 "--test-limit", "20", "--batch-size", "25", "--out", str(out)]) == 0
+                 "--test-limit", "20", "--batch-size", "25", "--pack", "off", "--out", str(out)]) == 0
     err = capsys.readouterr().err
     done = [line.split("% ", 1)[1].split(" · epoch done")[0] for line in err.splitlines() if "epoch done" in line]
     assert done == ["trial 0 of 0–1 · epoch 0 of 0–1", "trial 0 of 0–1 · epoch 1 of 0–1",
@@ -81,3 +81,18 @@ def test_a_run_prints_trials_and_epochs_numbered_as_the_window_and_metrics_csv_d
     # Fraction, elapsed and ETA cover the whole run, not one trial: half way after trial 0.
     percents = [line.split("]", 1)[1].split("%")[0].strip() for line in err.splitlines() if "epoch done" in line]
     assert percents == ["25", "50", "75", "100"]
+
+
+def test_a_packed_run_prints_each_trials_epochs_and_counts_the_pack_once(tmp_path, capsys):
+    """Two trials in one pack: their epochs interleave, and the whole run is halfway after the
+    pack's first epoch whichever trial reports it."""
+    out = tmp_path / "run"
+    assert main(["run", "--cases", "0,1", "--epochs", "2", "--trials", "2", "--train-limit", "50",
+                 "--test-limit", "20", "--batch-size", "25", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    done = [line.split("% ", 1)[1].split(" · epoch done")[0] for line in err.splitlines() if "epoch done" in line]
+    assert done == ["trial 0 of 0–1 · epoch 0 of 0–1", "trial 1 of 0–1 · epoch 0 of 0–1",
+                    "trial 0 of 0–1 · epoch 1 of 0–1", "trial 1 of 0–1 · epoch 1 of 0–1"]
+    assert "building trials 0–1 of 0–1 as one pack…" in err
+    percents = [line.split("]", 1)[1].split("%")[0].strip() for line in err.splitlines() if "epoch done" in line]
+    assert percents == ["50", "50", "100", "100"]

@@ -217,7 +217,7 @@ def test_an_error_in_training_leaves_failed_with_one_line_and_no_tmp(tmp_path, m
         listener.on_epoch(event(0, cases=tuple(c.key for c in self.cases)))
         raise RuntimeError("out of cheese\nsecond line")
 
-    monkeypatch.setattr(trainer.LockstepTrainer, "run", boom)
+    monkeypatch.setattr(trainer.LockstepTrainer, "run_seeds", boom)        # what the runner calls
     outcome = run_experiment(small(), tmp_path / "run")
     manifest = read_manifest(tmp_path / "run")
     assert outcome.status == manifest["status"] == "failed"
@@ -235,7 +235,7 @@ def test_a_second_ctrl_c_still_leaves_stopped(tmp_path, monkeypatch):
         listener.on_epoch(event(0, cases=tuple(c.key for c in self.cases)))
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(trainer.LockstepTrainer, "run", interrupted)
+    monkeypatch.setattr(trainer.LockstepTrainer, "run_seeds", interrupted)
     outcome = run_experiment(small(), tmp_path / "run")
     assert outcome.status == read_manifest(tmp_path / "run")["status"] == "stopped"
     assert len(M.read_metrics(tmp_path / "run" / "metrics.csv")) == 4
