@@ -44,3 +44,15 @@ def test_bench_checkpoint_tiny_measures_epoch_time_with_checkpoints_on_and_off_a
     assert rows["off"][2] == "0" and int(rows["1"][2]) == 3      # written: none, one per epoch
     assert float(rows["1"][3]) > 0                                # the checkpoint's size in MB
     assert "of training time" in out.stdout
+
+
+def test_bench_seeds_tiny_measures_a_pack_against_processes_and_one_trial():
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_seeds.py"), "--tiny"],
+                         capture_output=True, text=True, timeout=900,
+                         env={**os.environ, "PYTHONPATH": str(ROOT), "CUDA_VISIBLE_DEVICES": ""})
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = [line for line in out.stdout.splitlines() if line.startswith("| ")]
+    assert [r.split(" |")[0] for r in rows[1:]] == ["| pack (`run --trials 2`)",
+                                                    "| processes (2 workers × 1 thread)",
+                                                    "| one trial (`run --trials 1`)"]
+    assert "processes / pack wall time:" in out.stdout and "pack / one trial peak RSS:" in out.stdout
