@@ -4,9 +4,8 @@ Every side runs `main.py` in a fresh process (each pays its own start-up, as a
 user's command does), on the same data and settings:
 
 - pack: `run --trials K` (the K seeds as one pack, TensorFlow's default threads);
-- processes: `study --seeds 0-(K-1) --backend processes --workers W --threads-per-worker 1`
-  (one trial per worker process: studies do not pack seeds yet; once they do, this side needs
-  `--pack off`);
+- processes: `study --seeds 0-(K-1) --backend processes --workers W --threads-per-worker 1 --pack off`
+  (one trial per worker process, as studies ran before packing);
 - one trial: `run --trials 1`, for the memory comparison.
 
 Reported: wall time of each and the processes/pack ratio (target ≥ 2× for 5 seeds × 7
@@ -78,7 +77,7 @@ def main(argv=None) -> int:
         scratch = Path(scratch)
         pack = measure([*main_py, "run", *common(a), "--trials", str(a.seeds), "--out", str(scratch / "pack")])
         procs = measure([*main_py, "study", *common(a), "--seeds", f"0-{a.seeds - 1}", "--backend", "processes",
-                         "--workers", str(a.workers), "--threads-per-worker", "1",
+                         "--workers", str(a.workers), "--threads-per-worker", "1", "--pack", "off",
                          "--out", str(scratch / "processes")])
         one = measure([*main_py, "run", *common(a), "--trials", "1", "--out", str(scratch / "one")])
         packing = json.loads((scratch / "pack" / "manifest.json").read_text())["packing"]
@@ -90,7 +89,7 @@ def main(argv=None) -> int:
              "| side | wall s | peak RSS MB |",
              "|---|---:|---:|",
              f"| pack (`run --trials {a.seeds}`) | {pack['wall_s']:.1f} | {pack['peak_mb']:.0f} |",
-             f"| processes ({a.workers} workers × 1 thread) | {procs['wall_s']:.1f} | {procs['peak_mb']:.0f} |",
+             f"| processes ({a.workers} workers × 1 thread, `--pack off`) | {procs['wall_s']:.1f} | {procs['peak_mb']:.0f} |",
              f"| one trial (`run --trials 1`) | {one['wall_s']:.1f} | {one['peak_mb']:.0f} |",
              "",
              f"processes / pack wall time: {procs['wall_s'] / pack['wall_s']:.2f}× (target ≥ 2×); "

@@ -53,6 +53,6 @@ def test_bench_seeds_tiny_measures_a_pack_against_processes_and_one_trial():
     assert out.returncode == 0, out.stderr[-2000:]
     rows = [line for line in out.stdout.splitlines() if line.startswith("| ")]
     assert [r.split(" |")[0] for r in rows[1:]] == ["| pack (`run --trials 2`)",
-                                                    "| processes (2 workers × 1 thread)",
+                                                    "| processes (2 workers × 1 thread, `--pack off`)",
                                                     "| one trial (`run --trials 1`)"]
     assert "processes / pack wall time:" in out.stdout and "pack / one trial peak RSS:" in out.stdout

@@ -20,6 +20,7 @@ from workbench.cli.progress_bar import text_bar
 from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, StopSignals, UsageError, config_from_args
 from workbench.core.config import ConfigError
 from workbench.core.checkpoint_policy import HELP as CHECKPOINT_HELP
+from workbench.execution.packing import PACK_CHOICES
 from workbench.execution.run_progress import clock
 from workbench.execution.throttle import Throttle
 from workbench.studies.trial_line import trial_groups, trial_line
@@ -59,6 +60,9 @@ def add_study_parser(sub, parents) -> argparse.ArgumentParser:
     study.add_argument("--checkpoint-every", metavar="N|10m|off",
                        help="trials' checkpoints, kept by the driver: a trial whose worker dies, or an unfinished "
                             "trial of a resumed study, goes on from its last one (" + CHECKPOINT_HELP + ")")
+    study.add_argument("--pack", choices=PACK_CHOICES,
+                       help="on (default): a configuration's seeds train as packs, one per worker; off: one trial "
+                            "per worker")
     study.add_argument("--config", type=Path, help="a study file, or a configuration/run manifest as the base")
     study.add_argument("--resume", type=Path, metavar="DIR", help="run the missing or failed trials of a study")
     study.add_argument("--out", type=Path, help="the study folder (must not exist, or be empty)")
@@ -72,6 +76,8 @@ def _options(args, recorded: StudyOptions | None) -> StudyOptions:
         given = getattr(args, key, None)
         if given is not None:
             values[key] = given
+    if getattr(args, "pack", None) is not None:
+        values["pack"] = args.pack == "on"
     if args.backend is not None and args.backend != base.backend and args.address is None \
             and args.backend != "ray":
         values["address"] = None

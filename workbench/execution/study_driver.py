@@ -25,6 +25,7 @@ from engine.events import RunControl
 
 from workbench.execution.backends import protocol as P
 from workbench.execution.backends.protocol import BackendUnavailable
+from workbench.execution.packing import packable, plan_packs
 from workbench.execution.run_setup import data_record, gradient_log, record_setup
 from workbench.execution.throttle import Throttle
 from workbench.core.checkpoint_policy import CheckpointPolicy
@@ -297,19 +298,41 @@ class StudyDriver:
                 paused = self.control.paused
                 backend.pause() if paused else backend.resume()
             while self.pending and not stopped and backend.free_slots() > 0:
-                k = self.pending.popleft()
-                entry = self._entry(k)
-                entry["attempts"] += 1
-                self.current_attempt[k] = entry["attempts"]
-                self.in_flight.add(k)
-                start = self.continue_from.get(k)
-                backend.submit(P.TrialTask(k, entry["attempts"], self.trials[k].config.to_dict(),
-                                           self.data_for[k], checkpoint_every=self.checkpoints.text(),
-                                           start_state=start[0] if start else None))
+                tasks = []
+                for k in self._next_pack(backend.free_slots()):
+                    entry = self._entry(k)
+                    entry["attempts"] += 1
+                    self.current_attempt[k] = entry["attempts"]
+                    self.in_flight.add(k)
+                    start = self.continue_from.get(k)
+                    tasks.append(P.TrialTask(k, entry["attempts"], self.trials[k].config.to_dict(),
+                                             self.data_for[k], checkpoint_every=self.checkpoints.text(),
+                                             start_state=start[0] if start else None))
+                backend.submit(tasks[0] if len(tasks) == 1 else P.PackTask(tuple(tasks)))
             if stopped and not self.in_flight:
                 break
             backend.wait(0.2)
             self._progress()
+
+    def _pack_key(self, k: int) -> str:
+        """Trials of one key differ only in seed (and share their data): they may train as a pack."""
+        config = self.trials[k].config
+        if not self.options.pack or not packable(config) or k in self.continue_from:
+            return f"alone {k}"                  # (one continuing from a checkpoint goes on alone)
+        d = config.to_dict()
+        d["train"] = {n: v for n, v in d["train"].items() if n != "seed"}
+        return json.dumps([d, self.data_for[k]], sort_keys=True)
+
+    def _next_pack(self, slots: int) -> list[int]:
+        """The next trials to submit together (taken off the queue, in queue order): the first of
+        the waiting cells' packs, split so that `slots` free workers each get one."""
+        cells: dict[str, list[int]] = {}
+        for k in self.pending:
+            cells.setdefault(self._pack_key(k), []).append(k)
+        pack = plan_packs(list(cells.values()), slots)[0]
+        for k in pack:
+            self.pending.remove(k)
+        return pack
 
     # ------------------------------------------------------------------ events
     def _on_event(self, ev: P.TrialEvent) -> None:
@@ -401,6 +424,8 @@ class StudyDriver:
                                    "threads_per_worker": facts.get("threads_per_worker")})
         folder.manifest["study"] = {"folder": "..", "trial": k, "attempt": self.current_attempt[k],
                                     "group": t.group, "overrides": t.overrides}
+        pack = facts.get("pack") or [k]
+        folder.manifest["packing"] = {"packed": len(pack) > 1, "study_trials": list(pack)}
         data = next(x for x in self.state["data"] if x["sha256"] == self.data_for[k])
         record_setup(folder, t.config, {**data["summary"], "sha256": data["sha256"]})
         folder.start_trial(0, t.seed)

@@ -65,13 +65,15 @@ def usable_cpus() -> int:
 
 @dataclass(frozen=True)
 class StudyOptions:
-    """How to run a study (not what): the backend and its resources. Changing these never changes a number."""
+    """How to run a study (not what): the backend and its resources. Changing these never changes a
+    number, except `pack`: a packed seed agrees with its lone run within float32 rounding."""
     backend: str = "local"
     workers: int | None = None            # processes/ray: parallel workers (default: cores // threads)
     threads_per_worker: int | None = None  # TensorFlow intra-op threads per worker (default 1 for processes/ray)
     address: str | None = None            # ray: "auto" or host:port; None starts a local Ray for the study
     max_attempts: int = 3                  # a trial whose worker dies is tried this many times in all
     checkpoint_every: str | None = None    # trials' checkpoints (checkpoint_policy.py; None: the default)
+    pack: bool = True                      # a cell's seeds train as packs (execution/packing.py)
 
     def problem(self) -> str | None:
         if self.backend not in BACKENDS:
@@ -82,6 +84,8 @@ class StudyOptions:
                 return f"{name.replace('_', '-')} must be a whole number ≥ 1"
         if not isinstance(self.max_attempts, int) or self.max_attempts < 1:
             return "max-attempts must be a whole number ≥ 1"
+        if not isinstance(self.pack, bool):
+            return "pack must be true or false"
         if self.address is not None and self.backend != "ray":
             return "--address is for --backend ray"
         if self.checkpoint_every is not None:
@@ -117,13 +121,13 @@ class StudyOptions:
     def to_dict(self) -> dict:
         return {"backend": self.backend, "workers": self.workers, "threads_per_worker": self.threads_per_worker,
                 "address": self.address, "max_attempts": self.max_attempts,
-                "checkpoint_every": self.checkpoint_every}
+                "checkpoint_every": self.checkpoint_every, "pack": self.pack}
 
     @classmethod
     def from_dict(cls, data: dict) -> "StudyOptions":
         try:
             return cls(**{k: data[k] for k in ("backend", "workers", "threads_per_worker", "address",
-                                                "max_attempts", "checkpoint_every") if k in data}).validated()
+                                                "max_attempts", "checkpoint_every", "pack") if k in data}).validated()
         except TypeError as exc:
             raise ConfigError(f"invalid backend options: {exc}") from None
 

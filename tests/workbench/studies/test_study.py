@@ -123,7 +123,8 @@ def test_resume_runs_only_the_trials_that_are_not_completed(tmp_path):
         def on_trial_end(self, k, result):
             control.stop()
 
-    first = run_study(spec, tmp_path / "s", StudyOptions("local"), StopAfterFirst(), control)
+    # Unpacked, so that the stop after the first trial leaves the others to a resume.
+    first = run_study(spec, tmp_path / "s", StudyOptions("local", pack=False), StopAfterFirst(), control)
     assert first.status == "stopped"
     assert [t["status"] for t in first.trials] == ["completed", "pending", "pending"]
     kept = (tmp_path / "s" / "trial-0" / "manifest.json").read_text()
@@ -167,7 +168,8 @@ def local_study(tmp_path_factory):
     out = tmp_path_factory.mktemp("local") / "study"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
     done = subprocess.run([sys.executable, str(ROOT / "main.py"), "study", *TINY, "--seeds", "0-2",
-                           "--backend", "local", "--threads-per-worker", "1", "--quiet", "--out", str(out)],
+                           "--backend", "local", "--threads-per-worker", "1", "--pack", "off", "--quiet",
+                           "--out", str(out)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "study status: completed" in done.stdout
@@ -181,8 +183,9 @@ def tiny_spec():
 @pytest.mark.parametrize("backend", ["processes", "ray"])
 def test_parallel_backend_matches_local_bit_for_bit_after_a_worker_is_killed(backend, local_study, tmp_path):
     killer = KillOnce(victim=1)
-    outcome = run_study(tiny_spec(), tmp_path / "s", StudyOptions(backend, workers=2, threads_per_worker=1),
-                        killer)
+    # Unpacked on both sides: the backends compared, one trial per worker (packs would split differently).
+    outcome = run_study(tiny_spec(), tmp_path / "s",
+                        StudyOptions(backend, workers=2, threads_per_worker=1, pack=False), killer)
     assert killer.killed
     assert outcome.status == "completed", outcome.error
     state = read_study(tmp_path / "s")

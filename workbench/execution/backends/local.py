@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import deque
 
 from workbench.execution.backends import protocol as P
-from workbench.execution.backends.trial_runner import apply_threads, run_trial, worker_facts
+from workbench.execution.backends.trial_runner import apply_threads, run_task, worker_facts
 
 
 class LocalBackend:
@@ -29,13 +29,13 @@ class LocalBackend:
     def free_slots(self) -> int:
         return 0 if self._queue else 1
 
-    def submit(self, task: P.TrialTask) -> None:
+    def submit(self, task) -> None:
         self._queue.append(task)
 
     def wait(self, timeout: float) -> None:
         if self._queue:
             task = self._queue.popleft()
-            run_trial(task, self.dataset_for(task), self.emit, self.control, dict(self._facts))
+            run_task(task, self.dataset_for(task), self.emit, self.control, dict(self._facts))
 
     # The trainer reads the study's RunControl itself.
     def pause(self) -> None: ...

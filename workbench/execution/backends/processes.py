@@ -92,7 +92,7 @@ def worker_main(conn, flags, threads: int, worker_id: str, nice: int = 0) -> Non
 
 
 def _serve(conn, flags, threads: int, worker_id: str, nice: int) -> None:
-    from workbench.execution.backends.trial_runner import apply_threads, load_checked, run_trial, worker_facts
+    from workbench.execution.backends.trial_runner import apply_threads, load_checked, run_task, worker_facts
     _lower_priority(nice)
     try:
         apply_threads(threads)
@@ -111,17 +111,18 @@ def _serve(conn, flags, threads: int, worker_id: str, nice: int) -> None:
             return                                     # the driver is gone
         if message[0] == "quit":
             return
-        task: P.TrialTask = message[1]
+        task = message[1]                              # a TrialTask or a PackTask
         try:
             if task.data_sha256 not in cache:
                 cache.clear()                          # one data set in memory at a time
                 cache[task.data_sha256] = load_checked(task.config["data"], task.data_sha256)
             dataset = cache[task.data_sha256]
         except Exception as exc:
-            emit(P.TrialEvent(P.STARTED, task.index, task.attempt, facts))
-            emit(P.TrialEvent(P.ERROR, task.index, task.attempt, (str(exc).splitlines()[0], "")))
+            for member in P.members(task):
+                emit(P.TrialEvent(P.STARTED, member.index, member.attempt, facts))
+                emit(P.TrialEvent(P.ERROR, member.index, member.attempt, (str(exc).splitlines()[0], "")))
             continue
-        run_trial(task, dataset, emit, control, dict(facts))
+        run_task(task, dataset, emit, control, dict(facts))
 
 
 class _Worker:
@@ -134,7 +135,8 @@ class _Worker:
         child.close()
         self.ready = False
         self.facts: dict | None = None
-        self.task: P.TrialTask | None = None
+        self.task: P.TrialTask | P.PackTask | None = None
+        self.open: set[tuple[int, int]] = set()        # (trial, attempt) of its task not yet ended
         self.started = time.monotonic()
 
 
@@ -188,9 +190,10 @@ class ProcessBackend(ForwardsControl):
     def free_slots(self) -> int:
         return sum(1 for w in self.workers if w.ready and w.task is None)
 
-    def submit(self, task: P.TrialTask) -> None:
+    def submit(self, task) -> None:
         worker = next(w for w in self.workers if w.ready and w.task is None)
         worker.task = task
+        worker.open = {(t.index, t.attempt) for t in P.members(task)}
         try:
             worker.conn.send(("trial", task))
         except (OSError, ValueError):
@@ -232,7 +235,9 @@ class ProcessBackend(ForwardsControl):
             return
         self.emit(message)
         if message.kind in (P.END, P.ERROR):
-            worker.task = None
+            worker.open.discard((message.trial, message.attempt))
+            if not worker.open:
+                worker.task = None
 
     def _lost(self, worker: _Worker, reason: str) -> None:
         """A worker died: its trial is LOST (the driver decides on a retry) and a fresh worker takes its place."""
@@ -241,6 +246,8 @@ class ProcessBackend(ForwardsControl):
         worker.conn.close()
         self.workers[i] = self._spawn(worker.index)
         if task is not None:
-            self.emit(P.TrialEvent(P.LOST, task.index, task.attempt, reason))
+            for member in P.members(task):
+                if (member.index, member.attempt) in worker.open:
+                    self.emit(P.TrialEvent(P.LOST, member.index, member.attempt, reason))
         elif not worker.ready:
             raise RuntimeError(f"a worker process could not start: {reason}")

@@ -34,6 +34,26 @@ class TrialTask:
 
 
 @dataclass(frozen=True)
+class PackTask:
+    """Trials that differ only in seed, for one worker to train as one pack (execution/packing.py).
+    Each keeps its own index, attempt and events: a pack is how they train, not what they are."""
+    tasks: tuple[TrialTask, ...]
+
+    @property
+    def data_sha256(self) -> str | None:
+        return self.tasks[0].data_sha256
+
+    @property
+    def config(self) -> dict:
+        return self.tasks[0].config
+
+
+def members(task) -> tuple[TrialTask, ...]:
+    """The trials a submitted task holds: itself, or a pack's."""
+    return task.tasks if isinstance(task, PackTask) else (task,)
+
+
+@dataclass(frozen=True)
 class TrialEvent:
     kind: str
     trial: int
@@ -50,7 +70,7 @@ class Backend(Protocol):
 
     def start(self) -> dict: ...                  # bring workers up; returns facts for study.json
     def free_slots(self) -> int: ...              # how many more trials it can take now
-    def submit(self, task: TrialTask) -> None: ...
+    def submit(self, task: TrialTask | PackTask) -> None: ...   # a pack takes one slot
     def wait(self, timeout: float) -> None: ...   # deliver events through emit (may run a whole trial)
     def pause(self) -> None: ...
     def resume(self) -> None: ...

@@ -126,31 +126,34 @@ class TrialActor(ForwardsControl):
     def ready(self) -> dict:
         return self.facts
 
-    def run(self, task: P.TrialTask, packed: dict, queue) -> None:
+    def run(self, task, packed: dict, queue) -> None:
         emit = BatchedEmit(queue)
         try:
             self._run(task, packed, emit)
         finally:
             emit.flush()
 
-    def _run(self, task: P.TrialTask, packed: dict, emit) -> None:
-        from workbench.execution.backends.trial_runner import dataset_checksum, run_trial, unpack_dataset
+    def _run(self, task, packed: dict, emit) -> None:
+        from workbench.execution.backends.trial_runner import dataset_checksum, run_task, unpack_dataset
         if task.data_sha256 not in self.cache:
             dataset = unpack_dataset(packed)
             got = dataset_checksum(dataset)
             if got != task.data_sha256:
-                emit(P.TrialEvent(P.STARTED, task.index, task.attempt, self.facts))
-                emit(P.TrialEvent(P.ERROR, task.index, task.attempt,
-                                  (f"data on {self.facts['node']} differs from the study's (sha256 {got[:12]}…)", "")))
+                for member in P.members(task):
+                    emit(P.TrialEvent(P.STARTED, member.index, member.attempt, self.facts))
+                    emit(P.TrialEvent(P.ERROR, member.index, member.attempt,
+                                      (f"data on {self.facts['node']} differs from the study's "
+                                       f"(sha256 {got[:12]}…)", "")))
                 return
             self.cache = {task.data_sha256: dataset}
-        run_trial(task, self.cache[task.data_sha256], emit, self.control, dict(self.facts))
+        run_task(task, self.cache[task.data_sha256], emit, self.control, dict(self.facts))
 
 
 class _Slot:
     def __init__(self, index: int, actor):
         self.index, self.actor = index, actor
-        self.task: P.TrialTask | None = None
+        self.task: P.TrialTask | P.PackTask | None = None
+        self.open: set[tuple[int, int]] = set()        # (trial, attempt) of its task not yet ended
         self.ref = None
         self.facts: dict | None = None
 
@@ -246,9 +249,10 @@ class RayBackend(ForwardsControl):
     def free_slots(self) -> int:
         return sum(1 for s in self.slots if s.task is None)
 
-    def submit(self, task: P.TrialTask) -> None:
+    def submit(self, task) -> None:
         slot = next(s for s in self.slots if s.task is None)
         slot.task = task
+        slot.open = {(t.index, t.attempt) for t in P.members(task)}
         slot.ref = slot.actor.run.remote(task, self.refs[task.data_sha256], self.queue)
         if self.paused:
             slot.actor.pause.remote()
@@ -274,8 +278,10 @@ class RayBackend(ForwardsControl):
         self.emit(event)
         if event.kind in (P.END, P.ERROR):
             for slot in self.slots:
-                if slot.task is not None and slot.task.index == event.trial and slot.task.attempt == event.attempt:
-                    slot.task, slot.ref = None, None
+                if slot.task is not None and (event.trial, event.attempt) in slot.open:
+                    slot.open.discard((event.trial, event.attempt))
+                    if not slot.open:
+                        slot.task, slot.ref = None, None
 
     def _check_finished(self) -> None:
         busy = [s for s in self.slots if s.ref is not None]
@@ -300,7 +306,9 @@ class RayBackend(ForwardsControl):
             if reason is None:
                 reason = "the trial ended without reporting"
             self.slots[self.slots.index(slot)] = _Slot(slot.index, self._actor(slot.index))
-            self.emit(P.TrialEvent(P.LOST, task.index, task.attempt, reason))
+            for member in P.members(task):
+                if (member.index, member.attempt) in slot.open:
+                    self.emit(P.TrialEvent(P.LOST, member.index, member.attempt, reason))
 
     # ------------------------------------------------------------------ control
     def _forward(self, command: str) -> None:

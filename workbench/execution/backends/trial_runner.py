@@ -7,6 +7,7 @@ really in force (threads, device, versions, node) for the trial's manifest.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import platform
@@ -145,6 +146,88 @@ class _Stream:
         if self.clock is not None and not finished and self.clock.due(t.epoch, last=False):
             self.emit(P.TrialEvent(P.CHECKPOINT, self.task.index, self.task.attempt, t.state()))
             self.clock.written()
+
+
+class _PackStream:
+    """A pack's listener: each seed's events, as its own trial 0, under its own task, and each seed's
+    state when its checkpoint is due: the state its trial alone would have (trial 0, its seed), so a
+    retry or a resumed study goes on from it alone."""
+
+    def __init__(self, by_trial: dict, emit: P.Emit, trainer):
+        from workbench.core.checkpoint_policy import CheckpointClock, CheckpointPolicy
+        self.by_trial, self.emit, self.trainer = by_trial, emit, trainer
+        self.clocks = {}
+        for trial, task in by_trial.items():
+            policy = CheckpointPolicy.parse(task.checkpoint_every)
+            if not policy.off:
+                self.clocks[trial] = CheckpointClock(policy)
+                self.clocks[trial].start()
+
+    def _send(self, kind, event):
+        task = self.by_trial[event.trial]
+        self.emit(P.TrialEvent(kind, task.index, task.attempt, dataclasses.replace(event, trial=0)))
+
+    def on_step(self, event):
+        self._send(P.STEP, event)
+
+    def on_epoch(self, event):
+        self._send(P.EPOCH, event)
+        t, clock = self.trainer, self.clocks.get(event.trial)
+        s = next(i for i, run in enumerate(t.runs) if run.trial == event.trial)
+        run = t.runs[s]
+        finished = run.epoch >= t.settings.epochs or not run.active
+        if clock is None or finished or t.mid_epoch or not clock.due(run.epoch, last=False):
+            return
+        state = t.seed_state(s)
+        state["facts"]["identity"]["trial"] = 0
+        task = self.by_trial[event.trial]
+        self.emit(P.TrialEvent(P.CHECKPOINT, task.index, task.attempt, state))
+        clock.written()
+
+
+def pack_trials(configs: list[dict]) -> tuple[dict, list[int]]:
+    """(the pack's configuration, each member's trial number): the members' configurations must
+    differ in the seed alone; the pack's seed is the smallest, and member i is trial seed_i − seed."""
+    seeds = [c["train"]["seed"] for c in configs]
+    base = min(seeds)
+    rest = [{**c, "train": {**c["train"], "seed": base}} for c in configs]
+    if any(r != rest[0] for r in rest[1:]):
+        raise ValueError("a pack's trials must differ in their seed alone")
+    return rest[0], [s - base for s in seeds]
+
+
+def run_task(task, dataset, emit: P.Emit, control, facts: dict) -> None:
+    """Train a submitted task: one trial, or a pack of trials."""
+    if isinstance(task, P.PackTask):
+        run_pack(task, dataset, emit, control, facts)
+    else:
+        run_trial(task, dataset, emit, control, facts)
+
+
+def run_pack(pack: P.PackTask, dataset, emit: P.Emit, control, facts: dict) -> None:
+    """Train a pack's trials as seeds of one trainer; every member's outcome is its own END or ERROR."""
+    from engine import catalog
+    from engine.trainer import LockstepTrainer, enable_determinism
+    from workbench.core.config import ExperimentConfig
+    facts = {**facts, "pack": [task.index for task in pack.tasks]}
+    for task in pack.tasks:
+        emit(P.TrialEvent(P.STARTED, task.index, task.attempt, facts))
+    try:
+        merged, trials = pack_trials([task.config for task in pack.tasks])
+        config = ExperimentConfig.from_dict(merged)
+        enable_determinism()
+        trainer = LockstepTrainer(catalog.build(config.arch), config.case_objects(), config.train, dataset,
+                                  config.noise_schedule(), trials=trials)
+        by_trial = dict(zip(trials, pack.tasks))
+        results = trainer.run_seeds(_PackStream(by_trial, emit, trainer), control)
+    except Exception as exc:
+        from workbench.core.one_line import one_line
+        for task in pack.tasks:
+            emit(P.TrialEvent(P.ERROR, task.index, task.attempt, (one_line(exc), traceback.format_exc())))
+        return
+    for result in results:
+        task = by_trial[result.trial]
+        emit(P.TrialEvent(P.END, task.index, task.attempt, dataclasses.replace(result, trial=0)))
 
 
 def run_trial(task: P.TrialTask, dataset, emit: P.Emit, control, facts: dict) -> None:
