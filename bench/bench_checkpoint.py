@@ -50,7 +50,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tiny", action="store_true", help="two cases, 100 images, 3 epochs")
     parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--train-limit", type=int, default=5000)
+    parser.add_argument("--train-limit", type=int, default=4000, help="images per epoch (the offline sample has 4000)")
     args = parser.parse_args()
     cases = ("0", "1") if args.tiny else ("0", "1", "2", "3", "4", "5", "6")
     data = DataSpec("sample", 100, 50) if args.tiny else DataSpec("sample", args.train_limit, 1000)
