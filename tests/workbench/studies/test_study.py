@@ -147,18 +147,40 @@ def test_resume_runs_only_the_trials_that_are_not_completed(tmp_path):
 
 # --------------------------------------------------------------------------------- backends
 class KillOnce:
-    """Kills the worker process of trial `victim` (SIGKILL) at its first step (of epoch `epoch`), once."""
+    """Kills the worker process of trial `victim` (SIGKILL) at its first step (of epoch `epoch`), once.
+
+    Events reach the driver some time after the worker sent them (Ray batches them), so the worker
+    may be an epoch or more ahead when it dies. The killer therefore records the trial's checkpoints
+    as the driver holds them (epochs done, newest last): when the kill is sent (`held_at_kill`) and
+    when the driver gives the attempt up and queues the retry (`held_at_retry`), which the retry
+    must continue from.
+    """
 
     def __init__(self, victim: int, epoch: int = 0):
         self.victim, self.epoch, self.pid, self.killed = victim, epoch, None, False
+        self.dir: Path | None = None
+        self.held_at_kill: list[int] | None = None
+        self.held_at_retry: list[int] | None = None
+
+    def _held(self) -> list[int]:
+        from workbench.records.checkpoint_store import CheckpointStore
+        return [e for t, e in CheckpointStore(self.dir / f"trial-{self.victim}").checkpoints() if t == 0]
+
+    def on_study_started(self, study_dir, state):
+        self.dir = Path(study_dir)
 
     def on_trial(self, k, entry):
-        if k == self.victim and entry["status"] == "running":
+        if k != self.victim:
+            return
+        if entry["status"] == "running":
             self.pid = entry["pid"]
+        elif entry["status"] == "pending" and self.killed and self.held_at_retry is None:
+            self.held_at_retry = self._held()
 
     def on_step(self, k, event):
         if k == self.victim and event.epoch >= self.epoch and not self.killed and self.pid not in (None, os.getpid()):
             self.killed = True
+            self.held_at_kill = self._held()
             os.kill(self.pid, signal.SIGKILL)
 
 

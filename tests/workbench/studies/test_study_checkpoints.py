@@ -49,11 +49,17 @@ def test_a_trial_whose_worker_is_killed_is_retried_from_its_checkpoint(undisturb
     killer = KillOnce(victim=1, epoch=1)          # after epoch 0's checkpoint
     outcome = run_study(spec(), tmp_path / "s", options("1", backend), killer)
     assert killer.killed and outcome.status == "completed", outcome.error
+    # A step of epoch 1 reaches the driver after epoch 0's checkpoint, so the driver held that one when
+    # it killed; the worker may have sent epoch 1's too before it died (Ray's events arrive late):
+    # the retry continues from the newest checkpoint the driver held when it gave the attempt up.
+    assert killer.held_at_kill == [1], killer.held_at_kill
+    newest = killer.held_at_retry[-1]
+    assert killer.held_at_kill[-1] <= newest < 3
     entry = {t["index"]: t for t in read_study(tmp_path / "s")["trials"]}[1]
-    assert entry["attempts"] == 2 and entry["previous_folders"] == [] and entry["resumed_from"] == [1]
+    assert entry["attempts"] == 2 and entry["previous_folders"] == [] and entry["resumed_from"] == [newest]
     manifest = json.loads((tmp_path / "s" / "trial-1" / "manifest.json").read_text())
     assert manifest["status"] == "completed"
-    assert [r["from_epoch"] for r in manifest["resumptions"]] == [{"0": 1}]
+    assert [r["from_epoch"] for r in manifest["resumptions"]] == [{"0": newest}]
     assert metrics(tmp_path / "s") == metrics(undisturbed)
     assert not (tmp_path / "s" / "trial-1" / "checkpoints").exists()     # a completed trial keeps none
 
