@@ -30,7 +30,6 @@ from engine.events import RunControl
 
 from workbench.records.live_log import epoch_lines
 from workbench.studies.spec import StudyOptions, StudySpec
-from workbench.execution.throttle import StepThrottle
 from workbench.app.worker import RunController, lower_training_priority
 
 
@@ -76,9 +75,8 @@ class StudyWorker(QObject):
         self.on_ended = on_ended
         self.spec, self.out_dir, self.options = spec, Path(out_dir), beside_the_window(options)
         self.control = control or RunControl()
-        self.min_step_interval = min_step_interval
+        self.step_interval = min_step_interval     # the driver throttles each trial's steps to this
         self.resume = resume
-        self._throttles: dict[int, StepThrottle] = {}
 
     @Slot()
     def run(self) -> None:
@@ -113,9 +111,7 @@ class StudyWorker(QObject):
         self.trial_changed.emit(k, entry)
 
     def on_step(self, k: int, event) -> None:
-        throttle = self._throttles.setdefault(k, StepThrottle(self.min_step_interval))   # one per trial
-        if throttle.admit(event):
-            self.step.emit(event)
+        self.step.emit(event)
 
     def on_epoch(self, k: int, event, folder) -> None:
         self.epoch.emit(event)

@@ -32,7 +32,6 @@ from multiprocessing.connection import wait as wait_any
 from pathlib import Path
 
 from workbench.execution.backends.processes import SharedControl
-from workbench.execution.throttle import StepThrottle
 
 TRAIN_NICE_ENV = "RCNN_WORKBENCH_TRAIN_NICE"
 PARENT_CHECK_S = 0.5
@@ -82,7 +81,7 @@ class _PipeListener:
 
     def __init__(self, conn, control, request: RunRequest, config):
         self.conn, self.control = conn, control
-        self.throttle = StepThrottle(request.min_step_interval)
+        self.step_interval = request.min_step_interval       # the runner throttles steps to this (and keeps them)
         self.case_names = {c.key: c.name for c in config.case_objects()}
         self.trials = config.trials
         self.gone = False
@@ -103,8 +102,7 @@ class _PipeListener:
         self.send("status", text)
 
     def on_step(self, event) -> None:
-        if self.throttle.admit(event):
-            self.send("step", event)
+        self.send("step", event)
 
     def on_epoch(self, event, folder) -> None:
         from workbench.records.live_log import epoch_lines

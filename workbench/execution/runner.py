@@ -18,12 +18,19 @@ from workbench.core.one_line import one_line
 from workbench.execution.checkpoint_writer import CheckpointWriter
 from workbench.execution.packing import packable, packing_record, trial_packs
 from workbench.execution.run_setup import data_record, record_setup
+from workbench.execution.throttle import STEP_INTERVAL, StepThrottle
 from workbench.records import environment as env
 from workbench.records.run_folder import RunFolder, new_run_dir
 
 
 class RunListener(Protocol):
-    """Every method optional: a listener implements what it needs."""
+    """Every method optional: a listener implements what it needs.
+
+    `step_interval` (optional, seconds; default STEP_INTERVAL): the step reports it is sent come at
+    most this often (an epoch's last always), and these are the ones the run folder keeps in steps.csv,
+    so a reopened run draws the curve that was watched."""
+    step_interval: float
+
     def on_started(self, folder: RunFolder) -> None: ...
     def on_status(self, text: str) -> None: ...
     def on_step(self, event: StepEvent) -> None: ...
@@ -51,11 +58,14 @@ class _Forward:
 
     def __init__(self, folder: RunFolder, listener, gradients=None, checkpoints=None):
         self.folder, self.listener, self.gradients, self.checkpoints = folder, listener, gradients, checkpoints
+        self.steps = StepThrottle(getattr(listener, "step_interval", STEP_INTERVAL))
 
     def on_step(self, event):
         if self.gradients is not None:
             self.gradients.step(event)
-        _call(self.listener, "on_step", event)
+        if self.steps.admit(event):             # the points the window draws, and the folder keeps
+            self.folder.step(event)
+            _call(self.listener, "on_step", event)
 
     def on_epoch(self, event):
         self.folder.epoch(event)

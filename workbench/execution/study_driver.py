@@ -27,7 +27,7 @@ from workbench.execution.backends import protocol as P
 from workbench.execution.backends.protocol import BackendUnavailable
 from workbench.execution.packing import packable, plan_packs
 from workbench.execution.run_setup import data_record, gradient_log, record_setup
-from workbench.execution.throttle import Throttle
+from workbench.execution.throttle import STEP_INTERVAL, StepThrottle, Throttle
 from workbench.core.checkpoint_policy import CheckpointPolicy
 from workbench.core.config import ConfigError, ExperimentConfig
 from workbench.core.atomic_write import atomic_write
@@ -151,6 +151,9 @@ class StudyDriver:
         self._t0 = time.monotonic()
         self._fraction0 = 0.0
         self._progress_lines = Throttle(0.25)     # the listener's on_progress, at most 4 a second
+        # each trial's step reports: the listener is sent these, and each trial's steps.csv keeps them
+        self._step_interval = getattr(listener, "step_interval", STEP_INTERVAL)
+        self._step_throttles: dict[int, StepThrottle] = {}
 
     # ------------------------------------------------------------------ study.json
     def _new_state(self) -> dict:
@@ -457,6 +460,12 @@ class StudyDriver:
         self.trial_eta[k] = event.progress.eta_s
         if k in self.gradient_logs:
             self.gradient_logs[k].step(event)
+        throttle = self._step_throttles.setdefault(k, StepThrottle(self._step_interval))   # one per trial
+        if not throttle.admit(event):
+            return
+        folder = self.folders.get(k)
+        if folder is not None:
+            folder.step(event)                    # as trial 0 of its own folder, as the worker sent it
         _call(self.listener, "on_step", k, dataclasses.replace(event, trial=k))
 
     def _epoch(self, k: int, event) -> None:

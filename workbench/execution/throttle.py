@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import time
 
+STEP_INTERVAL = 0.05       # seconds between step reports shown (and kept in steps.csv): 20 a second at most
+
 
 class Throttle:
     """At most one admitted event every `interval` seconds (`due`), forced ones always."""
@@ -28,7 +30,7 @@ class Throttle:
 class StepThrottle(Throttle):
     """At most one step event every `interval` seconds, except an epoch's last step (always sent)."""
 
-    def __init__(self, interval: float = 0.05):
+    def __init__(self, interval: float = STEP_INTERVAL):
         super().__init__(interval)
         self.seen = 0
         self.sent = 0

@@ -1,4 +1,4 @@
-"""A run folder: manifest.json, metrics.csv, transparency.txt, predictions.npz, tensorboard/.
+"""A run folder: manifest.json, metrics.csv, steps.csv, transparency.txt, predictions.npz, tensorboard/.
 
 The promise: a folder is created fresh and exclusively (`create_run_dir`,
 `claim_folder`), written only by the process holding its lock
@@ -31,6 +31,7 @@ from engine.events import CaseEpoch, EpochEvent, TrialResult
 
 from workbench.records import environment as env
 from workbench.records import metrics as M
+from workbench.records import steps as S
 from workbench.core.atomic_write import atomic_write
 from workbench.core.config import ExperimentConfig
 from workbench.core.json_reader import MissingRecordFile, read_json
@@ -242,7 +243,7 @@ class RunFolder:
             if isinstance(exc, OSError):
                 raise RunFolderError(f"{self.dir}: cannot write the run folder ({_why(exc)})") from None
             raise
-        self._metrics = self._transparency = None
+        self._metrics = self._transparency = self._steps = None
         self._tensorboard = None
         self._reserve = self.dir / RESERVE_NAME
         self._finished = False
@@ -271,6 +272,7 @@ class RunFolder:
             }
             self._metrics = AppendFile(self.dir / "metrics.csv")
             self._metrics.append(_csv_text([M.COLUMNS]))
+            self._steps = S.StepLog(AppendFile(self.dir / S.FILE_NAME), fresh=True)
             self._transparency = AppendFile(self.dir / "transparency.txt")
             self._transparency_append(self._header() + "\n")
             self.write_manifest()
@@ -300,7 +302,7 @@ class RunFolder:
         self.dir, self.config, self.lock = Path(out_dir), config, lock
         self.case_names = {c.key: c.name for c in config.case_objects()}
         self._created, self._finished = False, False
-        self._metrics = self._transparency = self._tensorboard = None
+        self._metrics = self._transparency = self._tensorboard = self._steps = None
         self._reserve = self.dir / RESERVE_NAME
         self._last_logged = {}
         self._predictions = _read_predictions(self.dir)
@@ -308,6 +310,11 @@ class RunFolder:
         self.rows = [r for r in M.read_metrics(path) if _kept(kept_epochs, r.trial, r.epoch)]
         atomic_write(path, _csv_text([M.COLUMNS, *(r.as_csv() for r in self.rows)]))
         self._metrics = AppendFile.reopen(path)
+        steps_path = self.dir / S.FILE_NAME
+        if os.path.lexists(steps_path):       # a folder recorded before steps were kept has none, and gets none
+            kept_steps = [r for r in S.read_steps(steps_path) if _kept(kept_epochs, r.trial, r.epoch)]
+            atomic_write(steps_path, S.csv_text([S.COLUMNS, *(r.as_csv() for r in kept_steps)]))
+            self._steps = S.StepLog(AppendFile.reopen(steps_path), fresh=False)
         atomic_write(self.dir / "transparency.txt", "")
         self._transparency = AppendFile.reopen(self.dir / "transparency.txt")
         self._transparency_append(self._header() + "\n")
@@ -358,7 +365,7 @@ class RunFolder:
 
     def _abandon(self) -> None:
         """Creation failed part-way: remove what this process made, leave nothing behind."""
-        for handle in (self._metrics, self._transparency):
+        for handle in (self._metrics, self._transparency, self._steps):
             if handle is not None:
                 handle.close()
         if self._created:
@@ -426,6 +433,12 @@ class RunFolder:
             if entry["trial"] == trial:
                 return entry
         raise ValueError(f"trial {trial} was not started in this run folder")
+
+    def step(self, event) -> None:
+        """A step report the window is sent (its writer throttles them): appended to steps.csv, unsynced
+        (a kill loses at most the page cache's last lines; metrics.csv is the record)."""
+        if self._steps is not None:
+            self._steps.record(event)
 
     def epoch(self, event: EpochEvent) -> None:
         rows = []
@@ -513,7 +526,7 @@ class RunFolder:
         try:
             self.write_manifest()
         finally:
-            for handle in (self._metrics, self._transparency):
+            for handle in (self._metrics, self._transparency, self._steps):
                 if handle is not None:
                     handle.close()
             self.lock.release()

@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from engine.events import Progress, StepEvent
+from engine.events import StepEvent
 from workbench.core.config import ExperimentConfig
 from workbench.records.metrics import read_metrics
 from workbench.app.settings_store import CONFIG_KEY, SettingsStore, default_config
@@ -129,19 +129,3 @@ def test_corrupt_settings_fall_back_to_defaults(tmp_path, garbage):
 def test_missing_settings_give_the_quick_preset_on_the_offline_sample(tmp_path):
     config = SettingsStore(tmp_path / "none.ini").load_config()
     assert config.preset == "quick" and config.data.source == "sample" and len(config.cases) == 7
-
-
-def test_a_studys_step_events_are_throttled_per_trial(qtbot, tmp_path):
-    """Two trials training side by side: one trial's steps never crowd out the other's."""
-    from workbench.app.study_bridge import StudyWorker
-    from workbench.studies.spec import StudyOptions
-    worker = StudyWorker(None, tmp_path, StudyOptions(), min_step_interval=3600)
-    sent = []
-    worker.step.connect(sent.append)
-    progress = Progress(0, 10, 0.0, None)
-    for s in range(1, 6):
-        for k in (0, 1):
-            worker.on_step(k, StepEvent(k, 0, s, 100, {"0": (1.0, 0.5)}, progress))
-    assert [(e.trial, e.step) for e in sent] == [(0, 1), (1, 1)]     # each trial's first, then nothing for an hour
-    worker.on_step(1, StepEvent(1, 0, 100, 100, {"0": (1.0, 0.5)}, progress))
-    assert (sent[-1].trial, sent[-1].step) == (1, 100)                # an epoch's last step always passes

@@ -16,6 +16,7 @@ from workbench.core.config import DataSpec, load_preset
 from workbench.execution.runner import run_experiment
 from workbench.records.checkpoint_store import CheckpointStore
 from workbench.records.run_lock import FolderLock
+from workbench.records.steps import read_steps
 from workbench.records.tensorboard_export import read_scalars
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -147,6 +148,17 @@ def test_extending_a_finished_run_trains_every_trial_on_as_if_started_with_more_
     assert manifest["resumptions"][0]["from_epoch"] == {"0": 2, "1": 2}
     assert [t["epochs_done"] for t in manifest["trials"]] == [3, 3]
     assert manifest["resumptions"][0]["checkpoint_every"] == "1"     # checkpointing goes on as the run was started
+    # steps.csv goes on too: every epoch's last report as the longer run's, none recorded twice
+    steps = read_steps(run / "steps.csv")
+    assert epoch_end_steps(steps) == epoch_end_steps(read_steps(tmp_path / "longer" / "steps.csv"))
+    assert {r.epoch for r in steps} == {0, 1, 2}
+    keys = [(r.trial, r.epoch, r.step, r.case) for r in steps]
+    assert len(keys) == len(set(keys))
+
+
+def epoch_end_steps(steps):
+    """Each epoch's last step report (always kept; the ones between depend on the clock)."""
+    return sorted((r.trial, r.epoch, r.case, r.cost, r.accuracy) for r in steps if r.step == r.steps_per_epoch)
 
 
 def test_a_damaged_newest_checkpoint_is_passed_over_in_one_line_and_the_one_before_used(run, capsys):

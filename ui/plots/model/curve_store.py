@@ -124,6 +124,12 @@ class CurveStore:
             self.diverged[(event.trial, key)] = event.epoch
         self._emit(changed, "epochs")
 
+    def load_steps(self, steps) -> None:
+        """A run folder's kept step reports (workbench/records/steps.py) replayed in the order they came:
+        the training curve the window drew while the run trained, point for point."""
+        for event in steps:
+            self.add_step(event)
+
     def load(self, rows: list[MetricRow]) -> None:
         """A finished run's metrics table; a non-finite value marks its case diverged there."""
         for r in rows:
