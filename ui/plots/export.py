@@ -1,4 +1,5 @@
-"""Figures from the live plots: the four plots and their legend, with a caption, as PNG or SVG.
+"""Figures from the live plots: the four plots and their legend, with a caption, as PNG or SVG;
+and the plotted data itself as CSV (`export_plotted_csv`).
 
 Both are painted by one function from the plots' own scene, so the PNG and the SVG
 show the same thing. The SVG is written by Qt's own generator (pyqtgraph 0.14's
@@ -74,4 +75,30 @@ def export_svg(view, caption: str, path: Path) -> Path:
         painter.end()
     if not Path(path).exists():
         raise OSError(f"{path}: cannot write the SVG file")
+    return Path(path)
+
+
+PLOTTED_COLUMNS = ("plot", "series", "x_axis", "x", "y")
+
+
+def export_plotted_csv(series, x_axis: str, caption: str, path: Path) -> Path:
+    """Exactly the series the plots draw, (plot title, series name, xs, ys) each, as they are drawn: after
+    smoothing, on the chosen x-axis (`x_axis`: its label). One long table, a '# ' caption line first.
+
+    Written whole to a temporary file and renamed over `path` (the save dialog asked before replacing)."""
+    import csv
+    import io
+    from workbench.core.atomic_write import atomic_write
+    from workbench.records.metrics import _fmt
+    buffer = io.StringIO()
+    buffer.write("# " + " ".join(caption.split()) + "\n")
+    writer = csv.writer(buffer)
+    writer.writerow(PLOTTED_COLUMNS)
+    for plot, name, xs, ys in series:
+        for x, y in zip(xs, ys):
+            writer.writerow([plot, name, x_axis, _fmt(float(x)), _fmt(float(y))])
+    try:
+        atomic_write(Path(path), buffer.getvalue())
+    except OSError as exc:
+        raise OSError(f"{path}: cannot write the CSV file ({exc.strerror or exc})") from None
     return Path(path)

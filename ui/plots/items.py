@@ -37,6 +37,37 @@ def dashed_pen(hex_colour: str, width: float, pattern) -> QPen:
     return pen
 
 
+def draw_long_curves(plot: pg.PlotItem) -> None:
+    """Curves of any length drawn without lying: pyqtgraph's own peak downsampling (each bucket of points,
+    about a fifth of a pixel column wide, drawn as its maximum and minimum: never random or skipped points),
+    recomputed whenever the view changes, over the points in view (clip to view), from the full series
+    each item holds (`xData`, `yData`). Set on the plot: it gives every item added to it these modes."""
+    plot.setDownsampling(auto=True, mode="peak")
+    plot.setClipToView(True)
+
+
+class EnvelopeCurve(pg.PlotDataItem):
+    """A line of a plot set up by draw_long_curves, with one amendment: peak downsampling drops the last
+    len % bucket points, so the drawn curve stopped short of its last value; those points are drawn as they are."""
+
+    def _getDisplayDataset(self):
+        shown = super()._getDisplayDataset()
+        data = self._datasetMapped
+        if shown is None or data is None or shown.x is None or not len(shown.x) or len(shown.x) >= len(data.x):
+            return shown
+        last = shown.x[-1]
+        if not np.isfinite(last) or last >= data.x[-1]:
+            return shown
+        view = self.getViewBox()
+        if view is not None and data.x[-1] > view.viewRect().right():
+            return shown                      # the end lies outside the view: clipped or off screen, not lost
+        tail = data.x > last
+        from pyqtgraph.graphicsItems.PlotDataItem import PlotDataset
+        shown = PlotDataset(np.concatenate([shown.x, data.x[tail]]), np.concatenate([shown.y, data.y[tail]]))
+        self._datasetDisplay = shown
+        return shown
+
+
 class LegendEntry(pg.GraphicsWidget):
     """A clickable legend entry (line sample + text), drawn with QPainter so exports keep it."""
 
@@ -111,12 +142,12 @@ class CaseItems:
     def __init__(self, plot: pg.PlotItem, case: Case):
         self.plot, self.case = plot, case
         c = case.colour
-        self.main = pg.PlotDataItem(pen=pg.mkPen(c, width=2), name=case.key)
+        self.main = EnvelopeCurve(pen=pg.mkPen(c, width=2), name=case.key)
         self.points = pg.PlotDataItem(pen=None, symbol="o", symbolSize=6, symbolPen=pg.mkPen(c, width=1),
                                       symbolBrush=pg.mkBrush(c))
-        self.faint = pg.PlotDataItem(pen=pg.mkPen(colour(c, 70), width=1))
-        self.lo = pg.PlotDataItem(pen=pg.mkPen(colour(c, 160), width=1))
-        self.hi = pg.PlotDataItem(pen=pg.mkPen(colour(c, 160), width=1))
+        self.faint = EnvelopeCurve(pen=pg.mkPen(colour(c, 70), width=1))
+        self.lo = EnvelopeCurve(pen=pg.mkPen(colour(c, 160), width=1))
+        self.hi = EnvelopeCurve(pen=pg.mkPen(colour(c, 160), width=1))
         self.band = pg.FillBetweenItem(self.lo, self.hi, brush=pg.mkBrush(colour(c, 40)))
         self.marker = pg.PlotDataItem(pen=None, symbol="x", symbolSize=14, symbolPen=pg.mkPen(c, width=2),
                                       symbolBrush=pg.mkBrush(c))
@@ -129,8 +160,7 @@ class CaseItems:
         # counted in the auto-range it makes the view shrink without end.
         plot.addItem(self.note, ignoreBounds=True)
         self.note.setVisible(False)
-        # No clip-to-view or view-dependent downsampling: both trim the data to a view range that may
-        # be stale when a figure is exported (the SVG lost its last points); curves here are short.
+        # The lines are EnvelopeCurves (min and max per bucket, over the view); the dots (one an epoch) are not.
         self.in_run = False
         self.faint_has_data = False
         self.marker_shown = False
@@ -139,7 +169,7 @@ class CaseItems:
 
     def trial_item(self, trial: int) -> pg.PlotDataItem:
         while len(self.trials) <= trial:
-            item = pg.PlotDataItem(pen=pg.mkPen(colour(self.case.colour, 120), width=1))
+            item = EnvelopeCurve(pen=pg.mkPen(colour(self.case.colour, 120), width=1))
             item.setZValue(-1)
             self.plot.addItem(item)
             item.setVisible(False)

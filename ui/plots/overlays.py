@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from engine.cases import Case
 from workbench.records.metrics import MetricRow
 
-from ui.plots.items import OVERLAY_DASHES, dashed_pen, finite_xy
+from ui.plots.items import OVERLAY_DASHES, EnvelopeCurve, dashed_pen, finite_xy
 from ui.plots.model.metrics import epoch_x, plot_indices
 from ui.plots.model.trial_spread import mean_where_all
 
@@ -46,7 +46,7 @@ def draw_overlay(overlay: Overlay, index: int, plots: list[pg.PlotItem], cases: 
             cases[key] = Case(key, f"case {key}", "#808080")
         x, y = mean_where_all(points, overlay.trials)
         x, y = finite_xy(x, y)
-        item = pg.PlotDataItem(x, y, pen=dashed_pen(cases[key].colour, 1.5, dash))
+        item = EnvelopeCurve(x, y, pen=dashed_pen(cases[key].colour, 1.5, dash))
         if len(x) == 1:                 # a line of one point draws nothing: a one-epoch run is a marker
             item.setSymbol("o")
             item.setSymbolSize(7)

@@ -51,7 +51,7 @@ from ui.plots.model.hover_text import hover_reading
 from ui.plots.model.curve_meaning import curve_guide, line_text
 from ui.plots.caption import figure_caption
 from ui.plots.model.curve_store import CurveStore, ema_debiased
-from ui.plots.items import COINCIDE_DASH, CaseItems, LegendEntry, finite_xy
+from ui.plots.items import COINCIDE_DASH, CaseItems, LegendEntry, draw_long_curves, finite_xy
 from ui.plots.legend import build_legend
 from ui.plots.model.metrics import METRICS, epoch_x
 from ui.plots.overlays import Overlay, draw_overlay, remove_overlay_items
@@ -167,6 +167,7 @@ class PlotsPanel(QWidget):
                 # of a frame's cost (bench/bench_gui.py); cached as a pixmap, it is redrawn only when
                 # the axis changes (its range, its size).
                 ax.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            draw_long_curves(plot)
             plot.setMenuEnabled(True)
             plot.vb.sigRangeChangedManually.connect(lambda *_a, p=i: self._on_manual_range(p))
             plot.autoBtn.clicked.connect(lambda *_a, p=i: self.fit_view(p))
@@ -276,20 +277,21 @@ class PlotsPanel(QWidget):
         self._dirty = True
 
     def load_rows(self, rows: list[MetricRow], cases: list[Case], trials: int | None = None,
-                  arch: str | None = None) -> None:
-        """Show a finished run's metrics table (e.g. a run folder opened from disk)."""
+                  arch: str | None = None, steps=()) -> None:
+        """Show a finished run's metrics table (e.g. a run folder opened from disk) and, when its folder
+        kept them (steps.csv), the step reports the window drew live: the same training curve again."""
         trials = trials or (max((r.trial for r in rows), default=0) + 1)
         self.begin_run(cases, trials, arch)
-        self._from_disk = True
+        self.add_rows(rows, steps)
+        self.curves.end_run()                   # as the live view did at the end: whole epochs only
+        self._from_disk = not self.curves.live
         self._rebuild_legend()
-        self.curves.load(rows)
-        self._update_notes()
-        self._dirty = True
         self.refresh()
 
-    def add_rows(self, rows: list[MetricRow]) -> None:
-        """Epochs the run folder already holds, drawn beside the live ones (a continued run keeps its
-        curves from epoch 0, not only from where it resumed)."""
+    def add_rows(self, rows: list[MetricRow], steps=()) -> None:
+        """Epochs (and their kept step reports) the run folder already holds, drawn beside the live ones
+        (a continued run keeps its curves from epoch 0, not only from where it resumed)."""
+        self.curves.load_steps(steps)
         self.curves.load(rows)
         self._update_notes()
         self._dirty = True
@@ -763,6 +765,37 @@ class PlotsPanel(QWidget):
         self.clear_hover()
         return export_svg(self.view, self.caption_text(), Path(path))
 
+    def plotted_series(self) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+        """(plot title, series, x, y) of every curve drawn and shown, as its item holds it (after smoothing,
+        on the chosen x-axis, at full resolution: the plot's downsampling is for the screen only)."""
+        out = []
+        for p, (_split, _metric, title) in enumerate(METRICS):
+            for key in self._order:
+                items = self._items.get((p, key))
+                if items is None:
+                    continue
+                mean = " mean" if self._trials > 1 else ""
+                named = [(items.main, f"case {key}{mean}"), (items.points, f"case {key} epoch values"),
+                         (items.faint, f"case {key}{mean} unsmoothed"), (items.lo, f"case {key} band low"),
+                         (items.hi, f"case {key} band high"),
+                         *((item, f"case {key} trial {t}") for t, item in enumerate(items.trials))]
+                out += [(title, name, *_item_data(item)) for item, name in named if item.isVisible()]
+            for o in self._overlays:
+                for (pp, key), item in o.items.items():
+                    if pp == p and item.isVisible():
+                        out.append((title, f"{o.label} case {key}", *_item_data(item)))
+        return [s for s in out if len(s[2])]
+
+    @property
+    def x_axis_label(self) -> str:
+        return "epoch"
+
+    def export_plotted_csv(self, path: Path) -> Path:
+        """The plotted data as CSV (see plotted_series), its caption on the first line."""
+        from ui.plots.export import export_plotted_csv
+        self.refresh_now()
+        return export_plotted_csv(self.plotted_series(), self.x_axis_label, self.caption_text(), Path(path))
+
     def refresh_now(self) -> None:
         self._dirty = True
         self.refresh()
@@ -833,3 +866,9 @@ class PlotsPanel(QWidget):
         if key.startswith("overlay:"):
             return self._overlay_entries.get(int(key.split(":")[1]))
         return self._legend.get(key)
+
+
+def _item_data(item) -> tuple[np.ndarray, np.ndarray]:
+    """The data set on a curve item (not its log-mapped or downsampled display copy)."""
+    x, y = item.xData, item.yData
+    return (np.asarray(x if x is not None else [], float), np.asarray(y if y is not None else [], float))

@@ -17,6 +17,16 @@ from workbench.core.config import ConfigError, ExperimentConfig
 from workbench.app.worker import default_runs_dir
 
 
+def kept_steps(run_dir: Path) -> list:
+    """The step reports a run folder kept (steps.csv), as the plots replay them; none when it has none
+    (recorded before steps were kept) or they cannot be read: the plots then draw the epoch means and say so."""
+    from workbench.records.steps import StepsFileError, read_steps, step_events
+    try:
+        return step_events(read_steps(Path(run_dir) / "steps.csv"))
+    except (OSError, StepsFileError):
+        return []
+
+
 class WindowFiles:
     """Open, overlay, compare and export for MainWindow."""
 
@@ -28,9 +38,12 @@ class WindowFiles:
             return [self.plots.export_png(path)]
         if suffix == ".svg":
             return [self.plots.export_svg(path)]
+        if suffix == ".csv":
+            return [self.plots.export_plotted_csv(path)]
         if suffix:
-            raise ValueError(f"{path.name}: plots are saved as .png or .svg")
-        return [self.plots.export_png(path.with_suffix(".png")), self.plots.export_svg(path.with_suffix(".svg"))]
+            raise ValueError(f"{path.name}: plots are saved as .png, .svg or .csv (the plotted data)")
+        return [self.plots.export_png(path.with_suffix(".png")), self.plots.export_svg(path.with_suffix(".svg")),
+                self.plots.export_plotted_csv(path.with_suffix(".csv"))]
 
     def export_run_folder(self, dest_dir: Path) -> Path:
         """Copy the shown run's files into a new folder dest_dir/<run name> (as the ZIP export: no symbolic
@@ -71,7 +84,8 @@ class WindowFiles:
             else:
                 cases.append(Case(key, info.get("name", key), info.get("colour", "#808080")))
         trials = max(1, len(manifest.get("trials", [])))
-        self.plots.load_rows(rows, cases, trials, arch=manifest.get("config", {}).get("arch"))
+        self.plots.load_rows(rows, cases, trials, arch=manifest.get("config", {}).get("arch"),
+                             steps=kept_steps(run_dir))
         from workbench.records.gradient_log import read_gradients
         self.gradient_flow.load_rows(read_gradients(run_dir), cases)     # this run's, or none: never the last one's
         self.results.show_run(run_dir)
@@ -222,12 +236,14 @@ class WindowFiles:
 
     def _ask_save_plots(self) -> None:
         path, chosen = QFileDialog.getSaveFileName(self, "Save plots", str(self._dialog_dir() / "plots.png"),
-                                                   "PNG image (*.png);;SVG vector image (*.svg)")
+                                                   "PNG image (*.png);;SVG vector image (*.svg);;"
+                                                   "Plotted data as CSV (*.csv)")
         if not path:
             return
         path = Path(path)
         if not path.suffix:
-            path = path.with_suffix(".svg" if "svg" in chosen.lower() else ".png")
+            path = path.with_suffix(".svg" if "svg" in chosen.lower() else ".csv" if "csv" in chosen.lower()
+                                    else ".png")
         saved = self._attempt("Save plots", lambda: self.save_plots(path))
         if saved:
             self.statusBar().showMessage("Saved " + ", ".join(str(p) for p in saved), 10000)

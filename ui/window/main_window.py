@@ -445,7 +445,8 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
             rows = read_metrics(folder / "metrics.csv")
         except (OSError, MetricsFileError):
             return                        # the live epochs still come; the folder's own reader says what is wrong
-        self.plots.add_rows(rows)
+        from ui.window.files import kept_steps
+        self.plots.add_rows(rows, kept_steps(folder))
 
     def _on_status(self, text: str) -> None:
         self.run_panel.set_status(text)

@@ -41,8 +41,9 @@ class WindowMenus:
         file_menu.addSeparator()
         self.open_run_action = action(file_menu, "Open run folder…", self._ask_open_run,
                                       tip="Show an earlier run's curves and results")
-        self.save_plots_action = action(file_menu, "Save plots (PNG/SVG)…", self._ask_save_plots,
-                                        "Ctrl+Shift+S", "The four plots and their legend as an image")
+        self.save_plots_action = action(file_menu, "Save plots (PNG/SVG/CSV)…", self._ask_save_plots,
+                                        "Ctrl+Shift+S",
+                                        "The four plots and their legend as an image, or the plotted data as CSV")
         self.export_run_action = action(file_menu, "Export run folder…", self._ask_export_run,
                                         tip="Copy the run folder (manifest, metrics, transparency log, "
                                             "predictions, TensorBoard files) elsewhere")

@@ -85,7 +85,7 @@ def test_window_builds_with_all_panels_and_a_first_run_can_press_run(window):
     assert w.config_problem() is None and w.run_panel.run_button.isEnabled()
     assert "idle" in w.windowTitle()
     names = [a.text() for m in w.menuBar().actions() for a in m.menu().actions()]
-    for expected in ("Open configuration…", "Save configuration…", "Save plots (PNG/SVG)…",
+    for expected in ("Open configuration…", "Save configuration…", "Save plots (PNG/SVG/CSV)…",
                      "Export run folder…", "Add a published log…", "Re-run this run…", "Run", "Stop",
                      "About RCNN Workbench", "README"):
         assert expected in names
@@ -267,7 +267,7 @@ def test_export_writes_png_svg_configuration_and_run_folder(window, finished_run
     svg, = w.save_plots(tmp_path / "plots.svg")
     assert png.read_bytes()[:4] == b"\x89PNG" and "<svg" in svg.read_text()
     both = w.save_plots(tmp_path / "both")
-    assert {p.suffix for p in both} == {".png", ".svg"} and all(p.exists() for p in both)
+    assert {p.suffix for p in both} == {".png", ".svg", ".csv"} and all(p.exists() for p in both)
     config_path = w.save_configuration(tmp_path / "config.json")
     assert ExperimentConfig.load(config_path) == w.current_config()
     copy = w.export_run_folder(tmp_path / "export")

@@ -28,7 +28,7 @@ def action(w, text: str):
 def test_every_menu_action_is_covered_here(window):
     """A new menu action without a test below fails this list."""
     texts = {a.text() for menu in window.menuBar().actions() for a in menu.menu().actions() if a.text()}
-    assert texts == {"Open configuration…", "Save configuration…", "Open run folder…", "Save plots (PNG/SVG)…",
+    assert texts == {"Open configuration…", "Save configuration…", "Open run folder…", "Save plots (PNG/SVG/CSV)…",
                      "Export run folder…", "Export run as ZIP…", "Export metrics as one CSV…", "Quit", "Run",
                      "Pause", "Stop", "Continue this run", "Add a published log…", "Remove published curves", "Re-run this run…",
                      "Check the published claims…", "README", "Keyboard shortcuts", "About RCNN Workbench"}
@@ -69,7 +69,7 @@ def test_save_plots_and_the_three_exports(window, answer, tmp_path, dialogs):
     w = window
     w.open_run(fake_run(tmp_path / "r" / "run"))
     answer(getSaveFileName=tmp_path / "plots.png")
-    action(w, "Save plots (PNG/SVG)…").trigger()
+    action(w, "Save plots (PNG/SVG/CSV)…").trigger()
     assert (tmp_path / "plots.png").read_bytes()[:4] == b"\x89PNG"
     answer(getExistingDirectory=tmp_path / "copies")
     (tmp_path / "copies").mkdir()

@@ -28,7 +28,7 @@ def test_run_study_starts_the_grid_and_the_exported_caption_names_the_studys_see
     kind, spec, _folder = recorder.calls[-1]
     assert kind == "start_study" and spec.seeds == (0, 1, 2)
     answer(getSaveFileName=tmp_path / "study.svg")
-    action(w, "Save plots (PNG/SVG)…").trigger()
+    action(w, "Save plots (PNG/SVG/CSV)…").trigger()
     figure = (tmp_path / "study.svg").read_text()
     assert "seeds 0–2" in figure and "seeds 1–3" not in figure
 
