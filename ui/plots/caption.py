@@ -11,10 +11,13 @@ __all__ = ["BAND_TEXT", "figure_caption"]
 
 
 def figure_caption(run_caption: str, trials: int, band_kind: str, smoothing: float, coincide: dict[str, str],
-                   overlays: list, line: str = "line = mean of the batches between reports") -> str:
-    """`line` says what the training line is (ui/plots/model/curve_meaning.py)."""
+                   overlays: list, line: str = "line = mean of the batches between reports",
+                   x_axis: str = "epoch") -> str:
+    """`line` says what the training line is (ui/plots/model/curve_meaning.py); `x_axis` the x-axis' label
+    (ui/plots/model/x_axis.py): off epochs, each point sits where its epoch position falls on that axis."""
     parts = [run_caption] if run_caption else []
-    parts.append(f"Training (x in epochs): {line}; ● = mean over epoch k, at k + ½. "
+    where = "x in epochs" if x_axis == "epoch" else f"x: {x_axis}, at each point's epoch position k"
+    parts.append(f"Training ({where}): {line}; ● = mean over epoch k, at k + ½. "
                  "Test: ● = value after epoch k, at k + 1.")
     if trials > 1:
         parts.append(f"{trials} trials: thin lines = trials; thick = mean over the trials at "

@@ -31,6 +31,7 @@ class Overlay:
     hidden: bool = False
     dash: tuple = (6, 3)
     items: dict = field(default_factory=dict)     # (plot, case) -> PlotDataItem
+    epoch_data: dict = field(default_factory=dict)     # (plot, case) -> (x in epoch positions, y), as drawn on the epoch axis
 
 
 def draw_overlay(overlay: Overlay, index: int, plots: list[pg.PlotItem], cases: dict[str, Case]) -> None:
@@ -55,6 +56,7 @@ def draw_overlay(overlay: Overlay, index: int, plots: list[pg.PlotItem], cases: 
         item.setZValue(-2)
         plots[p].addItem(item)
         overlay.items[(p, key)] = item
+        overlay.epoch_data[(p, key)] = (x, y)
     overlay.dash = dash
 
 

@@ -56,6 +56,7 @@ from ui.plots.legend import build_legend
 from ui.plots.model.metrics import METRICS, epoch_x
 from ui.plots.overlays import Overlay, draw_overlay, remove_overlay_items
 from ui.plots.model.ranges import fitted_range, still_fits
+from ui.plots.model.x_axis import X_CHOICES, TrainingClock
 
 SMOOTHING_CHOICES = (("Smoothing: off", 0.0), ("Smoothing: 0.6", 0.6), ("Smoothing: 0.8", 0.8),
                      ("Smoothing: 0.9", 0.9), ("Smoothing: 0.95", 0.95), ("Smoothing: 0.99", 0.99))
@@ -107,6 +108,7 @@ class PlotsPanel(QWidget):
         self.guide_entry = None
         self._overlay_warning = ""
         self.run_caption = ""                   # the run's description, set by the window (for exports)
+        self._x_missing = ""                    # why the chosen x-axis cannot be drawn ('' when it can)
         self.refresh_count = 0
         self.tick_count = 0
         self.refresh_seconds: list[float] = []
@@ -132,6 +134,12 @@ class PlotsPanel(QWidget):
         self.y_box.setToolTip("For outliers (e.g. a published log on another cost scale): a logarithmic cost "
                               "axis, or the y-axis fitted to the shown run with overlays clipped")
         self.y_box.currentIndexChanged.connect(lambda i: self.set_y_mode(self.y_box.itemData(i)))
+        self.x_box = QComboBox()
+        for text, mode in X_CHOICES:
+            self.x_box.addItem(text, mode)
+        self.x_box.setToolTip("The x-axis: epochs, steps (batches since the trial began), or training time "
+                              "in seconds with paused time left out (from the run's records)")
+        self.x_box.currentIndexChanged.connect(lambda i: self.set_x_axis(self.x_box.itemData(i)))
         self.log_box = QCheckBox("log epochs")
         self.log_box.setToolTip("Logarithmic epoch axis: a short run and a long published log side by side")
         self.log_box.toggled.connect(self.set_log_epochs)
@@ -190,7 +198,7 @@ class PlotsPanel(QWidget):
         self._mouse = pg.SignalProxy(self.view.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
 
         controls = QHBoxLayout()
-        for w in (self.smoothing_box, self.band_box, self.y_box, self.log_box):
+        for w in (self.smoothing_box, self.band_box, self.x_box, self.y_box, self.log_box):
             controls.addWidget(w)
         controls.addStretch(1)
         controls.addWidget(self.hint_label)
@@ -352,6 +360,8 @@ class PlotsPanel(QWidget):
     def _add_overlay(self, overlay: Overlay) -> None:
         self._overlays.append(overlay)
         draw_overlay(overlay, self._overlays.index(overlay), self.plots, self._cases)
+        if self.curves.axis.mode != "epoch":
+            self._map_overlays()
         self._after_overlays()
 
     def _remove_overlay(self, overlay: Overlay) -> None:
@@ -489,6 +499,8 @@ class PlotsPanel(QWidget):
             # exactly over case 0 long before an epoch's values arrive
             self._epochs_changed = self._steps_changed = False
             self._find_coinciding({p for p, _k in todo})
+        if self.curves.axis.available(self.curves.axis.mode) != self._x_missing:
+            self._update_notes()                   # the first step brought the step count and the clock
         if self.curve_guide_text != self._guide_shown:
             self._rebuild_legend()                 # the first step told how many batches the line averages
         if self._visibility_dirty:
@@ -527,7 +539,7 @@ class PlotsPanel(QWidget):
             if len(items.trials) < self._trials:
                 self._visibility_dirty = True      # new thin lines start hidden
             for t in (range(self._trials) if full else [self._current_trial(key)]):
-                tx, ty = finite_xy(*self.curves.trial_curve(t, key, p))
+                tx, ty = self._on_axis(*self.curves.trial_curve(t, key, p), trial=t)
                 items.trial_item(t).setData(tx, ty)
                 self._trial_lines[((p, t), key)] = (tx, ty)
             if not epochs_new:
@@ -536,18 +548,22 @@ class PlotsPanel(QWidget):
             # smoothed trials is the smoothed mean), so the line never leaves its own band; the raw mean
             # is the faint line and the dots.
             x, shown, lo, hi = self.curves.mean_over_trials(key, p, self._trials, self._band_kind, self._smoothing)
-            keep = np.isfinite(lo) & np.isfinite(hi)
+            raw = self.curves.mean_over_trials(key, p, self._trials, self._band_kind)[:2] if smoothing else (x, shown)
+            x = self.curves.axis.map(x, None)              # the mean over trials at the trials' mean clock
+            keep = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(x)
             items.lo.setData(x[keep], lo[keep])
             items.hi.setData(x[keep], hi[keep])
-            raw = self.curves.mean_over_trials(key, p, self._trials, self._band_kind)[:2] if smoothing else (x, shown)
-            px, py = finite_xy(*raw)
-            faint = finite_xy(*raw) if smoothing else None
+            px, py = self._on_axis(*raw, trial=None)
+            faint = (px, py) if smoothing else None
         else:
             x, y = self.curves.trial_curve(0, key, p)
-            px, py = finite_xy(*self.curves.epoch_curve(0, key, p)) if epochs_new else (None, None)
-            faint = finite_xy(x, y) if smoothing else None
+            px, py = self._on_axis(*self.curves.epoch_curve(0, key, p)) if epochs_new else (None, None)
+            faint = self._on_axis(x, y) if smoothing else None
             shown = ema_debiased(y, self._smoothing) if smoothing else y
+            x = self.curves.axis.map(x, 0)
         fx, fy = finite_xy(x, shown)
+        keep = np.isfinite(fx)
+        fx, fy = fx[keep], fy[keep]
         items.main.setData(fx, fy)
         if px is not None:
             items.points.setData(px, py)
@@ -697,12 +713,16 @@ class PlotsPanel(QWidget):
     # ---------------------------------------------------------------- hover
     def hover_lines(self, plot_index: int, x_view: float) -> tuple[str, list[tuple[str, str]]] | None:
         """Tooltip text for the epoch nearest to view x in a plot: every visible case (and overlay) there."""
+        axis = self.curves.axis
+        if axis.mode != "epoch":                   # the tooltip reads epochs: the cursor's position back in epochs
+            at = axis.to_position(10 ** x_view if self._log_x else x_view)
+            x_view = math.log10(at) if self._log_x and at > 0 else at
         reading = hover_reading(plot_index, x_view, log_x=self._log_x, order=self._order, hidden=self._hidden,
                                 rows=self.curves.rows, cases=self._cases, trials=self._trials, coincide=self._coincide,
                                 overlays=self._overlays, smoothing=self._smoothing, line=self.line_text)
         if reading is None:
             return None
-        self._hover_points = reading.points
+        self._hover_points = [(float(axis.map([x], None)[0]), y) for x, y in reading.points]
         self._hover_note = reading.note
         return reading.title, reading.lines
 
@@ -749,7 +769,7 @@ class PlotsPanel(QWidget):
     def caption_text(self) -> str:
         """What an exported figure says about itself: the run, then how to read the curves."""
         return figure_caption(self.run_caption, self._trials, self._band_kind, self._smoothing, self._coincide,
-                              self._overlays, self.line_text)
+                              self._overlays, self.line_text, self.curves.axis.label)
 
     def export_png(self, path: Path, width: int = 1600) -> Path:
         """The four plots, the legend and the caption as a PNG `width` pixels wide."""
@@ -788,7 +808,45 @@ class PlotsPanel(QWidget):
 
     @property
     def x_axis_label(self) -> str:
-        return "epoch"
+        return self.curves.axis.label
+
+    @property
+    def x_axis(self) -> str:
+        return self.curves.axis.mode
+
+    def set_x_axis(self, mode: str) -> None:
+        """"epoch", "step" or "wall" (training time, paused time excluded): every curve and overlay redrawn
+        at its points' positions on that axis, the axes fitted anew."""
+        modes = [m for _t, m in X_CHOICES]
+        if mode not in modes:
+            raise ValueError(f"x-axis must be one of {modes}")
+        self.curves.axis.mode = mode
+        if self.x_box.currentIndex() != modes.index(mode):
+            self.x_box.setCurrentIndex(modes.index(mode))
+        for plot in self.plots:
+            plot.setLabel("bottom", self.curves.axis.label, color="#303030")
+        self._map_overlays()
+        self._update_notes()
+        self._visibility_dirty = True
+        self._apply_axis_modes()
+
+    def _on_axis(self, x, y, trial: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Finite points of a curve kept in epoch positions, on the chosen x-axis."""
+        x, y = finite_xy(x, y)
+        x = self.curves.axis.map(x, trial)
+        keep = np.isfinite(x)
+        return x[keep], y[keep]
+
+    def _map_overlays(self) -> None:
+        """Each overlay's curves on the chosen axis, by its own records' clock (a published log has none)."""
+        for o in self._overlays:
+            clock = TrainingClock()
+            clock.note_rows(o.rows)
+            for (p, key), item in o.items.items():
+                x, y = o.epoch_data[(p, key)]
+                x = self.curves.axis.map(x, None, clock=clock)
+                keep = np.isfinite(x)
+                item.setData(x[keep], y[keep])
 
     def export_plotted_csv(self, path: Path) -> Path:
         """The plotted data as CSV (see plotted_series), its caption on the first line."""
@@ -845,7 +903,8 @@ class PlotsPanel(QWidget):
             items.note.setVisible(shown and bool(items.note.textItem.toPlainText()))
         for o in self._overlays:
             for (_p, key), item in o.items.items():
-                item.setVisible(not o.hidden and key not in self._hidden)
+                item.setVisible(not o.hidden and key not in self._hidden and item.xData is not None
+                                and len(item.xData) > 0)
 
     def _update_notes(self) -> None:
         parts = []
@@ -854,6 +913,15 @@ class PlotsPanel(QWidget):
             parts.append(f"case {key} diverged at epoch {epoch}{where}")
         text = ("⚠ " + "; ".join(parts) + ". Its curve ends at the last finite value (×).") if parts else ""
         warning = getattr(self, "_overlay_warning", "")
+        missing = self._x_missing = self.curves.axis.available(self.curves.axis.mode)
+        missing = missing if self._order else ""
+        if missing:
+            text = (text + "  " if text else "") + f"⚠ x: {self.x_box.currentText()[3:]}: {missing}."
+        off_axis = [o.label for o in self._overlays if o.items and not any(
+            item.xData is not None and len(item.xData) for item in o.items.values())]
+        if off_axis:
+            text = (text + "  " if text else "") + (f"⚠ not on this x-axis (no {self.x_box.currentText()[3:]} "
+                                                    f"in their records): {', '.join(off_axis)}.")
         if warning:
             text = (text + "  " if text else "") + "⚠ " + warning
         self.note_label.setText(text)

@@ -99,3 +99,50 @@ def test_the_plotted_data_exports_as_csv_after_smoothing_as_drawn(qtbot, tmp_pat
         np.testing.assert_array_equal(y, panel.curve_points(p, "1")[1])          # the smoothed line, exactly
         raw_x, raw_y = series(title, "case 1 unsmoothed")
         assert len(raw_y) == len(y) and not np.allclose(raw_y, y)                # and the raw one behind it
+
+
+def test_the_x_axis_box_puts_the_curves_on_steps_or_training_time_read_from_the_records(qtbot, tmp_path):
+    live, reopened = shown(qtbot), shown(qtbot)
+    folder = RunFolder(tmp_path / "run", small(epochs=2))
+    train(live, folder)
+    folder.finish("completed")
+    reopened.load_rows(read_metrics(tmp_path / "run" / "metrics.csv"), cases("0", "1"), 1,
+                       steps=kept_steps(tmp_path / "run"))
+    epochs = {p: live.curve_points(p, "0")[0] for p in range(len(METRICS))}
+    reopened.x_box.setFocus()
+    qtbot.keyClick(reopened.x_box, Qt.Key.Key_Down)              # "x: step"
+    assert reopened.x_axis == "step" and reopened.plots[0].getAxis("bottom").labelText.startswith("step")
+    for p in range(len(METRICS)):
+        np.testing.assert_allclose(reopened.curve_points(p, "0")[0], epochs[p] * 6)      # 6 batches an epoch
+    qtbot.keyClick(reopened.x_box, Qt.Key.Key_Down)              # "x: wall time"
+    assert reopened.x_axis == "wall" and "paused time excluded" in reopened.x_axis_label
+    # test values sit at their epoch's end on the clock metrics.csv keeps; training points between the
+    # step reports' times steps.csv keeps (each epoch's reports at 1.5 e + step / 5 s)
+    np.testing.assert_allclose(reopened.curve_points(3, "0")[0], [1.4, 2.9])
+    x = reopened.curve_points(0, "0")[0]
+    # epoch 0's points at the middles of batches 0-2, 2-4, 4-6 (positions 1/6, 1/2, 5/6), between the readings
+    # 0 s at 0, 0.4 s at 1/3, 0.8 s at 2/3 and the epoch's end, 1.4 s at 1
+    np.testing.assert_allclose(x[:3], [0.2, 0.6, 1.1])
+    assert np.all(np.diff(x) > 0) and x[-1] <= 2.9
+    live.set_x_axis("wall")
+    for p in range(len(METRICS)):                                 # the live view read the same clock from its events
+        np.testing.assert_allclose(live.curve_points(p, "0")[0], reopened.curve_points(p, "0")[0])
+    rows = list(csv.DictReader(reopened.export_plotted_csv(tmp_path / "wall.csv").read_text().splitlines()[1:]))
+    assert {r["x_axis"] for r in rows} == {reopened.x_axis_label}
+    assert "x: training time" in reopened.caption_text()
+
+
+def test_a_published_log_without_a_clock_leaves_the_wall_time_axis_and_says_so(qtbot, tmp_path):
+    panel = shown(qtbot)
+    folder = RunFolder(tmp_path / "run", small(epochs=2))
+    train(panel, folder)
+    folder.finish("completed")
+    from workbench.records.metrics import MetricRow
+    log = [MetricRow(0, "0", e, split, 2.0 - e, 0.5, float("nan")) for e in range(3) for split in ("train", "test")]
+    panel.add_reference(log, "post-A log")
+    panel.set_x_axis("wall")
+    assert not any(item.isVisible() for item in panel.overlays[0].items.values())
+    assert "not on this x-axis" in panel.note_label.text() and "post-A log" in panel.note_label.text()
+    panel.set_x_axis("epoch")
+    assert all(item.isVisible() for item in panel.overlays[0].items.values())
+    assert "not on this x-axis" not in panel.note_label.text()

@@ -17,6 +17,7 @@ from workbench.records.metrics import MetricRow
 from ui.plots.model.interval_means import IntervalMeans
 from ui.plots.model.metrics import METRICS, epoch_x, plot_indices
 from ui.plots.model.trial_spread import mean_and_band
+from ui.plots.model.x_axis import XAxis
 
 __all__ = ["CurveStore", "Series", "ema_debiased"]
 
@@ -85,6 +86,7 @@ class CurveStore:
         self.diverged: dict[tuple[int, str], int] = {}          # (trial, case) -> epoch
         self.last_trial: dict[str, int] = {}                    # case -> the trial that last sent data
         self.epoch_version: dict[tuple[str, int], int] = {}     # (case, plot) -> changes of its epoch values
+        self.axis = XAxis()                                     # the chosen x-axis and its training clock
         self._listeners: list[Callable[[Changed, str], None]] = []
 
     def on_change(self, listener: Callable[[Changed, str], None]) -> None:
@@ -100,10 +102,16 @@ class CurveStore:
             store.clear()
         self.intervals.clear()
         self.rows.clear()
+        self.axis.clear()
 
     def add_step(self, event) -> None:
         """A step report: one more point of each case's training curve (see ui/interval_means.py)."""
         x, means = self.intervals.add(event)
+        seconds = getattr(event, "wall_time_s", None)
+        if seconds is None:
+            seconds = event.progress.elapsed_s              # a live StepEvent: the same clock steps.csv keeps
+        self.axis.clock.note(event.trial, event.epoch + event.step / event.steps_per_epoch, seconds)
+        self.axis.steps_per_epoch = event.steps_per_epoch
         changed: Changed = set()
         for key, (cost, acc) in means.items():
             self.last_trial[key] = event.trial
@@ -144,6 +152,8 @@ class CurveStore:
         cost_plot, accuracy_plot = plot_indices(r.split)
         for p in (cost_plot, accuracy_plot):
             self.epoch_version[(r.case, p)] = self.epoch_version.get((r.case, p), 0) + 1
+        if r.split == "test":
+            self.axis.clock.note(r.trial, r.epoch + 1.0, r.wall_time_s)
         x = epoch_x(r.split, r.epoch)
         self._series(self.epochs, r.trial, r.case, cost_plot).put(x, r.cost)
         self._series(self.epochs, r.trial, r.case, accuracy_plot).put(x, r.accuracy)
