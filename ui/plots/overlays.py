@@ -31,6 +31,7 @@ class Overlay:
     hidden: bool = False
     dash: tuple = (6, 3)
     items: dict = field(default_factory=dict)     # (plot, case) -> PlotDataItem
+    steps: list = field(default_factory=list)    # its folder's kept step reports (workbench/records/steps.py)
     epoch_data: dict = field(default_factory=dict)     # (plot, case) -> (x in epoch positions, y), as drawn on the epoch axis
 
 
@@ -42,10 +43,11 @@ def draw_overlay(overlay: Overlay, index: int, plots: list[pg.PlotItem], cases: 
         cost_plot, accuracy_plot = plot_indices(r.split)
         by.setdefault((r.case, cost_plot), []).append((epoch_x(r.split, r.epoch), r.trial, r.cost))
         by.setdefault((r.case, accuracy_plot), []).append((epoch_x(r.split, r.epoch), r.trial, r.accuracy))
+    live = step_curves(overlay.steps) if overlay.trials == 1 else {}
     for (key, p), points in by.items():
         if key not in cases:
             cases[key] = Case(key, f"case {key}", "#808080")
-        x, y = mean_where_all(points, overlay.trials)
+        x, y = live[(key, p)] if (key, p) in live else mean_where_all(points, overlay.trials)
         x, y = finite_xy(x, y)
         item = EnvelopeCurve(x, y, pen=dashed_pen(cases[key].colour, 1.5, dash))
         if len(x) == 1:                 # a line of one point draws nothing: a one-epoch run is a marker
@@ -58,6 +60,16 @@ def draw_overlay(overlay: Overlay, index: int, plots: list[pg.PlotItem], cases: 
         overlay.items[(p, key)] = item
         overlay.epoch_data[(p, key)] = (x, y)
     overlay.dash = dash
+
+
+def step_curves(steps) -> dict[tuple[str, int], tuple]:
+    """(case, plot) -> the training curve a one-trial run's kept step reports draw, as it was watched."""
+    if not steps:
+        return {}
+    from ui.plots.model.curve_store import CurveStore
+    store = CurveStore()
+    store.load_steps(steps)
+    return {(key, p): (series.xs, series.ys) for (trial, key, p), series in store.live.items() if trial == 0}
 
 
 def remove_overlay_items(overlay: Overlay, plots: list[pg.PlotItem]) -> None:

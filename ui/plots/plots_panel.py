@@ -330,12 +330,15 @@ class PlotsPanel(QWidget):
             self.set_log_epochs(True)       # otherwise the run is a sliver at the left edge
             self._auto_log = True
 
-    def set_run_overlays(self, runs: list[tuple[str, list[MetricRow], int, str]]) -> None:
-        """Other runs over the shown one: (label, rows, trials, warning) each; replaces the previous ones."""
+    def set_run_overlays(self, runs: list[tuple]) -> None:
+        """Other runs over the shown one: (label, rows, trials, warning[, kept step reports]) each; replaces
+        the previous ones. A one-trial run with its step reports draws its training curve as it was watched."""
         for o in [o for o in self._overlays if o.kind == "run"]:
             self._remove_overlay(o)
-        for label, rows, trials, warning in runs:
-            self._add_overlay(Overlay("run", label, list(rows), max(1, trials), warning))
+        for label, rows, trials, warning, *steps in runs:
+            kept = max((r.epoch + 1 for r in rows if r.split == "test"), default=0)
+            steps = [e for e in (steps[0] if steps else ()) if e.epoch < kept]       # whole epochs, as shown runs
+            self._add_overlay(Overlay("run", label, list(rows), max(1, trials), warning, steps=steps))
         self._after_overlays()
 
     def clear_reference(self, refit: bool = True) -> None:
@@ -841,10 +844,13 @@ class PlotsPanel(QWidget):
         """Each overlay's curves on the chosen axis, by its own records' clock (a published log has none)."""
         for o in self._overlays:
             clock = TrainingClock()
-            clock.note_rows(o.rows)
+            for e in o.steps:
+                clock.note(e.trial, e.epoch + e.step / e.steps_per_epoch, e.wall_time_s)
+            clock.note_rows(o.rows)                   # an epoch's end after its test pass, as the live clock
             for (p, key), item in o.items.items():
                 x, y = o.epoch_data[(p, key)]
-                x = self.curves.axis.map(x, None, clock=clock)
+                spe = o.steps[0].steps_per_epoch if o.steps else None
+                x = self.curves.axis.map(x, None, clock=clock, steps_per_epoch=spe)
                 keep = np.isfinite(x)
                 item.setData(x[keep], y[keep])
 

@@ -140,7 +140,7 @@ class WindowFiles:
                 continue
             warning = (f"architecture {entry.arch}, the shown run is {shown}"
                        if shown and entry.arch != shown else "")
-            runs.append((entry.display_name, rows, entry.trials, warning))
+            runs.append((entry.display_name, rows, entry.trials, warning, kept_steps(Path(entry.path))))
         self.plots.set_run_overlays(runs)
         if problems:
             self.statusBar().showMessage("Cannot overlay " + "; ".join(problems), 15000)

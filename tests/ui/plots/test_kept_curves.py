@@ -146,3 +146,19 @@ def test_a_published_log_without_a_clock_leaves_the_wall_time_axis_and_says_so(q
     panel.set_x_axis("epoch")
     assert all(item.isVisible() for item in panel.overlays[0].items.values())
     assert "not on this x-axis" not in panel.note_label.text()
+
+
+def test_an_overlaid_run_draws_the_step_curve_that_was_watched_on_every_axis(qtbot, tmp_path):
+    live, other = shown(qtbot), shown(qtbot)
+    folder = RunFolder(tmp_path / "run", small(epochs=2))
+    train(live, folder)
+    folder.finish("completed")
+    other.begin_run(cases("0", "1"))
+    other.set_run_overlays([("watched", read_metrics(tmp_path / "run" / "metrics.csv"), 1, "",
+                             kept_steps(tmp_path / "run"))])
+    item = other.overlays[0].items[(0, "1")]
+    for mode in ("epoch", "step", "wall"):
+        live.set_x_axis(mode)
+        other.set_x_axis(mode)
+        np.testing.assert_allclose(item.xData, live.curve_points(0, "1")[0])
+        np.testing.assert_allclose(item.yData, live.curve_points(0, "1")[1])
