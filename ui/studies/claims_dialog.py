@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 from workbench.app.study_bridge import StudyController
 from workbench.claims.claim_set import SCALES, group_of, load_claims, scale_info
 from workbench.claims.folder import create_claims_folder, read_claims_request, write_claims_report
-from workbench.claims.report import ARCH_COLOURS, case_colour
+from workbench.claims.report_html import ARCH_COLOURS, case_colour
 from workbench.claims.study import REQUEST_FILE, STUDY_DIR, ClaimsRequest, build_spec, projected_seconds, read_trials, \
     study_options
 from workbench.core.config import ConfigError
