@@ -19,6 +19,11 @@ is ready, and with --baseline-rev REV the named revision's own bench.
 
     python bench/bench_gui.py [--epochs 2] [--train-limit 1000] [--test-limit 300] [--no-write]
                               [--baseline-rev 407017d] [--only-default]    (just the window's default setting; a quick check)
+    python bench/bench_gui.py --tiny    (one small run with the long run overlaid, printed only)
+
+One setting trains with a long run overlaid: a synthetic 801-epoch, seven-case run of 60 step points
+an epoch (post A's published length; about 48,000 points a curve, drawn as min/max envelopes per pixel),
+its folder written with the records layer and laid over the plots as a ticked run is.
 
 Runs offscreen unless QT_QPA_PLATFORM is set.
 """
@@ -79,6 +84,47 @@ def stall_stats(stamps: list[float]) -> dict:
             "over_20": sum(s > TARGET_P99_MS for s in stalls), "over_250": sum(s > 250 for s in stalls)}
 
 
+LONG_EPOCHS, LONG_POINTS = 801, 60
+
+
+def long_run_folder(parent: Path) -> Path:
+    """A finished run of LONG_EPOCHS epochs, seven cases, LONG_POINTS step reports an epoch, written as a
+    run's writer writes it (no TensorFlow: synthetic values, seeded)."""
+    import math
+    import random
+    from engine.events import CaseEpoch, EpochEvent, Progress, StepEvent, TrialResult
+    from workbench.core.config import load_preset
+    from workbench.records.run_folder import RunFolder
+    config = load_preset("quick").with_train(epochs=LONG_EPOCHS)
+    keys = [c.key for c in config.case_objects()]
+    rng = random.Random(0)
+    folder = RunFolder(parent / "long-run", config)
+    folder.start_trial(0, 0)
+    seconds = 0.0
+    for e in range(LONG_EPOCHS):
+        sums = dict.fromkeys(keys, 0.0)
+        for s in range(1, LONG_POINTS + 1):
+            seconds += 0.05
+            for i, k in enumerate(keys):
+                sums[k] += 60.0 * math.exp(-(e + s / LONG_POINTS) / (100 + 20 * i)) + 5 + rng.gauss(0, 1)
+            folder.step(StepEvent(0, e, s, LONG_POINTS, {k: (sums[k] / s, 0.1 + 0.8 * e / LONG_EPOCHS) for k in keys},
+                                  Progress(s, LONG_POINTS, seconds, None)))
+        metrics = {k: CaseEpoch(sums[k] / LONG_POINTS, 0.1 + 0.8 * e / LONG_EPOCHS, sums[k] / LONG_POINTS,
+                                0.1 + 0.8 * e / LONG_EPOCHS) for k in keys}
+        folder.epoch(EpochEvent(0, e, metrics, (), Progress(LONG_POINTS, LONG_POINTS, seconds, None), seconds))
+    folder.end_trial(TrialResult(0, 0, "completed", LONG_EPOCHS, {}, {}, {k: seconds for k in keys}, {}, []))
+    folder.finish("completed")
+    return folder.dir
+
+
+def overlay_long_run(window, tmp: Path) -> None:
+    """Lay the long run over the plots as the run list does for a ticked run (rows and kept step reports)."""
+    from ui.window.files import kept_steps
+    from workbench.records.metrics import read_metrics
+    run = long_run_folder(tmp)
+    window.plots.set_run_overlays([("801-epoch run", read_metrics(run / "metrics.csv"), 1, "", kept_steps(run))])
+
+
 def run_bench(args, tmp: Path) -> dict:
     os.environ["RCNN_WORKBENCH_RUNS"] = str(tmp / "runs")
     os.environ["RCNN_WORKBENCH_SETTINGS"] = str(tmp / "bench.ini")
@@ -103,6 +149,8 @@ def run_bench(args, tmp: Path) -> dict:
     config = config.with_train(epochs=args.epochs)
     window.load_config(config)
     assert len(window.current_config().cases) == 7, "the bench trains all seven cases"
+    if args.long_overlay:
+        overlay_long_run(window, tmp)
 
     stamps: list[float] = []
     phase = {"first_step": None, "end": None, "start": None, "ticks_at_first_step": 0,
@@ -242,7 +290,7 @@ def write_section(text: str) -> None:
     RESULTS.write_text(new.rstrip("\n") + "\n")
 
 
-def _measure(args, threads: int, nice: int, run_at_ms: int, tree: Path) -> dict:
+def _measure(args, threads: int, nice: int, run_at_ms: int, tree: Path, long: bool = False) -> dict:
     """One measurement in a fresh process (TensorFlow reads its thread count once), with `tree`'s code."""
     env = {**os.environ, "TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": str(threads),
            "RCNN_WORKBENCH_TRAIN_NICE": str(nice)}
@@ -250,6 +298,8 @@ def _measure(args, threads: int, nice: int, run_at_ms: int, tree: Path) -> dict:
            "--train-limit", str(args.train_limit), "--test-limit", str(args.test_limit)]
     if tree == ROOT:
         cmd += ["--run-at-ms", str(run_at_ms)]
+    if long:
+        cmd += ["--long-overlay"]
     if args.switch_interval:
         cmd += ["--switch-interval", str(args.switch_interval)]
     proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, timeout=3600)
@@ -273,6 +323,9 @@ def main() -> int:
                         help="also measure this git revision's window (its own bench, in a temporary "
                              "worktree) in the same invocation, as the baseline row")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    parser.add_argument("--long-overlay", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--tiny", action="store_true",
+                        help="one small run (1 epoch, 200 images) with the long run overlaid; prints only")
     parser.add_argument("--only-default", action="store_true",
                         help="measure only the window's default setting (quicker; implies --no-write)")
     args = parser.parse_args()
@@ -281,21 +334,27 @@ def main() -> int:
             print("RESULT " + json.dumps(run_bench(args, Path(tmp))), flush=True)
         return 0
     cores = os.cpu_count() or 2
-    # (label, TensorFlow threads, training nice, when Run is pressed, source tree)
-    settings = [(f"{cores}, Run pressed at once (a fresh engine process loads TensorFlow)", cores, 10, 300, ROOT),
-                (f"{cores}, Run pressed after the warm engine process has loaded", cores, 10, 10_000, ROOT)]
+    # (label, TensorFlow threads, training nice, when Run is pressed, source tree, the long run overlaid)
+    settings = [(f"{cores}, Run pressed at once (a fresh engine process loads TensorFlow)", cores, 10, 300, ROOT,
+                 False),
+                (f"{cores}, Run pressed after the warm engine process has loaded", cores, 10, 10_000, ROOT, False),
+                (f"{cores}, warm engine, an {LONG_EPOCHS}-epoch run of {LONG_POINTS} points an epoch overlaid "
+                 f"(7 cases)", cores, 10, 10_000, ROOT, True)]
     if args.only_default:
         settings, args.no_write = settings[:1], True
+    if args.tiny:
+        settings, args.no_write = settings[2:], True
+        args.epochs, args.train_limit, args.test_limit, args.startup_repeats = 1, 200, 100, 1
     with tempfile.TemporaryDirectory(prefix="rcnn-bench-gui-") as tmp:
         startup = startup_times(args.startup_repeats, Path(tmp))
         if args.baseline_rev:
             base = Path(tmp) / "baseline"
             subprocess.run(["git", "worktree", "add", "--detach", str(base), args.baseline_rev], cwd=ROOT,
                            check=True, capture_output=True)
-            settings.append((f"{cores}, baseline `{args.baseline_rev}` (its own bench)", cores, 10, 300, base))
+            settings.append((f"{cores}, baseline `{args.baseline_rev}` (its own bench)", cores, 10, 300, base, False))
         try:
-            results = [(label, _measure(args, threads, nice, run_at, tree))
-                       for label, threads, nice, run_at, tree in settings]
+            results = [(label, _measure(args, threads, nice, run_at, tree, long))
+                       for label, threads, nice, run_at, tree, long in settings]
         finally:
             if args.baseline_rev:
                 subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, capture_output=True)

@@ -39,7 +39,7 @@ def dashed_pen(hex_colour: str, width: float, pattern) -> QPen:
 
 def draw_long_curves(plot: pg.PlotItem) -> None:
     """Curves of any length drawn without lying: pyqtgraph's own peak downsampling (each bucket of points,
-    about a fifth of a pixel column wide, drawn as its maximum and minimum: never random or skipped points),
+    a pixel column wide for EnvelopeCurves, drawn as its maximum and minimum: never random or skipped points),
     recomputed whenever the view changes, over the points in view (clip to view), from the full series
     each item holds (`xData`, `yData`). Set on the plot: it gives every item added to it these modes."""
     plot.setDownsampling(auto=True, mode="peak")
@@ -49,6 +49,12 @@ def draw_long_curves(plot: pg.PlotItem) -> None:
 class EnvelopeCurve(pg.PlotDataItem):
     """A line of a plot set up by draw_long_curves, with one amendment: peak downsampling drops the last
     len % bucket points, so the drawn curve stopped short of its last value; those points are drawn as they are."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # one bucket a pixel column (pyqtgraph's default, 5, drew ten points a column: twice the paint time
+        # of a long overlaid run, bench/bench_gui.py, for nothing the eye sees)
+        self.opts["autoDownsampleFactor"] = 1.0
 
     def _getDisplayDataset(self):
         shown = super()._getDisplayDataset()
