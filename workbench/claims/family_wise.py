@@ -33,7 +33,7 @@ def why(family_size: int) -> str:
         return "No verdict in this report rests on an interval, so there is no family of tests to correct."
     if family_size == 1:
         return "This report holds a single interval, so Holm's correction leaves its p-value as it is."
-    return (f"This report reads {family_size} intervals together, and even if no claim held about one in twenty "
+    return (f"This report reads {family_size} intervals together; even if no claim held, about one in twenty "
             f"would exclude the null value by chance, so each verdict is also given after Holm's step-down "
             f"correction, which keeps the chance of any false 'supported' or 'contradicted' in the whole report "
             f"at {ALPHA:.0%}.")

@@ -24,7 +24,7 @@ from workbench.claims.divergence_note import divergence_flag, divergence_note
 from workbench.claims.family_wise import METHOD as FAMILY_METHOD, adjust, why as family_why
 from workbench.claims.report_html import render_html
 from workbench.claims.scale_match import Scale, compare as compare_scale, place_published, published_scale
-from workbench.claims.verdict_words import estimate_words, published_summary, scale_flag
+from workbench.claims.verdict_words import estimate_words, flags, published_summary
 from workbench.claims.verdicts import ClaimResult, evaluate
 
 REPORT_VERSION = 2
@@ -233,8 +233,7 @@ def verdict_table(data: dict) -> str:
         pub = "; ".join(published_summary(c, t) for t in c["published"])
         cells = []
         for r in c["results"]:
-            flag = f"; {scale_flag(r)}" if r["scale"]["match"] != "same" else ""
-            flag += f"; {r['divergence_flag']}" if r["divergence_flag"] else ""
+            flag = "".join(f"; {f}" for f in flags(r))
             holm = r["holm"]["verdict"] if r["holm"]["in_family"] else "not adjusted, no interval"
             cells.append(f"{r['verdict']} ({estimate_words(c, r)}{r['n_seeds']} seeds; after Holm: {holm}{flag})")
         lines.append(f"| {c['id']} | {pub} | " + " | ".join(cells) + " |")

@@ -16,7 +16,7 @@ import resources
 from workbench.claims.claim_set import Claim, ClaimSet, group_of
 from workbench.claims.study import ClaimsRequest, Trial
 from workbench.claims.svg_plot import Interval, Series, interval_chart, line_chart
-from workbench.claims.verdict_words import acc, estimate_words, pts, published_summary, scale_flag, scale_words
+from workbench.claims.verdict_words import acc, estimate_words, flags, pts, published_summary, scale_words
 from workbench.claims.verdicts import CONTRADICTED, NOT_TESTABLE, SUPPORTED, WITHIN_NOISE, ClaimResult
 from workbench.stats.comparison import band
 
@@ -207,7 +207,9 @@ def render_html(built: dict, claims: ClaimSet) -> str:
              "interval, not placed above or below it. "
              f"{escape(data['family_wise']['why'])}</p>")
     # summary table
-    h.append("<h2>Verdicts</h2><p class=meta>In each cell: the verdict, then the verdict after Holm's correction "
+    h.append("<h2>Verdicts</h2><p class=meta>In each cell: the verdict with its flags beside it (trials that did "
+             "not complete, a scale far from the published one, a verdict resting on divergence), then the verdict "
+             "after Holm's correction "
              "over the report's intervals; Δ is the measured difference, first arm minus second, in points of test "
              "accuracy (mean over seeds) with its 95% interval; gap is the typical spread between two seeds; then "
              "the seeds, epochs and training images the verdict rests on, flagged when far from the published "
@@ -220,12 +222,9 @@ def render_html(built: dict, claims: ClaimSet) -> str:
         h.append(f'<tr><td><a href="#{escape(c["id"])}">{escape(c["id"])}</a><br><span class="meta">'
                  f'{escape(c["wording"])}</span></td><td>{escape(pub)}</td>')
         for r in c["results"]:
-            flag = f'<br><span class="flag">{escape(scale_flag(r))}</span>' if r["scale"]["match"] != "same" else ""
-            if r["divergence_flag"]:
-                flag += f'<br><span class="flag">{escape(r["divergence_flag"])}</span>'
-            h.append(f"<td>{_v(r['verdict'])} <span class=meta>after Holm:</span> {_holm_cell(r)}"
-                     f"<br><span class=\"meta\">{estimate_words(c, r, interval=True)}{r['n_seeds']} seed(s), "
-                     f"{escape(scale_words(r['scale']['measured']))}</span>{flag}</td>")
+            h.append(f"<td>{_v(r['verdict'])}{_flags_html(r)}<br><span class=meta>after Holm:</span> "
+                     f"{_holm_cell(r)}<br><span class=\"meta\">{estimate_words(c, r, interval=True)}"
+                     f"{r['n_seeds']} seed(s), {escape(scale_words(r['scale']['measured']))}</span></td>")
         h.append("</tr>")
     h.append("</table>")
     # per claim
@@ -290,6 +289,11 @@ def render_html(built: dict, claims: ClaimSet) -> str:
     return "\n".join(h)
 
 
+def _flags_html(r: dict) -> str:
+    """The verdict's flags, right beside its badge, so that no verdict reads without them."""
+    return "".join(f' <span class="flag">· {escape(f)}</span>' for f in flags(r))
+
+
 def _holm_cell(r: dict) -> str:
     """The verdict after Holm, or a plain word for a verdict outside the family (no interval to adjust)."""
     if not r["holm"]["in_family"]:
@@ -336,7 +340,7 @@ def _claim_html(entry: dict, c: dict) -> str:
         ps = (f"{_p(r['p_value'])} / {_p(holm['p_adjusted'])}" if holm["in_family"]
               else "— (no interval, not in the family)")
         h.append(f"<tr><td>{escape(r['semantics'])}</td>{''.join(cells)}<td class=num>{escape(est)}</td>"
-                 f"<td>{_v(r['verdict'])}</td><td class=num>{escape(ps)}</td><td>{_holm_cell(r)}</td>"
+                 f"<td>{_v(r['verdict'])}{_flags_html(r)}</td><td class=num>{escape(ps)}</td><td>{_holm_cell(r)}</td>"
                  f"<td class=meta>{escape(behind)}</td></tr>")
     h.append("</table>")
     for r in c["results"]:
@@ -345,7 +349,7 @@ def _claim_html(entry: dict, c: dict) -> str:
         if r["divergence_note"]:
             notes.append(f'<br><span class="flag">{escape(r["divergence_note"])}</span>')
         notes += [f"<br><span class=meta>{escape(x)}</span>" for x in r["published_checks"]]
-        h.append(f"<p><b>{escape(r['semantics'])}:</b> {_v(r['verdict'])} — {escape(r['explanation'])}"
+        h.append(f"<p><b>{escape(r['semantics'])}:</b> {_v(r['verdict'])}{_flags_html(r)} — {escape(r['explanation'])}"
                  + "".join(notes) + "</p>")
     apart = any(r["scale"]["match"] != "same" for r in c["results"])
     h.append(f"<figure>{claim_plot(entry)}<figcaption>Dots and bars: measured estimate with its 95% interval; "

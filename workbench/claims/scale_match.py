@@ -71,6 +71,9 @@ def compare(measured: Scale, published: Scale) -> ScaleComparison:
     images_far = pi is not None and (mi is None or mi < FAR_RATIO * pi)
     same = set(measured.epochs) == {pe} and mi is not None and mi == pi
     concerns = f"the published claim concerns epoch {pe - 1} ({published.words()})"
+    if not measured.epochs:
+        return ScaleComparison(measured, published, FAR,
+                               f"Not measured: no completed trial behind this verdict; {concerns}.")
     if same:
         return ScaleComparison(measured, published, SAME,
                                f"Measured at the published scale: {measured.words()}.")

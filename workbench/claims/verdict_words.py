@@ -53,3 +53,22 @@ def published_summary(c: dict, t: dict) -> str:
     name = t["trial"].split(" (")[0]
     vals = " vs ".join(acc(v) for v in t["values"])
     return f"{name}: {vals}"
+
+
+def missing_flag(r: dict) -> str:
+    """'5 of 5 trials did not complete' when trials behind a verdict are missing: a verdict they leave
+    untestable says nothing about the scale."""
+    missing = sum(len(a["missing_seeds"]) for a in r["arms"])
+    if not missing:
+        return ""
+    asked = sum(a["n"] + a["n_diverged"] + len(a["missing_seeds"]) for a in r["arms"])
+    return f"{missing} of {asked} trials did not complete"
+
+
+def flags(r: dict) -> list[str]:
+    """Every short flag a verdict must carry beside it: missing trials, the scale when it is not the
+    published one, a verdict that rests on divergence."""
+    out = [missing_flag(r)]
+    out.append(scale_flag(r) if r["scale"]["match"] != "same" else "")
+    out.append(r["divergence_flag"])
+    return [f for f in out if f]

@@ -238,3 +238,25 @@ def test_chart_switches_to_log_y_for_costs_spanning_many_decades():
     assert "test cost (log scale)" in svg
     plain = line_chart("accuracy", [Series("vanilla", "#1f77b4", [(1, 0.2), (2, 0.4)])], "epoch", "test accuracy")
     assert "log scale" not in plain
+
+
+def test_every_verdict_carries_its_flags_beside_it_in_every_view(claims_dir):
+    """A verdict measured far from the published scale, or short of trials, is never shown without its flags:
+    not in the summary table, not in the claim's measured table, not in its sentence, not in the text table."""
+    from workbench.claims.report import verdict_table
+    out, data, _ = claims_dir
+    html = (out / "report.html").read_text()
+    results = [r for c in data["claims"] for r in c["results"]]
+    # The fixture asks for 5 seeds and completed 4: every verdict is short of trials, and far from the scale.
+    beside = re.findall(r'<span class="v [a-z]+">[^<]+</span> <span class="flag">· (\d+) of (\d+) trials did not '
+                        r'complete</span> <span class="flag">· early in training and on a small set; published: '
+                        r'epoch (?:800, 60,000|30, 55,000) images</span>', html)
+    assert len(beside) == 3 * len(results)
+    table = {line.split(" | ")[0].removeprefix("| "): line for line in verdict_table(data).splitlines()}
+    for c in data["claims"]:
+        for r in c["results"]:
+            missing = sum(len(a["missing_seeds"]) for a in r["arms"])
+            asked = 5 * len(r["arms"])
+            assert missing >= 1 and (str(missing), str(asked)) in beside
+            assert f"{missing} of {asked} trials did not complete" in table[c["id"]]
+            assert "early in training" in table[c["id"]]

@@ -155,3 +155,16 @@ def test_divergence_note_follows_the_published_record():
     fine = evaluate(CONCAT, [seeds(0.1, 0.12, 0.11), seeds(0.9, 0.91, 0.92)], "corrected")
     assert fine.verdict == SUPPORTED and divergence_note(CONCAT, fine) == ""
     assert evaluate(CONCAT, [seeds(0.95, 0.96, 0.97), seeds(0.9, 0.91, 0.92)], "x").verdict == CONTRADICTED
+
+
+def test_a_verdict_with_no_completed_trial_is_not_said_to_be_early_in_training():
+    nothing = compare(Scale((), 1000), published_scale(PAIRED))
+    assert nothing.match == FAR and nothing.note.startswith("Not measured: no completed trial")
+    assert "early in training" not in nothing.note and "epoch 800" in nothing.note
+
+
+def test_the_holm_sentence_reads_as_one_sentence():
+    from workbench.claims.family_wise import why
+    sentence = why(7)
+    assert sentence.startswith("This report reads 7 intervals together; even if no claim held, about one in twenty")
+    assert sentence.count(".") == 1 and sentence.endswith("at 5%.")
