@@ -31,17 +31,16 @@ def belongs_to(config: ExperimentConfig) -> dict:
 
 
 class CheckpointWriter:
-    """Called after each epoch's records of a trial; writes that trial's state when the policy says
-    so (a pack's trials each have their own checkpoints: a seed's state is its lone state)."""
+    """Called after each epoch's records of a trial; has the trial recorder (trial_recorder.py) write
+    that trial's state when the policy says so (a pack's trials each have their own checkpoints: a
+    seed's state is its lone state)."""
 
-    def __init__(self, folder, config: ExperimentConfig, policy: CheckpointPolicy, trainer):
-        self.folder, self.trainer, self.policy = folder, trainer, policy
-        self.store = CheckpointStore(folder.dir)
+    def __init__(self, recorder, policy: CheckpointPolicy, trainer):
+        self.recorder, self.trainer, self.policy = recorder, trainer, policy
         self.clocks = {run.trial: CheckpointClock(policy) for run in trainer.runs}
         for clock in self.clocks.values():
             clock.start()                         # the trial starts now: the first is due a period later
-        self.belongs = belongs_to(config)
-        record = folder.manifest.setdefault("checkpoints", {})
+        record = recorder.manifest.setdefault("checkpoints", {})
         record["every"] = policy.text()
 
     def epoch_end(self, trial: int) -> None:
@@ -51,8 +50,7 @@ class CheckpointWriter:
         last = run.epoch >= t.settings.epochs or not run.active
         if t.mid_epoch:
             return                  # (a seed that ended as its pack was stopped within an epoch: no state)
-        if clock.due(run.epoch, last) and save_checkpoint(self.folder, self.store, trial, t.seed_state(s),
-                                                          self.belongs):
+        if clock.due(run.epoch, last) and self.recorder.on_checkpoint(trial, t.seed_state(s)):
             clock.written()
 
 

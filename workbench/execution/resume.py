@@ -19,8 +19,10 @@ from workbench.core.checkpoint_policy import CheckpointPolicy
 from workbench.execution.checkpoint_writer import belongs_to
 from workbench.execution.packing import recorded_pack
 from workbench.execution.runner import SKIP, RunOutcome, train_into
+from workbench.execution.throttle import STEP_INTERVAL
+from workbench.execution.trial_recorder import TrialRecorder
 from workbench.records.checkpoint_store import CheckpointError, CheckpointStore
-from workbench.records.run_folder import RunFolder, read_manifest
+from workbench.records.run_folder import read_manifest
 from workbench.records.run_lock import FolderBusyError, FolderLock
 
 
@@ -168,17 +170,13 @@ def resume_run(plan: ResumePlan, listener=None, control=None, deterministic: boo
         resumption["command_line"] = command_line
     if plan.refused:
         resumption["refused_checkpoints"] = list(plan.refused)
-    kept = dict(plan.kept_epochs)
     try:
-        folder = RunFolder.reopen(plan.run_dir, plan.config, plan.lock, plan.manifest, kept, resumption)
+        recorder = TrialRecorder.reopen(plan.run_dir, plan.config, plan.lock, plan.manifest,
+                                        dict(plan.kept_epochs), resumption,
+                                        getattr(listener, "step_interval", STEP_INTERVAL))
     except BaseException:
         plan.lock.release()
         raise
-
-    def gradient_log():
-        from workbench.records.gradient_log import GradientLog
-        return GradientLog.reopen(plan.run_dir, kept)
-
     starts = {t: s for t, s in plan.starts.items()}
-    return train_into(folder, plan.config, listener, control, deterministic, policy, starts, gradient_log,
+    return train_into(recorder, plan.config, listener, control, deterministic, policy, starts,
                       first=False, pack=recorded_pack(plan.manifest))

@@ -17,8 +17,9 @@ from workbench.core.checkpoint_policy import CheckpointPolicy
 from workbench.core.one_line import one_line
 from workbench.execution.checkpoint_writer import CheckpointWriter
 from workbench.execution.packing import packable, packing_record, trial_packs
-from workbench.execution.run_setup import data_record, record_setup
-from workbench.execution.throttle import STEP_INTERVAL, StepThrottle
+from workbench.execution.run_setup import data_record
+from workbench.execution.throttle import STEP_INTERVAL
+from workbench.execution.trial_recorder import TrialRecorder
 from workbench.records import environment as env
 from workbench.records.run_folder import RunFolder, new_run_dir
 
@@ -54,26 +55,20 @@ def _call(listener, name, *args):
 
 
 class _Forward:
-    """Adapts the engine's listener calls to the run folder, its checkpoints and the outer listener."""
+    """Adapts the engine's listener calls to the trial recorder, the checkpoints and the outer listener."""
 
-    def __init__(self, folder: RunFolder, listener, gradients=None, checkpoints=None):
-        self.folder, self.listener, self.gradients, self.checkpoints = folder, listener, gradients, checkpoints
-        self.steps = StepThrottle(getattr(listener, "step_interval", STEP_INTERVAL))
+    def __init__(self, recorder: TrialRecorder, listener, checkpoints=None):
+        self.recorder, self.listener, self.checkpoints = recorder, listener, checkpoints
 
     def on_step(self, event):
-        if self.gradients is not None:
-            self.gradients.step(event)
-        if self.steps.admit(event):             # the points the window draws, and the folder keeps
-            self.folder.step(event)
+        if self.recorder.on_step(event):          # the points the window draws, and the folder keeps
             _call(self.listener, "on_step", event)
 
     def on_epoch(self, event):
-        self.folder.epoch(event)
-        if self.gradients is not None:
-            self.gradients.epoch(event)
+        self.recorder.on_epoch(event)
         if self.checkpoints is not None:
             self.checkpoints.epoch_end(event.trial)
-        _call(self.listener, "on_epoch", event, self.folder)
+        _call(self.listener, "on_epoch", event, self.recorder.folder)
 
 
 SKIP = "skip"        # a trial a resume leaves as it is (finished, nothing to add)
@@ -96,37 +91,32 @@ def run_experiment(config: ExperimentConfig, out_dir: Path | None = None, listen
     """
     config = config.validated()
     policy = CheckpointPolicy.parse(checkpoint_every)
-    folder = RunFolder(out_dir if out_dir is not None else new_run_dir(config), config, command_line)
-
-    def gradient_log():
-        from workbench.records.gradient_log import GradientLog
-        return GradientLog(folder.dir)
-
-    return train_into(folder, config, listener, control, deterministic, policy, {}, gradient_log, first=True,
-                      pack=pack)
+    recorder = TrialRecorder.open(out_dir if out_dir is not None else new_run_dir(config), config, command_line,
+                                  getattr(listener, "step_interval", STEP_INTERVAL))
+    return train_into(recorder, config, listener, control, deterministic, policy, {}, first=True, pack=pack)
 
 
-def train_into(folder: RunFolder, config: ExperimentConfig, listener, control: RunControl | None,
-               deterministic: bool, policy: CheckpointPolicy, starts: dict, gradient_log, first: bool,
+def train_into(recorder: TrialRecorder, config: ExperimentConfig, listener, control: RunControl | None,
+               deterministic: bool, policy: CheckpointPolicy, starts: dict, first: bool,
                pack: bool = True) -> RunOutcome:
-    """Train every trial of `config` into `folder` and write its final status. `starts`: trial ->
-    a checkpointed state to continue from, or SKIP; a trial not named starts from its first epoch.
-    `first`: the folder's first run (it records the data and the notes; a resume has them).
+    """Train every trial of `config` into the recorder's folder and write its final status. `starts`:
+    trial -> a checkpointed state to continue from, or SKIP; a trial not named starts from its first
+    epoch. `first`: the folder's first run (it records the data and the notes; a resume has them).
     `pack`: the trials train as packs (resume_packs)."""
     control = control or RunControl()
+    folder = recorder.folder
     outcome = RunOutcome("completed", folder.dir)
-    gradients = None
+    traceback_text = None
     try:
         _call(listener, "on_started", folder)
-        if config.train.gradient_flow:
-            gradients = gradient_log()
+        recorder.open_gradients()
         _call(listener, "on_status", "loading data")
         from engine.data import load_dataset
         d = config.data
         dataset = load_dataset(d.source, train_limit=d.train_limit, test_limit=d.test_limit,
                                train_skip=d.train_skip)
         if first:
-            record_setup(folder, config, data_record(dataset))
+            recorder.record_setup(data_record(dataset))
 
         _call(listener, "on_status", "loading TensorFlow")
         from engine.device import training_device
@@ -156,14 +146,14 @@ def train_into(folder: RunFolder, config: ExperimentConfig, listener, control: R
                 trainer.restore(starts[trials[0]] if len(trials) == 1 else {"seeds": [starts[t] for t in trials]})
             for run in trainer.runs:
                 if run.trial in starts:
-                    folder.continue_trial(run.trial, run.epoch)
+                    recorder.continue_trial(run.trial, run.epoch)
                 else:
-                    folder.start_trial(run.trial, run.seed)
-            checkpoints = None if policy.off else CheckpointWriter(folder, config, policy, trainer)
+                    recorder.start_trial(run.trial, run.seed)
+            checkpoints = None if policy.off else CheckpointWriter(recorder, policy, trainer)
             _call(listener, "on_status", "training")
-            results = trainer.run_seeds(_Forward(folder, listener, gradients, checkpoints), control)
+            results = trainer.run_seeds(_Forward(recorder, listener, checkpoints), control)
             for result in results:
-                folder.end_trial(result)
+                recorder.end_trial(result)
                 outcome.results.append(result)
                 _call(listener, "on_trial_end", result)
             if any(result.status == "stopped" for result in results):
@@ -178,16 +168,9 @@ def train_into(folder: RunFolder, config: ExperimentConfig, listener, control: R
     except BaseException as exc:  # the run folder must say why it ended, whatever happened
         outcome.status = "failed"
         outcome.error = one_line(exc)
-        folder.manifest["traceback"] = traceback.format_exc()
-    finish_gradients(folder, gradients)
-    try:
-        folder.finish(outcome.status, outcome.error)
-    except OSError as exc:
-        # Not even the final manifest could be written (the folder became unwritable);
-        # readers will report the run as interrupted, and the caller gets the reason.
-        outcome.status = "failed"
-        outcome.error = (outcome.error + "; " if outcome.error else "") + \
-            f"the final status could not be written: {one_line(exc)}"
+        traceback_text = traceback.format_exc()
+    # (when not even the final manifest can be written, readers report the run as interrupted)
+    outcome.status, outcome.error = recorder.finish(outcome.status, outcome.error, traceback_text)
     return outcome
 
 
@@ -209,17 +192,3 @@ def _building(trials: list[int], count: int) -> str:
     if len(trials) == 1:
         return f"building trial {trials[0]} of 0–{count - 1}"
     return f"building trials {trials[0]}–{trials[-1]} of 0–{count - 1} as one pack"
-
-
-def finish_gradients(folder: RunFolder, gradients=None) -> None:
-    """Close gradients.csv and write its TensorBoard scalars; never fatal.
-
-    (The metrics' own event files are written epoch by epoch by the run folder.)
-    """
-    if gradients is None:
-        return
-    try:
-        gradients.close()
-        gradients.export_tensorboard(folder.dir)
-    except Exception as exc:  # the gradients are safe in gradients.csv whatever happens here
-        folder.manifest["notes"].append(f"TensorBoard export of gradients failed: {one_line(exc)}")

@@ -3,8 +3,9 @@
     DIR/study.json      the grid, the backend, every trial's status, folder, attempts, node and error
     DIR/trial-<k>/      an ordinary run folder per trial (compare, export, rerun and the window open it)
 
-Backends stream `TrialEvent`s back; the driver turns them into run folders,
-study.json updates and listener calls. A trial whose worker or node dies is
+Backends stream `TrialEvent`s back; the driver turns them into run folders (each
+written by a `TrialRecorder`, trial_recorder.py, exactly as a run's folder is),
+study.json updates and listener calls; the study's progress is run_progress.py's. A trial whose worker or node dies is
 retried (its partial folder is kept as trial-<k>.attempt-<n>) up to
 `StudyOptions.max_attempts`, then marked failed with the reason; other trials
 go on. `resume_study` runs only the trials that are not completed.
@@ -15,7 +16,6 @@ import dataclasses
 import json
 import os
 import socket
-import time
 import traceback
 from collections import deque
 from dataclasses import dataclass, field
@@ -24,29 +24,21 @@ from pathlib import Path
 from engine.events import RunControl
 
 from workbench.execution.backends import protocol as P
+from workbench.execution.backends.by_name import make_backend
 from workbench.execution.backends.protocol import BackendUnavailable
 from workbench.execution.packing import packable, plan_packs
-from workbench.execution.run_setup import data_record, gradient_log, record_setup
-from workbench.execution.throttle import STEP_INTERVAL, StepThrottle, Throttle
+from workbench.execution.run_progress import StudyProgress, TrialsProgress
+from workbench.execution.run_setup import data_record
+from workbench.execution.throttle import STEP_INTERVAL, Throttle
+from workbench.execution.trial_recorder import TrialRecorder
 from workbench.core.checkpoint_policy import CheckpointPolicy
-from workbench.core.config import ConfigError, ExperimentConfig
+from workbench.core.config import ConfigError
 from workbench.core.atomic_write import atomic_write
-from workbench.records.run_folder import RunFolder, now_iso
+from workbench.records.run_folder import now_iso
 from workbench.studies.spec import StudyOptions, StudySpec, TrialSpec
 from workbench.studies.status import COMPLETED, FAILED, PENDING, RUNNING, STOPPED, STUDY, TRIAL
-from workbench.studies.study_file import STUDY_FILE, STUDY_VERSION, is_study_dir, read_study
-
-
-
-@dataclass(frozen=True)
-class StudyProgress:
-    fraction: float          # of the whole study, completed trials counting 1
-    elapsed_s: float         # since this session of the study started
-    eta_s: float | None
-    completed: int
-    failed: int
-    running: int
-    total: int
+from workbench.studies.study_file import STUDY_FILE, STUDY_VERSION, read_study
+from workbench.studies.study_folder import StudyLock, claim_study_folder
 
 
 @dataclass
@@ -67,65 +59,6 @@ def _call(listener, name, *args):
         fn(*args)
 
 
-# ------------------------------------------------------------------------------ folder
-def _create_exclusive(path: Path) -> None:
-    """Create the study folder; an existing non-empty folder is never written into."""
-    from workbench.records.run_folder import RunFolderError, claim_folder
-    try:
-        claim_folder(path)
-    except RunFolderError as exc:
-        hint = (f"; continue a study with `study --resume {path}`" if is_study_dir(path) else "")
-        raise ConfigError(f"{exc}{hint}") from None
-
-
-class _Lock:
-    """One driver per study folder: the records' folder lock (flock, with a heartbeat)."""
-
-    def __init__(self, study_dir: Path):
-        from workbench.records.run_lock import FolderLock
-        self.lock = FolderLock(study_dir)
-
-    def acquire(self) -> None:
-        from workbench.records.run_lock import FolderBusyError
-        try:
-            self.lock.acquire()
-        except FolderBusyError as exc:
-            raise ConfigError(f"{exc}; wait for it or stop it first") from None
-        self.lock.start_heartbeat()
-
-    def release(self) -> None:
-        self.lock.release()
-
-
-# ------------------------------------------------------------------------------ backends
-def make_backend(options: StudyOptions, emit: P.Emit, datasets: dict, control: RunControl,
-                 worker_nice: int = 0):
-    """The backend named in `options`; `datasets` maps a data checksum to the loaded Dataset."""
-    if options.backend == "local":
-        from workbench.execution.backends.local import LocalBackend
-        return LocalBackend(emit, _DatasetsByTask(datasets), control, options.threads_per_worker)
-    if options.backend == "processes":
-        from workbench.execution.backends.processes import ProcessBackend
-        return ProcessBackend(emit, workers=options.workers, threads=options.threads_per_worker or 1,
-                              nice=worker_nice)
-    if options.backend == "ray":
-        from workbench.execution.backends.ray_backend import RayBackend, require_ray
-        require_ray(options.address)
-        return RayBackend(emit, datasets, workers=options.workers, threads=options.threads_per_worker or 1,
-                          address=options.address)
-    raise BackendUnavailable(f"unknown backend {options.backend!r}")
-
-
-class _DatasetsByTask:
-    """Lets the local backend find a task's dataset by the checksum the task carries."""
-
-    def __init__(self, datasets: dict):
-        self.datasets = datasets
-
-    def __call__(self, task: P.TrialTask):
-        return self.datasets[task.data_sha256]
-
-
 # ------------------------------------------------------------------------------ the driver
 class StudyDriver:
     def __init__(self, study_dir: Path, spec: StudySpec, options: StudyOptions, listener=None,
@@ -137,23 +70,18 @@ class StudyDriver:
         self.control = control or RunControl()
         self.trials: list[TrialSpec] = spec.trials()
         self.state: dict = {}
-        self.folders: dict[int, RunFolder] = {}
-        self.gradient_logs: dict[int, object] = {}  # trial -> workbench.records.gradient_log.GradientLog
+        self.folders: dict[int, TrialRecorder] = {}    # trial -> the writer of its folder, while it trains
         self.current_attempt: dict[int, int] = {}
-        self.fractions: dict[int, float] = {}
-        self.trial_eta: dict[int, float | None] = {}
+        self.trials_progress = TrialsProgress([t.index for t in self.trials], set())
         self.data_for: dict[int, str] = {}       # trial -> data checksum
         self.datasets: dict[str, object] = {}
         self.pending: deque[int] = deque()
         self.in_flight: set[int] = set()
         self.continue_from: dict[int, tuple[dict, int]] = {}   # trial -> (checkpointed state, epochs done)
         self.checkpoints = CheckpointPolicy.parse(self.options.checkpoint_every)
-        self._t0 = time.monotonic()
-        self._fraction0 = 0.0
         self._progress_lines = Throttle(0.25)     # the listener's on_progress, at most 4 a second
-        # each trial's step reports: the listener is sent these, and each trial's steps.csv keeps them
+        # each trial's step reports, throttled by its recorder: the listener is sent these, steps.csv keeps them
         self._step_interval = getattr(listener, "step_interval", STEP_INTERVAL)
-        self._step_throttles: dict[int, StepThrottle] = {}
 
     # ------------------------------------------------------------------ study.json
     def _new_state(self) -> dict:
@@ -182,7 +110,7 @@ class StudyDriver:
 
     # ------------------------------------------------------------------ running
     def run(self, resume: bool = False) -> StudyOutcome:
-        lock = _Lock(self.dir)
+        lock = StudyLock(self.dir)
         lock.acquire()
         backend = None
         try:
@@ -200,8 +128,8 @@ class StudyDriver:
                 for k in todo:
                     self._find_checkpoint(k)          # an unfinished trial goes on from its checkpoint
             self.write_state()
-            self.fractions = {t.index: 1.0 if t.index not in todo else 0.0 for t in self.trials}
-            self._fraction0 = sum(self.fractions.values()) / max(1, len(self.trials))
+            self.trials_progress = TrialsProgress([t.index for t in self.trials],
+                                                  {t.index for t in self.trials if t.index not in todo})
             _call(self.listener, "on_study_started", self.dir, self.state)
             if not todo:
                 return self._finish("completed")
@@ -239,9 +167,8 @@ class StudyDriver:
                     backend.stop()                  # the workers stop after their step, as for a first signal
                 except Exception:
                     pass
-            for k, folder in list(self.folders.items()):
-                self._close_gradients(k)
-                folder.finish(status, f"the study ended: {message}")    # no-op when it had ended already
+            for recorder in list(self.folders.values()):          # no-op for one that had ended already
+                recorder.finish(status, f"the study ended: {message}", export_gradients=False)
             for entry in self.state.get("trials", []):
                 if entry["status"] == RUNNING:                       # sent trials not started stay pending
                     folder = self.folders.get(entry["index"])
@@ -374,7 +301,7 @@ class StudyDriver:
         self.continue_from[k] = (hit[1], hit[0].epoch)
         return True
 
-    def _reopen(self, k: int, facts: dict) -> RunFolder:
+    def _reopen(self, k: int, facts: dict) -> TrialRecorder:
         """Trial k's own folder, its records cut back to its checkpoint, for the attempt that continues it."""
         from workbench.records.run_folder import read_manifest
         from workbench.records.run_lock import FolderLock
@@ -387,31 +314,19 @@ class StudyDriver:
         except BaseException:
             lock.release()
             raise
-        folder = RunFolder.reopen(path, t.config, lock, manifest, {0: epoch},
-                                  {"pid": facts.get("pid"), "node": facts.get("node"),
-                                   "attempt": self.current_attempt[k], "from_epoch": {"0": epoch}})
-        folder.continue_trial(0, epoch)
-        if t.config.train.gradient_flow:
-            from workbench.records.gradient_log import GradientLog
-            self.gradient_logs[k] = GradientLog.reopen(path, {0: epoch})
+        recorder = TrialRecorder.reopen(path, t.config, lock, manifest, {0: epoch},
+                                        {"pid": facts.get("pid"), "node": facts.get("node"),
+                                         "attempt": self.current_attempt[k], "from_epoch": {"0": epoch}},
+                                        self._step_interval)
+        recorder.continue_trial(0, epoch)
+        recorder.open_gradients()
         self._entry(k).setdefault("resumed_from", []).append(epoch)
-        return folder
-
-    def _drop_checkpoints(self, folder: RunFolder) -> None:
-        """A completed trial's checkpoints served their purpose (a post-A one is 600 MB): removed."""
-        from workbench.records.checkpoint_store import CheckpointError, CheckpointStore
-        try:
-            if CheckpointStore(folder.dir).clear():
-                folder.manifest.setdefault("checkpoints", {})["removed"] = "the trial completed"
-        except (OSError, CheckpointError) as exc:
-            folder.manifest["notes"].append(f"its checkpoints could not be removed: {exc}")
+        return recorder
 
     def _checkpoint(self, k: int, state: dict) -> None:
-        from workbench.execution.checkpoint_writer import belongs_to, save_checkpoint
-        from workbench.records.checkpoint_store import CheckpointStore
-        folder = self.folders.get(k)
-        if folder is not None:
-            save_checkpoint(folder, CheckpointStore(folder.dir), 0, state, belongs_to(self.trials[k].config))
+        recorder = self.folders.get(k)
+        if recorder is not None:
+            recorder.on_checkpoint(0, state)
 
     def _started(self, k: int, facts: dict) -> None:
         t = self.trials[k]
@@ -419,7 +334,8 @@ class StudyDriver:
             self._started_from_checkpoint(k, facts)
             return
         self._set_aside(k)
-        folder = RunFolder(self.dir / t.name, t.config)
+        recorder = TrialRecorder.open(self.dir / t.name, t.config, step_interval=self._step_interval)
+        folder = recorder.folder
         folder.manifest["worker"] = {key: v for key, v in facts.items() if key != "environment"}
         folder.record_environment({**facts.get("environment", {}), "device": facts.get("device"),
                                    "backend": facts.get("backend"), "node": facts.get("node"),
@@ -430,21 +346,19 @@ class StudyDriver:
         pack = facts.get("pack") or [k]
         folder.manifest["packing"] = {"packed": len(pack) > 1, "study_trials": list(pack)}
         data = next(x for x in self.state["data"] if x["sha256"] == self.data_for[k])
-        record_setup(folder, t.config, {**data["summary"], "sha256": data["sha256"]})
-        folder.start_trial(0, t.seed)
-        self.folders[k] = folder
-        log = gradient_log(folder, t.config)
-        if log is not None:
-            self.gradient_logs[k] = log
+        recorder.record_setup({**data["summary"], "sha256": data["sha256"]})
+        recorder.start_trial(0, t.seed)
+        self.folders[k] = recorder
+        recorder.open_gradients()
         self._running(k, facts, 0)
 
     def _started_from_checkpoint(self, k: int, facts: dict) -> None:
         epoch = self.continue_from[k][1]
-        folder = self._reopen(k, facts)
-        folder.manifest["worker"] = {key: v for key, v in facts.items() if key != "environment"}
-        folder.manifest.setdefault("study", {})["attempt"] = self.current_attempt[k]
-        folder.write_manifest()
-        self.folders[k] = folder
+        recorder = self._reopen(k, facts)
+        recorder.manifest["worker"] = {key: v for key, v in facts.items() if key != "environment"}
+        recorder.manifest.setdefault("study", {})["attempt"] = self.current_attempt[k]
+        recorder.folder.write_manifest()
+        self.folders[k] = recorder
         self._running(k, facts, epoch)
 
     def _running(self, k: int, facts: dict, epochs_done: int) -> None:
@@ -456,82 +370,63 @@ class StudyDriver:
         self._trial_changed(k)
 
     def _step(self, k: int, event) -> None:
-        self.fractions[k] = event.progress.fraction
-        self.trial_eta[k] = event.progress.eta_s
-        if k in self.gradient_logs:
-            self.gradient_logs[k].step(event)
-        throttle = self._step_throttles.setdefault(k, StepThrottle(self._step_interval))   # one per trial
-        if not throttle.admit(event):
-            return
-        folder = self.folders.get(k)
-        if folder is not None:
-            folder.step(event)                    # as trial 0 of its own folder, as the worker sent it
-        _call(self.listener, "on_step", k, dataclasses.replace(event, trial=k))
+        self.trials_progress.set(k, event.progress.fraction)
+        recorder = self.folders.get(k)
+        if recorder is not None and recorder.on_step(event):   # as trial 0 of its own folder, as sent
+            _call(self.listener, "on_step", k, dataclasses.replace(event, trial=k))
 
     def _epoch(self, k: int, event) -> None:
-        folder = self.folders.get(k)
-        if folder is None:
+        recorder = self.folders.get(k)
+        if recorder is None:
             return
-        folder.epoch(event)
-        if k in self.gradient_logs:
-            self.gradient_logs[k].epoch(event)
-        self.fractions[k] = event.progress.fraction
-        self.trial_eta[k] = event.progress.eta_s
+        recorder.on_epoch(event)
+        self.trials_progress.set(k, event.progress.fraction)
         entry = self._entry(k)
         entry["epochs_done"] = event.epoch + 1
         self.write_state()
-        _call(self.listener, "on_epoch", k, dataclasses.replace(event, trial=k), folder)
+        _call(self.listener, "on_epoch", k, dataclasses.replace(event, trial=k), recorder.folder)
 
     def _end(self, k: int, result) -> None:
-        from workbench.execution.runner import finish_gradients
         from workbench.records.run_folder import _case_epoch_dict
-        folder = self.folders.get(k)     # kept until recorded: an abort meanwhile finishes it
+        recorder = self.folders.get(k)     # kept until recorded: an abort meanwhile finishes it
         self.in_flight.discard(k)
         entry = self._entry(k)
-        if folder is not None:
-            folder.end_trial(result)
+        status, error = result.status, None
+        if recorder is not None:
+            recorder.end_trial(result)
             if result.status == COMPLETED:
-                self._drop_checkpoints(folder)
-            finish_gradients(folder, self.gradient_logs.pop(k, None))
-            folder.finish(result.status)
-        TRIAL.move(entry, result.status)
+                recorder.drop_checkpoints()
+            status, error = recorder.finish(result.status)
+        TRIAL.move(entry, status, error)
         entry["epochs_done"] = result.epochs_done
         # final: each case's last epoch before any divergence; diverged_at says which cases stopped where
         # (the trial's metrics.csv keeps the diverged epoch's NaN as well)
         entry["final"] = {key: _case_epoch_dict(m) for key, m in result.final.items()}
         entry["diverged_at"] = {key: int(epoch) for key, epoch in result.diverged_at.items()}
-        self.fractions[k] = 1.0 if result.status == COMPLETED else self.fractions.get(k, 0.0)
+        self.trials_progress.set(k, 1.0 if status == COMPLETED else self.trials_progress.get(k))
         self.folders.pop(k, None)
         self._trial_changed(k)
         _call(self.listener, "on_trial_end", k, dataclasses.replace(result, trial=k))
 
     def _error(self, k: int, payload) -> None:
         message, tb = payload
-        folder = self.folders.get(k)     # kept until recorded: an abort meanwhile finishes it
+        recorder = self.folders.get(k)     # kept until recorded: an abort meanwhile finishes it
         self.in_flight.discard(k)
-        if folder is not None:
-            folder.manifest["traceback"] = tb
-            self._close_gradients(k)
-            folder.finish("failed", message)
+        if recorder is not None:
+            recorder.finish("failed", message, traceback=tb, export_gradients=False)
         entry = self._entry(k)
         TRIAL.move(entry, FAILED, message)
-        self.fractions[k] = 1.0
+        self.trials_progress.set(k, 1.0)
         self.folders.pop(k, None)
         self._trial_changed(k)
 
-    def _close_gradients(self, k: int) -> None:
-        log = self.gradient_logs.pop(k, None)
-        if log is not None:
-            log.close()
-
     def _lost(self, k: int, reason: str) -> None:
-        folder = self.folders.get(k)     # kept until recorded: an abort meanwhile finishes it
+        recorder = self.folders.get(k)     # kept until recorded: an abort meanwhile finishes it
         self.in_flight.discard(k)
         entry = self._entry(k)
-        if folder is not None:
-            self._close_gradients(k)
-            folder.finish("interrupted", f"worker lost: {reason}")
-        self.fractions[k] = 0.0
+        if recorder is not None:
+            recorder.finish("interrupted", f"worker lost: {reason}", export_gradients=False)
+        self.trials_progress.set(k, 0.0)
         if entry["attempts"] < self.options.max_attempts and not self.control.stopped:
             if self._find_checkpoint(k):
                 TRIAL.move(entry, PENDING, f"attempt {entry['attempts']} lost: {reason}; retrying from its "
@@ -543,22 +438,13 @@ class StudyDriver:
         else:
             TRIAL.move(entry, STOPPED if self.control.stopped else FAILED,
                        f"worker lost {entry['attempts']} time(s); last: {reason}")
-            self.fractions[k] = 1.0 if entry["status"] == FAILED else 0.0
+            self.trials_progress.set(k, 1.0 if entry["status"] == FAILED else 0.0)
         self.folders.pop(k, None)
         self._trial_changed(k)
 
     # ------------------------------------------------------------------ progress
     def progress(self) -> StudyProgress:
-        n = max(1, len(self.trials))
-        fraction = sum(self.fractions.values()) / n
-        elapsed = time.monotonic() - self._t0
-        eta = None
-        gained = fraction - self._fraction0
-        if gained > 1e-6 and fraction < 1.0:
-            eta = elapsed * (1.0 - fraction) / gained
-        states = [e["status"] for e in self.state["trials"]]
-        return StudyProgress(fraction, elapsed, eta if fraction < 1.0 else 0.0, states.count(COMPLETED),
-                             states.count("failed"), states.count("running"), len(states))
+        return self.trials_progress.progress([e["status"] for e in self.state["trials"]])
 
     def _progress(self) -> None:
         if self._progress_lines.due():
@@ -579,7 +465,7 @@ def run_study(spec: StudySpec, out_dir: Path, options: StudyOptions | None = Non
     if options.backend == "ray":
         from workbench.execution.backends.ray_backend import require_ray
         require_ray(options.address)
-    _create_exclusive(out_dir)
+    claim_study_folder(out_dir)
     return StudyDriver(out_dir, spec, options, listener, control, worker_nice).run()
 
 

@@ -47,7 +47,7 @@ def test_a_studys_step_reports_are_throttled_per_trial_and_kept_in_its_folder(tm
     folder keeps exactly the reports the window is sent."""
     from workbench.core.config import DataSpec, load_preset
     from workbench.execution.study_driver import StudyDriver
-    from workbench.records.run_folder import RunFolder
+    from workbench.execution.trial_recorder import TrialRecorder
     from workbench.records.steps import read_steps
     from workbench.studies.spec import StudyOptions, StudySpec
 
@@ -60,14 +60,16 @@ def test_a_studys_step_reports_are_throttled_per_trial_and_kept_in_its_folder(tm
 
     base = load_preset("quick").with_(cases=("0",), data=DataSpec("sample", 100, 20)).with_train(epochs=1)
     driver = StudyDriver(tmp_path / "study", StudySpec(bases=(base,), seeds=(0, 1)), StudyOptions(), Window())
-    driver.folders = {k: RunFolder(tmp_path / f"trial-{k}", base) for k in (0, 1)}
+    # each trial's folder as the driver opens it, with the listener's interval
+    driver.folders = {k: TrialRecorder.open(tmp_path / f"trial-{k}", base, step_interval=driver._step_interval)
+                      for k in (0, 1)}
     progress = Progress(0, 10, 0.0, None)
     for s in range(1, 6):
         for k in (0, 1):
             driver._step(k, StepEvent(0, 0, s, 100, {"0": (1.0, 0.5)}, progress))
     driver._step(1, StepEvent(0, 0, 100, 100, {"0": (1.0, 0.5)}, progress))     # an epoch's last step always passes
-    for folder in driver.folders.values():
-        folder.finish("stopped")
+    for recorder in driver.folders.values():
+        recorder.finish("stopped")
     assert [(e.trial, e.step) for e in Window.sent] == [(0, 1), (1, 1), (1, 100)]   # then nothing for an hour
     assert [r.step for r in read_steps(tmp_path / "trial-0" / "steps.csv")] == [1]
     assert [r.step for r in read_steps(tmp_path / "trial-1" / "steps.csv")] == [1, 100]
