@@ -42,7 +42,7 @@ from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout,
                                QWidget)
 
-from engine.cases import PUBLISHED_CASES, Case
+from engine.cases import Case
 from workbench.records.metrics import MetricRow
 
 from ui.plots.model.coincidence import COINCIDE_FRACTION, COVER_PIXELS, covered_in_pane, find_coinciding, find_covered
@@ -51,11 +51,12 @@ from ui.plots.model.hover_text import hover_reading
 from ui.plots.model.curve_meaning import curve_guide, line_text
 from ui.plots.caption import figure_caption
 from ui.plots.model.curve_store import CurveStore, ema_debiased
-from ui.plots.items import COINCIDE_DASH, CaseItems, LegendEntry, draw_long_curves, finite_xy
+from ui.plots.items import COINCIDE_DASH, CaseItems, LegendEntry, draw_long_curves
 from ui.plots.legend import build_legend
 from ui.plots.model.metrics import METRICS, epoch_x
 from ui.plots.overlays import Overlay, draw_overlay, remove_overlay_items
 from ui.plots.model.ranges import fitted_range, still_fits
+from ui.plots.model.plot_state import PlotState, case_curves
 from ui.plots.model.x_axis import X_CHOICES, TrainingClock
 
 SMOOTHING_CHOICES = (("Smoothing: off", 0.0), ("Smoothing: 0.6", 0.6), ("Smoothing: 0.8", 0.8),
@@ -74,25 +75,14 @@ class PlotsPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._cases: dict[str, Case] = dict(PUBLISHED_CASES)
-        self._order: list[str] = []
-        self._trials = 1
+        self.state = PlotState()                   # what is shown and every choice made (ui/plots/model/plot_state.py)
         self.arch: str | None = None            # the shown run's architecture, when known
         self.curves = CurveStore()                              # the run's data: this panel is its view
         self.curves.on_change(self._on_curves_changed)
-        self._hidden: set[str] = set()
         self._overlays: list[Overlay] = []
         self._coincide: dict[str, str] = {}                     # case -> earlier case it coincides with
         self._covered: dict[str, list[str]] = {}                # case -> later cases drawn over it (< 2 px)
         self.plot_notes = [""] * len(METRICS)                   # per plot: the cases hidden under another's line
-        self._smoothing = 0.0
-        self._band_kind = "minmax"
-        self._y_mode = "linear"
-        self._log_x = False
-        self._auto_log = False
-        self._auto_clip = False                 # add_reference chose "clip overlays" (undone with the logs)
-        self._manual = [False] * len(METRICS)                   # the user zoomed or panned this plot
-        self._fitted: list = [None] * len(METRICS)
         self._dirty = False
         self._dirty_curves: set[tuple[int, str]] = set()
         self._last_plot = -1                       # the plot the last incremental refresh drew
@@ -235,7 +225,7 @@ class PlotsPanel(QWidget):
     # ------------------------------------------------------------------ run data
     def begin_run(self, cases: list[Case], trials: int = 1, arch: str | None = None) -> None:
         """Forget the previous run's data and show `cases` (in this order)."""
-        self._trials = max(1, int(trials))
+        self.state.trials = max(1, int(trials))
         self.arch = arch
         for store in (self._displayed, self._trial_lines, self._coincide, self._covered):
             store.clear()
@@ -243,18 +233,17 @@ class PlotsPanel(QWidget):
         for p in range(len(METRICS)):
             self._set_plot_note(p, {})
         self._from_disk = False
-        self._order = [c.key for c in cases]
+        self.state.order = [c.key for c in cases]
         for c in cases:
-            self._cases[c.key] = c
+            self.state.cases[c.key] = c
         for items in self._items.values():
             items.clear()
             items.in_run = False
         for c in cases:
             for p in range(len(self.plots)):
                 self._case_items(p, c.key).in_run = True
-        self._manual = [False] * len(METRICS)
-        self._fitted = [None] * len(METRICS)
-        self.band_box.setEnabled(self._trials > 1)
+        self.state.refit()
+        self.band_box.setEnabled(self.state.trials > 1)
         self.note_label.hide()
         self.note_label.setText("")
         self.clear_hover()
@@ -321,14 +310,14 @@ class PlotsPanel(QWidget):
         the plots, and the y-axis then fits the shown run so the log cannot flatten it.
         """
         self._add_overlay(Overlay("published", label, [r for r in rows if r.trial == 0], 1, warning))
-        if warning and self._y_mode == "linear":
+        if warning and self.state.y_mode == "linear":
             self.set_y_mode("clip")
-            self._auto_clip = True
+            self.state.auto_clip = True
         run_end = self.curves.last_x()
         ref_end = max((r.epoch + 1 for o in self._overlays for r in o.rows), default=0)
-        if run_end and ref_end > 10 * run_end and not self._log_x:
+        if run_end and ref_end > 10 * run_end and not self.state.log_x:
             self.set_log_epochs(True)       # otherwise the run is a sliver at the left edge
-            self._auto_log = True
+            self.state.auto_log = True
 
     def set_run_overlays(self, runs: list[tuple]) -> None:
         """Other runs over the shown one: (label, rows, trials, warning[, kept step reports]) each; replaces
@@ -345,10 +334,10 @@ class PlotsPanel(QWidget):
         """Remove every published log."""
         for o in [o for o in self._overlays if o.kind == "published"]:
             self._remove_overlay(o)
-        if self._auto_log:                  # undo only what add_reference switched on
-            self._auto_log = False
+        if self.state.auto_log:                  # undo only what add_reference switched on
+            self.state.auto_log = False
             self.set_log_epochs(False)
-        if self._auto_clip:
+        if self.state.auto_clip:
             self.set_y_mode("linear")
         self._after_overlays()
 
@@ -362,7 +351,7 @@ class PlotsPanel(QWidget):
 
     def _add_overlay(self, overlay: Overlay) -> None:
         self._overlays.append(overlay)
-        draw_overlay(overlay, self._overlays.index(overlay), self.plots, self._cases)
+        draw_overlay(overlay, self._overlays.index(overlay), self.plots, self.state.cases)
         if self.curves.axis.mode != "epoch":
             self._map_overlays()
         self._after_overlays()
@@ -377,7 +366,7 @@ class PlotsPanel(QWidget):
         self._update_notes()
         self._rebuild_legend()
         self._apply_visibility()
-        self._fitted = [None] * len(METRICS)
+        self.state.fitted = [None] * len(METRICS)
         self._dirty = True
         self.refresh()
 
@@ -386,7 +375,7 @@ class PlotsPanel(QWidget):
         weight = float(weight or 0.0)
         if not 0.0 <= weight < 1.0:
             raise ValueError("smoothing weight must lie in [0, 1)")
-        self._smoothing = weight
+        self.state.smoothing = weight
         index = next((i for i, (_, w) in enumerate(SMOOTHING_CHOICES) if abs(w - weight) < 1e-9), None)
         if index is not None and index != self.smoothing_box.currentIndex():
             self.smoothing_box.setCurrentIndex(index)
@@ -396,13 +385,13 @@ class PlotsPanel(QWidget):
 
     @property
     def smoothing(self) -> float:
-        return self._smoothing
+        return self.state.smoothing
 
     def set_log_epochs(self, on: bool) -> None:
         """Logarithmic epoch axis (x = epoch position > 0, so nothing is lost)."""
         on = bool(on)
-        self._auto_log = False
-        self._log_x = on
+        self.state.auto_log = False
+        self.state.log_x = on
         if self.log_box.isChecked() != on:
             self.log_box.setChecked(on)
         if not on:
@@ -412,14 +401,14 @@ class PlotsPanel(QWidget):
 
     @property
     def log_epochs(self) -> bool:
-        return self._log_x
+        return self.state.log_x
 
     def set_y_mode(self, mode: str) -> None:
         """"linear", "log" (logarithmic cost axes) or "clip" (fit the shown run; overlays may leave the view)."""
         if mode not in [m for _t, m in Y_CHOICES]:
             raise ValueError(f"y mode must be one of {[m for _t, m in Y_CHOICES]}")
-        self._y_mode = mode
-        self._auto_clip = False
+        self.state.y_mode = mode
+        self.state.auto_clip = False
         index = [m for _t, m in Y_CHOICES].index(mode)
         if index != self.y_box.currentIndex():
             self.y_box.setCurrentIndex(index)
@@ -428,20 +417,19 @@ class PlotsPanel(QWidget):
     def _apply_axis_modes(self) -> None:
         """Put the epoch (log or linear) and cost (log, linear or clipped) axis modes on every plot and fit anew."""
         for p, (_split, metric, _title) in enumerate(METRICS):
-            self.plots[p].setLogMode(x=self._log_x, y=self._y_mode == "log" and metric == "cost")
-        self._manual = [False] * len(METRICS)
-        self._fitted = [None] * len(METRICS)
+            self.plots[p].setLogMode(x=self.state.log_x, y=self.state.y_mode == "log" and metric == "cost")
+        self.state.refit()
         self._dirty = True
         self.refresh()
 
     @property
     def y_mode(self) -> str:
-        return self._y_mode
+        return self.state.y_mode
 
     def set_band_kind(self, kind: str) -> None:
         if kind not in ("minmax", "sd"):
             raise ValueError("band kind must be 'minmax' or 'sd'")
-        self._band_kind = kind
+        self.state.band_kind = kind
         index = [k for _, k in BAND_CHOICES].index(kind)
         if index != self.band_box.currentIndex():
             self.band_box.setCurrentIndex(index)
@@ -459,16 +447,16 @@ class PlotsPanel(QWidget):
                         entry.shown = visible
                         entry.render()
         else:
-            (self._hidden.discard if visible else self._hidden.add)(key)
+            (self.state.hidden.discard if visible else self.state.hidden.add)(key)
             if key in self._legend:
                 self._legend[key].shown = visible
                 self._legend[key].render()
         self._apply_visibility()
-        self._fitted = [None] * len(METRICS)
+        self.state.fitted = [None] * len(METRICS)
         self._fit_all()
 
     def case_visible(self, key: str) -> bool:
-        return key not in self._hidden
+        return key not in self.state.hidden
 
     # ---------------------------------------------------------------- drawing
     def _tick(self) -> None:
@@ -488,14 +476,14 @@ class PlotsPanel(QWidget):
             return
         t0 = time.perf_counter()
         if self._dirty:
-            todo = [(p, key) for p in range(len(METRICS)) for key in self._order]
+            todo = [(p, key) for p in range(len(METRICS)) for key in self.state.order]
         else:
             todo = self._next_plot_curves() if one_plot else sorted(self._dirty_curves)
         full = self._dirty
         self._dirty = False
         self._dirty_curves = set() if full else self._dirty_curves - set(todo)
         for p, key in todo:
-            if key in self._order:
+            if key in self.state.order:
                 self._draw_case(p, key, full)
         if full or self._epochs_changed or self._steps_changed:
             # once a tick at most, and from the step curves too: during the first epoch case 1 lies
@@ -509,7 +497,7 @@ class PlotsPanel(QWidget):
         if self._visibility_dirty:
             self._apply_visibility()
         for p in sorted({p for p, _k in todo}) if not full else range(len(self.plots)):
-            if not self._manual[p]:
+            if not self.state.manual[p]:
                 self._fit(p)
         self.refresh_count += 1
         self.refresh_seconds.append(time.perf_counter() - t0)
@@ -532,46 +520,30 @@ class PlotsPanel(QWidget):
         return sorted(c for c in self._dirty_curves if c[0] == p)
 
     def _draw_case(self, p: int, key: str, full: bool = True) -> None:
-        split, _metric, _title = METRICS[p]
+        """Put case `key`'s curves in plot `p` (ui/plots/model/plot_state.py decides them) onto its items."""
         items = self._case_items(p, key)
         version = self.curves.epoch_version.get((key, p), 0)
         epochs_new = full or items.points_version != version     # a step changes the curve, not the dots
         items.points_version = version
-        smoothing = self._smoothing > 0
-        if self._trials > 1:
-            if len(items.trials) < self._trials:
-                self._visibility_dirty = True      # new thin lines start hidden
-            for t in (range(self._trials) if full else [self._current_trial(key)]):
-                tx, ty = self._on_axis(*self.curves.trial_curve(t, key, p), trial=t)
-                items.trial_item(t).setData(tx, ty)
-                self._trial_lines[((p, t), key)] = (tx, ty)
-            if not epochs_new:
-                return                             # a step of one trial: the mean and band are unchanged
-            # The mean and its band both from the smoothed trials (smoothing is linear: the mean of the
-            # smoothed trials is the smoothed mean), so the line never leaves its own band; the raw mean
-            # is the faint line and the dots.
-            x, shown, lo, hi = self.curves.mean_over_trials(key, p, self._trials, self._band_kind, self._smoothing)
-            raw = self.curves.mean_over_trials(key, p, self._trials, self._band_kind)[:2] if smoothing else (x, shown)
-            x = self.curves.axis.map(x, None)              # the mean over trials at the trials' mean clock
-            keep = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(x)
-            items.lo.setData(x[keep], lo[keep])
-            items.hi.setData(x[keep], hi[keep])
-            px, py = self._on_axis(*raw, trial=None)
-            faint = (px, py) if smoothing else None
-        else:
-            x, y = self.curves.trial_curve(0, key, p)
-            px, py = self._on_axis(*self.curves.epoch_curve(0, key, p)) if epochs_new else (None, None)
-            faint = self._on_axis(x, y) if smoothing else None
-            shown = ema_debiased(y, self._smoothing) if smoothing else y
-            x = self.curves.axis.map(x, 0)
-        fx, fy = finite_xy(x, shown)
-        keep = np.isfinite(fx)
-        fx, fy = fx[keep], fy[keep]
+        if self.state.trials > 1 and len(items.trials) < self.state.trials:
+            self._visibility_dirty = True          # new thin lines start hidden
+        drawn = case_curves(self.curves, self.state, p, key, epochs_new,
+                            None if full else [self._current_trial(key)])
+        for t, line in drawn.trials.items():
+            items.trial_item(t).setData(*line)
+            self._trial_lines[((p, t), key)] = line
+        if drawn.main is None:
+            return                                 # a step of one trial: the mean and band are unchanged
+        if drawn.band is not None:
+            x, lo, hi = drawn.band
+            items.lo.setData(x, lo)
+            items.hi.setData(x, hi)
+        fx, fy = drawn.main
         items.main.setData(fx, fy)
-        if px is not None:
-            items.points.setData(px, py)
-        if faint is not None:
-            items.faint.setData(*faint)
+        if drawn.points is not None:
+            items.points.setData(*drawn.points)
+        if drawn.faint is not None:
+            items.faint.setData(*drawn.faint)
             items.faint_has_data = True
         elif items.faint_has_data:
             items.faint.setData([], [])
@@ -584,7 +556,7 @@ class PlotsPanel(QWidget):
             if items.note.textItem.toPlainText() != text:
                 items.note.setText(text)
                 self._visibility_dirty = True
-            items.note.setPos(math.log10(fx[-1]) if self._log_x and fx[-1] > 0 else fx[-1], fy[-1])
+            items.note.setPos(math.log10(fx[-1]) if self.state.log_x and fx[-1] > 0 else fx[-1], fy[-1])
             items.marker_shown = True
         elif items.marker_shown:
             items.marker.setData([], [])
@@ -598,7 +570,7 @@ class PlotsPanel(QWidget):
         if not plots:
             return
         shown = {**self._displayed, **self._trial_lines}
-        found = find_coinciding(self._order, shown, [*range(len(METRICS)), *sorted({t for t, _k in self._trial_lines})])
+        found = find_coinciding(self.state.order, shown, [*range(len(METRICS)), *sorted({t for t, _k in self._trial_lines})])
         covered = self._find_covered(found)
         if found != self._coincide or covered != self._covered:
             if found != self._coincide:
@@ -614,12 +586,12 @@ class PlotsPanel(QWidget):
             _px, py = plot.vb.viewPixelSize()
             if py > 0 and math.isfinite(py):
                 tolerance[p] = COVER_PIXELS * py
-        skip = set(self._hidden) | set(coincide)
+        skip = set(self.state.hidden) | set(coincide)
         for p, tol in tolerance.items():
-            self._set_plot_note(p, covered_in_pane(self._order, self._displayed, p, tol, skip))
+            self._set_plot_note(p, covered_in_pane(self.state.order, self._displayed, p, tol, skip))
         if not tolerance:
             return {}
-        return find_covered(self._order, self._displayed, tolerance, skip)
+        return find_covered(self.state.order, self._displayed, tolerance, skip)
 
     def _set_plot_note(self, p: int, under: dict[str, str]) -> None:
         """The plot's title names the cases hidden under another case's line in this plot."""
@@ -664,30 +636,30 @@ class PlotsPanel(QWidget):
 
     # ------------------------------------------------------------ view ranges
     def _on_manual_range(self, p: int) -> None:
-        self._manual[p] = True
+        self.state.manual[p] = True
 
     def fit_view(self, p: int) -> None:
         """Fit plot `p` to its data again (after the user zoomed)."""
-        self._manual[p] = False
-        self._fitted[p] = None
+        self.state.manual[p] = False
+        self.state.fitted[p] = None
         self._fit(p)
 
     def _fit_all(self) -> None:
         for p in range(len(self.plots)):
-            if not self._manual[p]:
+            if not self.state.manual[p]:
                 self._fit(p)
 
     def _fit(self, p: int) -> None:
         """x from 0 to the last point, y over what is shown, with a margin; never a degenerate range."""
         split, metric, _title = METRICS[p]
         xs, ys, oxs, oys = [], [], [], []
-        for key in self._order:
-            if key in self._hidden:
+        for key in self.state.order:
+            if key in self.state.hidden:
                 continue
             items = self._items.get((p, key))
             if items is None:
                 continue
-            parts = [items.main, items.points, items.faint] + (items.trials if self._trials > 1 else [])
+            parts = [items.main, items.points, items.faint] + (items.trials if self.state.trials > 1 else [])
             for item in parts:
                 x, y = item.xData, item.yData          # the data itself (getData is log-mapped in log mode)
                 if x is not None and len(x):
@@ -697,20 +669,20 @@ class PlotsPanel(QWidget):
             if o.hidden:
                 continue
             for (pp, key), item in o.items.items():
-                if pp == p and key not in self._hidden:
+                if pp == p and key not in self.state.hidden:
                     x, y = item.xData, item.yData
                     if x is not None and len(x):
                         oxs.append(np.asarray(x, float))
                         oys.append(np.asarray(y, float))
-        x0, x1, y0, y1, pad = fitted_range(metric, xs, ys, oxs, oys, self._y_mode, self._log_x)
-        if still_fits(self._fitted[p], x0, x1, y0, y1, pad):
+        x0, x1, y0, y1, pad = fitted_range(metric, xs, ys, oxs, oys, self.state.y_mode, self.state.log_x)
+        if still_fits(self.state.fitted[p], x0, x1, y0, y1, pad):
             return                                  # the data still fits the view well: no redraw of the axes
-        if self._log_x:
+        if self.state.log_x:
             # label only the powers of ten over several decades: 2…9 between them overlap at this width
             self.plots[p].getAxis("bottom").setStyle(maxTextLevel=0 if x1 - x0 > 1.5 else 1)
         wanted = (round(x0, 9), round(x1, 9), round(y0, 9), round(y1, 9))
-        if wanted != self._fitted[p]:
-            self._fitted[p] = wanted
+        if wanted != self.state.fitted[p]:
+            self.state.fitted[p] = wanted
             self.plots[p].vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     # ---------------------------------------------------------------- hover
@@ -718,11 +690,11 @@ class PlotsPanel(QWidget):
         """Tooltip text for the epoch nearest to view x in a plot: every visible case (and overlay) there."""
         axis = self.curves.axis
         if axis.mode != "epoch":                   # the tooltip reads epochs: the cursor's position back in epochs
-            at = axis.to_position(10 ** x_view if self._log_x else x_view)
-            x_view = math.log10(at) if self._log_x and at > 0 else at
-        reading = hover_reading(plot_index, x_view, log_x=self._log_x, order=self._order, hidden=self._hidden,
-                                rows=self.curves.rows, cases=self._cases, trials=self._trials, coincide=self._coincide,
-                                overlays=self._overlays, smoothing=self._smoothing, line=self.line_text)
+            at = axis.to_position(10 ** x_view if self.state.log_x else x_view)
+            x_view = math.log10(at) if self.state.log_x and at > 0 else at
+        reading = hover_reading(plot_index, x_view, log_x=self.state.log_x, order=self.state.order, hidden=self.state.hidden,
+                                rows=self.curves.rows, cases=self.state.cases, trials=self.state.trials, coincide=self._coincide,
+                                overlays=self._overlays, smoothing=self.state.smoothing, line=self.line_text)
         if reading is None:
             return None
         self._hover_points = [(float(axis.map([x], None)[0]), y) for x, y in reading.points]
@@ -771,7 +743,7 @@ class PlotsPanel(QWidget):
     # ---------------------------------------------------------------- export
     def caption_text(self) -> str:
         """What an exported figure says about itself: the run, then how to read the curves."""
-        return figure_caption(self.run_caption, self._trials, self._band_kind, self._smoothing, self._coincide,
+        return figure_caption(self.run_caption, self.state.trials, self.state.band_kind, self.state.smoothing, self._coincide,
                               self._overlays, self.line_text, self.curves.axis.label)
 
     def export_png(self, path: Path, width: int = 1600) -> Path:
@@ -793,11 +765,11 @@ class PlotsPanel(QWidget):
         on the chosen x-axis, at full resolution: the plot's downsampling is for the screen only)."""
         out = []
         for p, (_split, _metric, title) in enumerate(METRICS):
-            for key in self._order:
+            for key in self.state.order:
                 items = self._items.get((p, key))
                 if items is None:
                     continue
-                mean = " mean" if self._trials > 1 else ""
+                mean = " mean" if self.state.trials > 1 else ""
                 named = [(items.main, f"case {key}{mean}"), (items.points, f"case {key} epoch values"),
                          (items.faint, f"case {key}{mean} unsmoothed"), (items.lo, f"case {key} band low"),
                          (items.hi, f"case {key} band high"),
@@ -833,13 +805,6 @@ class PlotsPanel(QWidget):
         self._visibility_dirty = True
         self._apply_axis_modes()
 
-    def _on_axis(self, x, y, trial: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
-        """Finite points of a curve kept in epoch positions, on the chosen x-axis."""
-        x, y = finite_xy(x, y)
-        x = self.curves.axis.map(x, trial)
-        keep = np.isfinite(x)
-        return x[keep], y[keep]
-
     def _map_overlays(self) -> None:
         """Each overlay's curves on the chosen axis, by its own records' clock (a published log has none)."""
         for o in self._overlays:
@@ -871,56 +836,56 @@ class PlotsPanel(QWidget):
     def _case_items(self, plot_index: int, key: str) -> CaseItems:
         items = self._items.get((plot_index, key))
         if items is None:
-            case = self._cases.get(key) or Case(key, f"case {key}", "#808080")
+            case = self.state.cases.get(key) or Case(key, f"case {key}", "#808080")
             items = self._items[(plot_index, key)] = CaseItems(self.plots[plot_index], case)
         return items
 
     def _rebuild_legend(self) -> None:
         self._guide_shown = self.curve_guide_text
         self._legend, self._overlay_entries, self.guide_entry = build_legend(
-            self.legend_row, self, self._order, self._cases, self._coincide, self._hidden, self._overlays,
+            self.legend_row, self, self.state.order, self.state.cases, self._coincide, self.state.hidden, self._overlays,
             self._guide_shown, self._covered)
 
     @property
     def line_text(self) -> str:
         """What the training plots' line is (the mean of each N batches, or the epoch means)."""
         text = line_text(self.curves.intervals.batches, self.curves.intervals.steps_per_epoch, self._from_disk)
-        return f"thin {text}" if self._trials > 1 else text
+        return f"thin {text}" if self.state.trials > 1 else text
 
     @property
     def curve_guide_text(self) -> str:
         """The legend's reading guide: what the training plots' line and dots are."""
-        return curve_guide(self.curves.intervals.batches, self.curves.intervals.steps_per_epoch, self._from_disk, self._trials)
+        return curve_guide(self.curves.intervals.batches, self.curves.intervals.steps_per_epoch, self._from_disk, self.state.trials)
 
     def _apply_visibility(self) -> None:
         self._visibility_dirty = False
-        smoothing = self._smoothing > 0
-        multi = self._trials > 1
+        smoothing = self.state.smoothing > 0
+        multi = self.state.trials > 1
         for (p, key), items in self._items.items():
-            shown = items.in_run and key not in self._hidden
+            shown = items.in_run and key not in self.state.hidden
             items.main.setVisible(shown)
             items.points.setVisible(shown)
             items.faint.setVisible(shown and smoothing)
             for t, item in enumerate(items.trials):
-                item.setVisible(shown and multi and t < self._trials)
+                item.setVisible(shown and multi and t < self.state.trials)
             for item in (items.band, items.lo, items.hi):
                 item.setVisible(shown and multi)
             items.marker.setVisible(shown)
             items.note.setVisible(shown and bool(items.note.textItem.toPlainText()))
         for o in self._overlays:
             for (_p, key), item in o.items.items():
-                item.setVisible(not o.hidden and key not in self._hidden and item.xData is not None
+                item.setVisible(not o.hidden and key not in self.state.hidden and item.xData is not None
                                 and len(item.xData) > 0)
 
     def _update_notes(self) -> None:
         parts = []
         for (trial, key), epoch in sorted(self.curves.diverged.items()):
-            where = f" in trial {trial}" if self._trials > 1 else ""
+            where = f" in trial {trial}" if self.state.trials > 1 else ""
             parts.append(f"case {key} diverged at epoch {epoch}{where}")
         text = ("⚠ " + "; ".join(parts) + ". Its curve ends at the last finite value (×).") if parts else ""
         warning = getattr(self, "_overlay_warning", "")
         missing = self._x_missing = self.curves.axis.available(self.curves.axis.mode)
-        missing = missing if self._order else ""
+        missing = missing if self.state.order else ""
         if missing:
             text = (text + "  " if text else "") + f"⚠ x: {self.x_box.currentText()[3:]}: {missing}."
         off_axis = [o.label for o in self._overlays if o.items and not any(
