@@ -1,10 +1,10 @@
 """What every run folder records before its first step, whoever opens it (a run, or one trial of a study).
 
-`run_experiment` and the study driver both open run folders; this is the one
-sequence they share, so the two record the same things the same way: the data
-(its summary, each file's checksum and the sha256 of the arrays trained on),
-the notes on the quirk set and on cases that cannot differ from case 0, and,
-when asked for, the gradient log.
+`run_experiment` and the study driver both open run folders through the trial
+recorder (trial_recorder.py), which records this first, so the two record the
+same things the same way: the data (its summary, each file's checksum and the
+sha256 of the arrays trained on) and the notes on the quirk set and on cases
+that cannot differ from case 0.
 """
 from __future__ import annotations
 
@@ -53,10 +53,3 @@ def record_setup(folder: RunFolder, config: ExperimentConfig, data: dict) -> Non
     folder.set_data(data)
     folder.add_notes([quirk_note(config)] + case_notes(config))
 
-
-def gradient_log(folder: RunFolder, config: ExperimentConfig):
-    """The folder's gradients.csv when the configuration asks for gradient flow, else None."""
-    if not config.train.gradient_flow:
-        return None
-    from workbench.records.gradient_log import GradientLog
-    return GradientLog(folder.dir)

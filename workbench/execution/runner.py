@@ -1,5 +1,8 @@
 """Run an experiment into a run folder: the one path shared by the CLI and the GUI.
 
+The runner trains; what reaches the folder is written by its TrialRecorder (trial_recorder.py),
+the same writer a study's trials have.
+
 TensorFlow is imported here lazily (first call): the CLI prints nothing before it
 needs to, and the window's engine process (workbench/execution/engine_process.py) calls this.
 """
