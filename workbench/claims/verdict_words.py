@@ -49,10 +49,12 @@ def scale_flag(r: dict) -> str:
 
 
 def published_summary(c: dict, t: dict) -> str:
-    """'trial 2: 0.9406 vs 0.8326': one published trial's final accuracies, first arm first."""
+    """'trial 2 (epoch 800): 0.9406 vs 0.8326': one published trial's final accuracies, first arm first, with
+    the epoch they were reached at, so that they are not read as figures of the measured scale."""
     name = t["trial"].split(" (")[0]
     vals = " vs ".join(acc(v) for v in t["values"])
-    return f"{name}: {vals}"
+    epochs = next((r["scale"]["published"]["epochs"] for r in c.get("results", ())), None)
+    return f"{name} (epoch {epochs[0] - 1}): {vals}" if epochs else f"{name}: {vals}"
 
 
 def missing_flag(r: dict) -> str:

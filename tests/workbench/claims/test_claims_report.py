@@ -260,3 +260,13 @@ def test_every_verdict_carries_its_flags_beside_it_in_every_view(claims_dir):
             assert missing >= 1 and (str(missing), str(asked)) in beside
             assert f"{missing} of {asked} trials did not complete" in table[c["id"]]
             assert "early in training" in table[c["id"]]
+
+
+def test_published_figures_in_the_tables_name_the_epoch_they_were_reached_at(claims_dir):
+    from workbench.claims.report import verdict_table
+    out, data, _ = claims_dir
+    table = verdict_table(data)
+    assert "| trial 1 (epoch 800): 0.9499 vs 0.9127; trial 2 (epoch 800): 0.9406 vs 0.8326 |" in table
+    assert "| caseb.txt / casea.txt (epoch 30): 0.9534 vs 0.9453 |" in table
+    assert "<td>trial 1 (epoch 800): 0.9499 vs 0.9127; trial 2 (epoch 800): 0.9406 vs 0.8326</td>" in (
+        out / "report.html").read_text()
