@@ -16,6 +16,6 @@ def one_line(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         where = f"{exc.filename}: " if exc.filename else ""
         return f"{where}{exc.strerror}"
-    if name in ("DataError", "ConfigError", "ValueError"):
+    if name in ("DataError", "ConfigError", "ValueError", "RunFolderError"):
         return text or name
     return f"{name}: {text}" if text else name

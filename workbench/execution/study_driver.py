@@ -35,6 +35,7 @@ from workbench.core.checkpoint_policy import CheckpointPolicy
 from workbench.core.config import ConfigError
 from workbench.core.atomic_write import atomic_write
 from workbench.records.run_folder import now_iso
+from workbench.records.space_reserve import RESERVE_BYTES, RESERVE_NAME, drop_reserve, make_reserve
 from workbench.studies.spec import StudyOptions, StudySpec, TrialSpec
 from workbench.studies.status import COMPLETED, FAILED, PENDING, RUNNING, STOPPED, STUDY, TRIAL
 from workbench.studies.study_file import STUDY_FILE, STUDY_VERSION, read_study
@@ -128,6 +129,7 @@ class StudyDriver:
                 for k in todo:
                     self._find_checkpoint(k)          # an unfinished trial goes on from its checkpoint
             self.write_state()
+            self._hold_space()
             self.trials_progress = TrialsProgress([t.index for t in self.trials],
                                                   {t.index for t in self.trials if t.index not in todo})
             _call(self.listener, "on_study_started", self.dir, self.state)
@@ -174,6 +176,7 @@ class StudyDriver:
                     folder = self.folders.get(entry["index"])
                     ended = folder.manifest["status"] if folder is not None else status
                     TRIAL.move(entry, ended if ended in TRIAL.final else status, message)
+                    _epochs_as_recorded(entry, folder)
             if self.state.get("status") == RUNNING:
                 if not aborted:
                     self.state["traceback"] = traceback.format_exc()
@@ -190,11 +193,18 @@ class StudyDriver:
                     backend.shutdown()
                 except (Exception, KeyboardInterrupt):  # a second Ctrl-C while the workers wind down: the
                     pass                                # record is written already; stop waiting for them
+            drop_reserve(self.dir / RESERVE_NAME)
             lock.release()
+
+    def _hold_space(self) -> None:
+        """The space the final study.json needs, held in the study folder until it is written (a full
+        disk still gets its final status): twice the record as it is, and a run folder's reserve."""
+        make_reserve(self.dir / RESERVE_NAME, RESERVE_BYTES + 2 * (self.dir / STUDY_FILE).stat().st_size)
 
     def _finish(self, status: str, error: str | None = None) -> StudyOutcome:
         STUDY.move(self.state, status, error)
         self.state["ended_at"] = now_iso()
+        drop_reserve(self.dir / RESERVE_NAME)
         self.write_state()
         outcome = StudyOutcome(status, self.dir, [dict(e) for e in self.state["trials"]], error)
         _call(self.listener, "on_study_end", outcome)
@@ -416,6 +426,7 @@ class StudyDriver:
             recorder.finish("failed", message, traceback=tb, export_gradients=False)
         entry = self._entry(k)
         TRIAL.move(entry, FAILED, message)
+        _epochs_as_recorded(entry, recorder)
         self.trials_progress.set(k, 1.0)
         self.folders.pop(k, None)
         self._trial_changed(k)
@@ -449,6 +460,13 @@ class StudyDriver:
     def _progress(self) -> None:
         if self._progress_lines.due():
             _call(self.listener, "on_progress", self.progress())
+
+
+def _epochs_as_recorded(entry: dict, recorder: TrialRecorder | None) -> None:
+    """A trial cut short (an error, a full disk part-way through an epoch's records) has done the
+    epochs its folder recorded, which study.json then says too."""
+    if recorder is not None and recorder.manifest["trials"]:
+        entry["epochs_done"] = recorder.manifest["trials"][-1]["epochs_done"]
 
 
 # ------------------------------------------------------------------------------ API

@@ -142,7 +142,10 @@ class TrialRecorder:
         if gradients is None:
             return
         if not export:
-            gradients.close()
+            try:
+                gradients.close()
+            except OSError as exc:            # a full disk: the final status that follows matters more
+                self.manifest["notes"].append(f"gradients.csv could not be completed: {one_line(exc)}")
             return
         try:
             gradients.close()

@@ -37,10 +37,9 @@ from workbench.core.config import ExperimentConfig
 from workbench.core.json_reader import MissingRecordFile, read_json
 from workbench.core.paths import runs_home
 from workbench.records.run_lock import LOCK_NAME, FolderBusyError, FolderLock
+from workbench.records.space_reserve import RESERVE_BYTES, RESERVE_NAME, drop_reserve, make_reserve
 
 MANIFEST_VERSION = 2
-RESERVE_NAME = ".space-reserve"
-RESERVE_BYTES = 256 * 1024
 _OPEN = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._+-]+")
 
@@ -340,28 +339,16 @@ class RunFolder:
                               "heartbeat_s": lock.info["heartbeat_s"]}
         manifest.setdefault("resumptions", []).append({"at": now_iso(), "host": socket.gethostname(), **resumption})
         self.manifest = manifest
-        if os.path.lexists(self._reserve):
-            os.unlink(self._reserve)          # left by the run that was killed
-        self._make_reserve()
+        self._make_reserve()                  # (one left by the run that was killed is replaced)
         self.write_manifest()
         self.lock.start_heartbeat()
         return self
 
     def _make_reserve(self) -> None:
-        fd = os.open(self._reserve, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _OPEN, 0o600)
-        try:
-            block = b"\0" * 65536
-            for _ in range(RESERVE_BYTES // len(block)):
-                os.write(fd, block)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        make_reserve(self._reserve)
 
     def _drop_reserve(self) -> None:
-        try:
-            os.unlink(self._reserve)
-        except OSError:
-            pass
+        drop_reserve(self._reserve)
 
     def _abandon(self) -> None:
         """Creation failed part-way: remove what this process made, leave nothing behind."""
@@ -513,6 +500,9 @@ class RunFolder:
         self._finished = True
         self._drop_reserve()            # the space the final manifest needs, even on a full disk
         self.manifest["status"] = status
+        for entry in self.manifest["trials"]:
+            if entry["status"] == "running":          # a trial the ending cut short ends as the run does
+                entry["status"] = status
         self.manifest["ended_at"] = now_iso()
         self.manifest["error"] = error
         problems = []

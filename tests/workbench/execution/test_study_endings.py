@@ -86,6 +86,59 @@ def test_a_signalled_study_ends_stopped_with_every_finished_epoch(tmp_path, sign
     assert "Traceback" not in err and "BrokenPipeError" not in err, err
 
 
+@pytest.fixture
+def small_fs(tmp_path):
+    """A real 2 MB file system (tmpfs), mounted for the test and unmounted after."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root")
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount tmpfs here: {done.stderr.decode().strip()}")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+@pytest.mark.parametrize("backend", ["local", "processes"])
+def test_a_full_disk_mid_study_ends_failed_with_one_line_and_every_finished_epoch(small_fs, backend):
+    from tests.workbench.records.test_records_faults import _fill, _leftovers
+    study = small_fs / "study"
+    proc = _main("study", "--arch", "vanilla", "--cases", "0,1", "--seeds", "0-1", "--epochs", "400", *TINY,
+                 "--pack", "off",
+                 "--backend", backend, "--workers", "2", "--threads-per-worker", "1", "--out", str(study))
+    try:
+        deadline = time.monotonic() + HANG_GUARD_S
+        while _finished_epochs(study / "trial-0") < 2:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.1)
+        _fill(small_fs / "filler")
+        _, err = proc.communicate(timeout=HANG_GUARD_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 1, err
+    said = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(said) == 1 and "No space left on device" in said[0] and "Traceback" not in err, err
+    state = json.loads((study / "study.json").read_text())
+    assert state["status"] == "failed" and "No space left on device" in state["error"]
+    for entry in state["trials"]:
+        assert entry["status"] in ("failed", "pending"), entry        # pending: never started
+        if entry["status"] == "pending":
+            assert not (study / entry["folder"]).exists()
+            continue
+        folder = study / entry["folder"]
+        manifest = read_manifest(folder)
+        assert manifest["status"] == read_status(folder).status == "failed"
+        assert [t["status"] for t in manifest["trials"]] == ["failed"]
+        rows = M.read_metrics(folder / "metrics.csv")
+        assert len(rows) == 4 * _finished_epochs(folder)                # whole epochs: 2 cases, train and test
+        assert manifest["trials"][0]["epochs_done"] == _finished_epochs(folder) == entry["epochs_done"]
+    assert state["trials"][0]["status"] == "failed" and state["trials"][0]["epochs_done"] >= 2
+    assert _leftovers(study) == []
+
+
 def test_a_signalled_claims_study_ends_stopped_and_still_writes_its_report(tmp_path):
     out = tmp_path / "claims"
     proc = _main("claims", "--scale", "quick", "--seeds", "1", "--semantics", "corrected",

@@ -214,11 +214,14 @@ class ProcessBackend(ForwardsControl):
             self._drain(worker)
 
     def _drain(self, worker: _Worker) -> None:
-        try:
-            while worker.conn.poll():
-                self._handle(worker, worker.conn.recv())
-        except (EOFError, OSError):
-            pass
+        while True:
+            try:
+                if not worker.conn.poll():
+                    break
+                message = worker.conn.recv()
+            except (EOFError, OSError):                # the pipe ended: the worker is gone (below)
+                break
+            self._handle(worker, message)              # the driver's own errors (a full disk) are its own
         if not worker.process.is_alive():
             worker.process.join()
             code = worker.process.exitcode
