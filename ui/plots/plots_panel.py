@@ -27,7 +27,9 @@ over trials); the pieces live apart: ui/plots/model/interval_means.py (the live 
 ui/plots/model/trial_spread.py (mean and band over trials), ui/plots/model/coincidence.py (which cases
 coincide), ui/plots/overlays.py (other runs, published logs), ui/plots/model/hover_text.py and
 ui/plots/hover.py (the tooltip's words and widget), ui/plots/model/ranges.py (fitted axes),
-ui/plots/items.py (the curve items), ui/plots/export.py (figures).
+ui/plots/items.py (the curve items, long ones as min/max envelopes), ui/plots/export.py (figures and the
+plotted data), ui/plots/model/plot_state.py (the panel's state and what each case's curves show),
+ui/plots/model/x_axis.py (epoch, step or training-time axis), ui/plots/panel_parts.py (its widgets, built once).
 """
 from __future__ import annotations
 
@@ -37,10 +39,8 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QTextOption
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import QPoint, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 from engine.cases import Case
 from workbench.records.metrics import MetricRow
@@ -51,18 +51,15 @@ from ui.plots.model.hover_text import hover_reading
 from ui.plots.model.curve_meaning import curve_guide, line_text
 from ui.plots.caption import figure_caption
 from ui.plots.model.curve_store import CurveStore, ema_debiased
-from ui.plots.items import COINCIDE_DASH, CaseItems, LegendEntry, draw_long_curves
+from ui.plots.items import COINCIDE_DASH, CaseItems, LegendEntry
 from ui.plots.legend import build_legend
 from ui.plots.model.metrics import METRICS, epoch_x
 from ui.plots.overlays import Overlay, draw_overlay, remove_overlay_items
 from ui.plots.model.ranges import fitted_range, still_fits
 from ui.plots.model.plot_state import PlotState, case_curves
 from ui.plots.model.x_axis import X_CHOICES, TrainingClock
+from ui.plots.panel_parts import BAND_CHOICES, SMOOTHING_CHOICES, Y_CHOICES, build_controls, build_plots, lay_out
 
-SMOOTHING_CHOICES = (("Smoothing: off", 0.0), ("Smoothing: 0.6", 0.6), ("Smoothing: 0.8", 0.8),
-                     ("Smoothing: 0.9", 0.9), ("Smoothing: 0.95", 0.95), ("Smoothing: 0.99", 0.99))
-BAND_CHOICES = (("Band: min–max", "minmax"), ("Band: ±1 sd", "sd"))
-Y_CHOICES = (("y: linear", "linear"), ("y: log (costs)", "log"), ("y: clip overlays", "clip"))
 REFRESH_HZ = 15
 
 __all__ = ["COINCIDE_FRACTION", "METRICS", "Overlay", "PlotsPanel", "ema_debiased", "epoch_x"]
@@ -103,83 +100,10 @@ class PlotsPanel(QWidget):
         self.tick_count = 0
         self.refresh_seconds: list[float] = []
 
-        # ---- controls
-        self.smoothing_box = QComboBox()
-        for text, weight in SMOOTHING_CHOICES:
-            self.smoothing_box.addItem(text, weight)
-        self.smoothing_box.setToolTip("Debiased exponential moving average (as in TensorBoard). "
-                                      "When on, the raw curve stays faint behind the smoothed one.")
-        self.smoothing_box.currentIndexChanged.connect(
-            lambda i: self.set_smoothing(self.smoothing_box.itemData(i)))
-        self.band_box = QComboBox()
-        for text, kind in BAND_CHOICES:
-            self.band_box.addItem(text, kind)
-        self.band_box.setToolTip("With several trials per case: thin lines are the trials, the thick curve "
-                                 "their mean and the outlined band their spread, at epochs every trial reached")
-        self.band_box.currentIndexChanged.connect(lambda i: self.set_band_kind(self.band_box.itemData(i)))
-        self.band_box.setEnabled(False)
-        self.y_box = QComboBox()
-        for text, mode in Y_CHOICES:
-            self.y_box.addItem(text, mode)
-        self.y_box.setToolTip("For outliers (e.g. a published log on another cost scale): a logarithmic cost "
-                              "axis, or the y-axis fitted to the shown run with overlays clipped")
-        self.y_box.currentIndexChanged.connect(lambda i: self.set_y_mode(self.y_box.itemData(i)))
-        self.x_box = QComboBox()
-        for text, mode in X_CHOICES:
-            self.x_box.addItem(text, mode)
-        self.x_box.setToolTip("The x-axis: epochs, steps (batches since the trial began), or training time "
-                              "in seconds with paused time left out (from the run's records)")
-        self.x_box.currentIndexChanged.connect(lambda i: self.set_x_axis(self.x_box.itemData(i)))
-        self.log_box = QCheckBox("log epochs")
-        self.log_box.setToolTip("Logarithmic epoch axis: a short run and a long published log side by side")
-        self.log_box.toggled.connect(self.set_log_epochs)
-        self.hint_label = QLabel("Hover a plot to read every case at that epoch.")
-        self.hint_label.setStyleSheet("color: #606060;")
-        self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)   # never widens
-        self.note_label = QLabel("")
-        self.note_label.setWordWrap(True)
-        self.note_label.setStyleSheet("color: #a02020;")
-        self.note_label.hide()
-
-        # ---- the plots (one scene, so exports hold all four and the legend)
-        self.view = pg.GraphicsLayoutWidget()
-        self.view.setBackground("w")
-        self.view.ci.setContentsMargins(4, 4, 4, 4)
-        self.legend_row = self.view.addLayout(row=0, col=0, colspan=2)
-        self.legend_row.setContentsMargins(0, 0, 0, 0)
-        self.legend_row.setSpacing(0)
-        self.legend_row.setMaximumHeight(24)
-        self.plots: list[pg.PlotItem] = []
-        for i, (split, metric, title) in enumerate(METRICS):
-            plot = self.view.addPlot(row=1 + i // 2, col=i % 2)
-            plot.setTitle(f"<span style='color:#202020; font-size:10pt'>{title}</span>")
-            plot.showGrid(x=True, y=True, alpha=0.25)
-            plot.setLabel("bottom", "epoch", color="#303030")
-            plot.setLabel("left", "accuracy" if metric == "accuracy" else "cost", color="#303030")
-            for axis in ("left", "bottom"):
-                ax = plot.getAxis(axis)
-                ax.setPen(pg.mkPen("#606060"))
-                ax.setTextPen(pg.mkPen("#303030"))
-                ax.enableAutoSIPrefix(False)       # epochs are epochs: never "epoch (x0.001)"
-                # The axis draws the grid across the whole plot: replaying it at every redraw was most
-                # of a frame's cost (bench/bench_gui.py); cached as a pixmap, it is redrawn only when
-                # the axis changes (its range, its size).
-                ax.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            draw_long_curves(plot)
-            plot.setMenuEnabled(True)
-            plot.vb.sigRangeChangedManually.connect(lambda *_a, p=i: self._on_manual_range(p))
-            plot.autoBtn.clicked.connect(lambda *_a, p=i: self.fit_view(p))
-            self.plots.append(plot)
-        for plot in self.plots:
-            plot.titleLabel.item.document().setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
+        # ---- the controls and the four plots (one scene, so exports hold all four and the legend)
+        build_controls(self)
+        build_plots(self)
         self._title_width = 0.0
-        self.hover_dot = []
-        for plot in self.plots:
-            dot = pg.PlotDataItem(pen=None, symbol="o", symbolSize=10, symbolPen=pg.mkPen("#202020", width=1.5),
-                                  symbolBrush=pg.mkBrush(None))
-            dot.setZValue(50)
-            plot.addItem(dot, ignoreBounds=True)
-            self.hover_dot.append(dot)
         self._items: dict[tuple[int, str], CaseItems] = {}
         self._legend: dict[str, LegendEntry] = {}
         self._overlay_entries: dict[int, LegendEntry] = {}
@@ -187,16 +111,7 @@ class PlotsPanel(QWidget):
         self.tip = HoverTip(self.view)
         self._mouse = pg.SignalProxy(self.view.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
 
-        controls = QHBoxLayout()
-        for w in (self.smoothing_box, self.band_box, self.x_box, self.y_box, self.log_box):
-            controls.addWidget(w)
-        controls.addStretch(1)
-        controls.addWidget(self.hint_label)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(controls)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.note_label)
+        lay_out(self)
 
         self.timer = QTimer(self)
         self.timer.setInterval(int(1000 / REFRESH_HZ))
