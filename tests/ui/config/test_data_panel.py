@@ -157,9 +157,9 @@ def test_offline_mnist_does_not_block_and_falls_back_to_the_sample(panel, qtbot,
     assert not answer.is_set()                      # choose_source returned before the probe could answer:
     assert panel.is_loading() and "Loading MNIST" in panel.status.text()   # the GUI thread did not wait
     answer.set()
-    with qtbot.waitSignal(panel.changed, timeout=5000):
+    with qtbot.waitSignal(panel.changed, timeout=60_000):
         pass
-    qtbot.waitUntil(lambda: not panel.is_loading(), timeout=5000)
+    qtbot.waitUntil(lambda: not panel.is_loading(), timeout=60_000)
     assert "Cannot download MNIST" in panel.status.text()
     assert "offline sample" in panel.status.text()
     assert panel.source() == "sample"
@@ -175,7 +175,7 @@ def test_open_file_loads_a_local_npz(panel, qtbot, monkeypatch, tmp_path):
     monkeypatch.setattr("ui.config.data_panel.QFileDialog.getOpenFileName",
                         lambda *a, **k: (str(path), ""))
     choose_source(panel, "__open__")
-    qtbot.waitUntil(lambda: not panel.is_loading() and len(panel.dataset().y_train) == 30, timeout=5000)
+    qtbot.waitUntil(lambda: not panel.is_loading() and len(panel.dataset().y_train) == 30, timeout=60_000)
     assert panel.source() == str(path)
     assert panel.apply(ExperimentConfig()).data.source == str(path)
     assert "30 training" in panel.sizes.text()

@@ -21,6 +21,8 @@ from engine.events import CaseEpoch, EpochEvent, Progress, StepEvent  # noqa: E4
 from ui.plots.plots_panel import METRICS, PlotsPanel, ema_debiased  # noqa: E402
 from workbench.records.metrics import MetricRow  # noqa: E402
 
+HANG_GUARD_MS = 60_000     # waits end as soon as the timer has drawn; this only ends a hang
+
 LOGS = Path(__file__).resolve().parents[3] / "resources" / "published_logs"
 P = Progress(1, 10, 1.0, 2.0)
 
@@ -74,10 +76,10 @@ def test_curve_items_are_created_once_and_reused(panel):
 def test_legend_click_hides_a_case_in_all_four_plots(panel, qtbot):
     feed(panel, keys=("0", "1", "6"))
     entry = panel.legend_entry("1")
-    qtbot.waitUntil(lambda: entry.sceneBoundingRect().width() > 0, timeout=2000)
+    qtbot.waitUntil(lambda: entry.sceneBoundingRect().width() > 0, timeout=HANG_GUARD_MS)
     pos = panel.view.mapFromScene(entry.sceneBoundingRect().center())
     qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(pos.x(), pos.y()))
-    qtbot.waitUntil(lambda: not panel.case_visible("1"), timeout=2000)
+    qtbot.waitUntil(lambda: not panel.case_visible("1"), timeout=HANG_GUARD_MS)
     assert all(not panel._items[(p, "1")].main.isVisible() for p in range(4))
     assert all(panel._items[(p, "0")].main.isVisible() for p in range(4))
     panel.set_case_visible("1", True)
@@ -138,7 +140,7 @@ def test_auto_range_follows_the_data_when_trials_start_with_steps_only(panel, qt
     def shows_point():
         (x0, x1), (y0, y1) = vb.viewRange()
         return x0 <= 1.0 <= x1 and y0 <= 140.0 <= y1 and (x1 - x0) > 0.1
-    qtbot.waitUntil(shows_point, timeout=3000)
+    qtbot.waitUntil(shows_point, timeout=HANG_GUARD_MS)
 
 
 # ---------------------------------------------------------------- curves that tell the truth
@@ -147,7 +149,7 @@ def test_steps_move_the_training_curves_before_the_first_epoch_ends(panel, qtbot
     panel.add_step(step(0, 1, 10, {"0": (5.0, 0.1), "1": (6.0, 0.2)}))
     panel.add_step(step(0, 2, 10, {"0": (4.0, 0.15), "1": (5.5, 0.25)}))
     # the QTimer pushes the data; no explicit refresh
-    qtbot.waitUntil(lambda: len(panel.curve_points(0, "0")[0]) == 2, timeout=2000)
+    qtbot.waitUntil(lambda: len(panel.curve_points(0, "0")[0]) == 2, timeout=HANG_GUARD_MS)
     x, y = panel.curve_points(0, "0")
     # the mean of the batches between two reports, at their middle: step 2 alone had cost 2*4 - 5 = 3
     assert list(x) == pytest.approx([0.05, 0.15]) and list(y) == pytest.approx([5.0, 3.0])
@@ -188,7 +190,7 @@ def test_the_legend_and_hover_say_what_the_training_line_and_its_dots_are(panel,
     for s in range(every, steps + 1, every):
         panel.add_step(step(0, s, steps, {"0": (1.0, float(np.mean(batch_acc[:s])))}))
     panel.add_epoch(epoch_event(0, {"0": ce(1.0, float(np.mean(batch_acc)), 1.0, 0.5)}))
-    qtbot.waitUntil(lambda: "each 4 batches" in panel.guide_entry.text, timeout=3000)   # the timer updates it
+    qtbot.waitUntil(lambda: "each 4 batches" in panel.guide_entry.text, timeout=HANG_GUARD_MS)   # the timer updates it
     assert panel.guide_entry.text == ("Training: line = mean of each 4 batches (10 points an epoch)"
                                       " · ● mean over epoch k (at k + ½)")
     panel.refresh_now()                                     # the timer draws one plot a tick; draw the rest
@@ -197,7 +199,7 @@ def test_the_legend_and_hover_say_what_the_training_line_and_its_dots_are(panel,
     px, py = panel.epoch_points(1, "0")
     assert py[0] < y[np.searchsorted(x, px[0])]             # the dot the reader asks about: below the line
     _mouse_to(panel, qtbot, 1, QPointF(0.5, float(py[0])))
-    qtbot.waitUntil(lambda: panel.hover_text != "", timeout=3000)
+    qtbot.waitUntil(lambda: panel.hover_text != "", timeout=HANG_GUARD_MS)
     assert panel.hover_text.splitlines()[-1] == ("● = mean over epoch 0; line = mean of each 4 batches "
                                                  "(10 points an epoch)")
     _title, _lines = panel.hover_lines(3, 1.0)
@@ -272,7 +274,7 @@ def test_a_diverged_case_ends_with_a_marker_and_a_note(panel):
 
 def _mouse_to(panel, qtbot, plot_index, target):
     vb = panel.plots[plot_index].vb
-    qtbot.waitUntil(lambda: vb.sceneBoundingRect().contains(vb.mapViewToScene(target)), timeout=3000)
+    qtbot.waitUntil(lambda: vb.sceneBoundingRect().contains(vb.mapViewToScene(target)), timeout=HANG_GUARD_MS)
     scene_pos = vb.mapViewToScene(target)
     pos = panel.view.mapFromScene(scene_pos)
     viewport = panel.view.viewport()
@@ -287,7 +289,7 @@ def test_hover_tooltip_lists_every_case_at_the_nearest_epoch_and_clears(panel, q
     feed(panel, keys=("0", "1", "6"))
     panel.set_case_visible("6", False)
     scene_pos, pos = _mouse_to(panel, qtbot, 3, QPointF(2.1, 0.3))   # near the test value after epoch 1 (x = 2)
-    qtbot.waitUntil(lambda: panel.hover_text != "", timeout=3000)
+    qtbot.waitUntil(lambda: panel.hover_text != "", timeout=HANG_GUARD_MS)
     text = panel.hover_text
     assert text.startswith("Test accuracy · after epoch 1")
     line0 = next(l for l in text.splitlines() if l.startswith("case 0"))
@@ -338,7 +340,7 @@ def test_coinciding_cases_are_said_to_coincide_during_the_first_epoch_from_steps
     """No epoch event yet: the training curves alone must tell the legend that case 1 hides case 0."""
     panel.begin_run(cases("0", "1", "2"))
     first = panel.refresh_count
-    qtbot.waitUntil(lambda: panel.refresh_count > first, timeout=3000)    # the timer drew the empty run
+    qtbot.waitUntil(lambda: panel.refresh_count > first, timeout=HANG_GUARD_MS)    # the timer drew the empty run
     steps = 10
     for s in range(1, steps + 1):
         cost, acc = 2.0 - 0.1 * s, 0.1 + 0.05 * s                 # ranges 0.9 and 0.45 over the epoch
@@ -347,7 +349,7 @@ def test_coinciding_cases_are_said_to_coincide_during_the_first_epoch_from_steps
             "1": (cost * (1 + 1e-6), acc * (1 - 1e-6)),             # autodiff vs manual: float32 rounding
             "2": (cost + 0.9e-3, acc + 0.45e-3)}))                  # 1/1000 of each range: visibly apart
     # no refresh_now(): the plots' own timer must find it as the curves are drawn
-    qtbot.waitUntil(lambda: "coincides" in panel.legend_entry("1").text, timeout=3000)
+    qtbot.waitUntil(lambda: "coincides" in panel.legend_entry("1").text, timeout=HANG_GUARD_MS)
     assert len(panel.curve_points(0, "2")[0]) == steps                # case 2's whole curve was compared too
     assert panel.coinciding == {"1": "0"}
     assert panel.legend_entry("1").text.endswith("= case 0 (coincides)")
@@ -358,7 +360,7 @@ def test_coinciding_cases_are_said_to_coincide_during_the_first_epoch_from_steps
     panel.add_epoch(epoch_event(0, {"0": ce(cost, acc, cost, acc),
                                     "1": ce(cost * (1 + 1e-6), acc, cost * (1 - 1e-6), acc),
                                     "2": ce(cost + 0.9e-3, acc, cost + 0.9e-3, acc)}))
-    qtbot.waitUntil(lambda: len(panel.curve_points(2, "2")[0]) == 1, timeout=3000)
+    qtbot.waitUntil(lambda: len(panel.curve_points(2, "2")[0]) == 1, timeout=HANG_GUARD_MS)
     assert panel.coinciding == {"1": "0"}
 
 
@@ -366,12 +368,12 @@ def test_coinciding_cases_with_several_trials_are_said_to_coincide_before_any_me
     """Three trials: no mean before every trial has finished an epoch, but the thin lines already coincide."""
     panel.begin_run(cases("0", "1", "2"), trials=3)
     first = panel.refresh_count
-    qtbot.waitUntil(lambda: panel.refresh_count > first, timeout=3000)
+    qtbot.waitUntil(lambda: panel.refresh_count > first, timeout=HANG_GUARD_MS)
     for s in range(1, 11):
         cost, acc = 2.0 - 0.1 * s, 0.1 + 0.05 * s
         panel.add_step(step(0, s, 10, {"0": (cost, acc), "1": (cost * (1 + 1e-6), acc),
                                        "2": (cost + 0.9e-3, acc + 0.45e-3)}))
-    qtbot.waitUntil(lambda: "coincides" in panel.legend_entry("1").text, timeout=3000)
+    qtbot.waitUntil(lambda: "coincides" in panel.legend_entry("1").text, timeout=HANG_GUARD_MS)
     assert len(panel.trial_points(0, "2", 0)[0]) == 10 and not len(panel.curve_points(0, "0")[0])
     assert panel.coinciding == {"1": "0"}
 

@@ -439,7 +439,7 @@ def test_run_pause_and_stop_from_the_keyboard(window, qtbot):
     assert w.state == "running" and not w.controller.paused
     assert w.run_panel.status_label.text().startswith("Training")       # the status follows Resume at once
     qtbot.keyClick(w, Qt.Key.Key_Escape)
-    assert wait_done(qtbot, w, timeout=10_000).status == "stopped"
+    assert wait_done(qtbot, w, timeout=RUN_TIMEOUT).status == "stopped"
 
 
 def test_pause_pressed_while_the_engine_starts_is_honoured(window, qtbot):
@@ -458,7 +458,7 @@ def test_pause_pressed_while_the_engine_starts_is_honoured(window, qtbot):
     qtbot.mouseClick(w.run_panel.pause_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(steps) > 0, timeout=RUN_TIMEOUT)
     w.stop_run()
-    assert wait_done(qtbot, w, timeout=10_000).status == "stopped"
+    assert wait_done(qtbot, w, timeout=RUN_TIMEOUT).status == "stopped"
 
 
 def test_closing_mid_run_asks_first(window, qtbot, dialogs, monkeypatch):
@@ -472,7 +472,7 @@ def test_closing_mid_run_asks_first(window, qtbot, dialogs, monkeypatch):
     assert dialogs[-1][0] == "question" and "still training" in dialogs[-1][2]
     assert w.controller.running and w.isVisible()            # "No" keeps the run and the window
     w.stop_run()
-    assert wait_done(qtbot, w, timeout=10_000).status == "stopped"
+    assert wait_done(qtbot, w, timeout=RUN_TIMEOUT).status == "stopped"
 
 
 def test_opening_a_run_updates_everything_that_shows_a_run(window, qtbot, finished_run):
