@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from workbench.records.metrics import _fmt
 
@@ -24,8 +24,8 @@ class StepsFileError(ValueError):
     """A steps.csv that cannot be read; the message names the file and line."""
 
 
-@dataclass(frozen=True)
-class StepRow:
+class StepRow(NamedTuple):
+    """One case's values in one step report (a named tuple: a long run's file holds ~340,000 of them)."""
     trial: int
     epoch: int
     step: int                  # batches done in the epoch

@@ -201,4 +201,7 @@ class CurveStore:
 
     @staticmethod
     def _series(store: dict, trial: int, key: str, p: int) -> Series:
-        return store.setdefault((trial, key, p), Series())
+        series = store.get((trial, key, p))
+        if series is None:                       # (not setdefault: that built a Series for every point)
+            series = store[(trial, key, p)] = Series()
+        return series
