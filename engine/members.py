@@ -30,6 +30,8 @@ depend on how many members share the op, so a member never changes another's bit
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import tensorflow as tf
 
@@ -53,18 +55,34 @@ def unpack(f, M: int):
     return tf.transpose(tf.reshape(f, [kh, kw, ci, M, mc // M]), [3, 0, 1, 2, 4])
 
 
-def _block_diagonal(x, ci: int) -> bool:
-    """Whether a convolution of per-member maps x runs with a block-diagonal kernel: TensorFlow's
-    CPU kernels have grouped convolutions only through oneDNN, in float32; float64 (the
-    gradient checks) takes the block-diagonal form, the same maths with M× the work."""
-    return x.shape[-1] != ci and x.dtype == tf.float64
+@functools.cache
+def grouped_gradients() -> bool:
+    """Whether this process can take a grouped convolution's gradients: TensorFlow's CPU kernels
+    have them only through oneDNN (TF_ENABLE_ONEDNN_OPTS off, or a CPU TensorFlow leaves it off
+    on, gives "Gradients for grouped convolutions are not supported on CPU"). Tried once on a tiny
+    convolution where the step's ops would run."""
+    with tf.init_scope():
+        try:
+            tf.raw_ops.Conv2DBackpropInput(input_sizes=tf.constant([1, 2, 2, 2]), filter=tf.zeros([1, 1, 1, 2]),
+                                           out_backprop=tf.zeros([1, 2, 2, 2]), strides=_STRIDES, padding="VALID")
+        except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError):
+            return False
+    return True
 
 
-def block_diagonal(w):
-    """[M, kh, kw, Cin, Cout] -> [kh, kw, M·Cin, M·Cout], member m's kernel in block (m, m)."""
-    M, kh, kw, ci, co = w.shape
-    blocks = tf.einsum("mhwio,mn->hwmino", w, tf.eye(M, dtype=w.dtype))
-    return tf.reshape(blocks, [kh, kw, M * ci, M * co])
+def _per_member(x, ci: int) -> bool:
+    """Whether a convolution of per-member maps x runs as one convolution per member instead of one
+    grouped convolution: TensorFlow's CPU kernels have grouped convolutions' gradients only through
+    oneDNN, in float32; float64 (the gradient checks), and any process without them, convolves each
+    member's channels with its own kernel (never one kernel over every member's channels, whose
+    zero blocks would carry a diverged member's NaN into the others)."""
+    return x.shape[-1] != ci and (x.dtype == tf.float64 or not grouped_gradients())
+
+
+def _member_maps(x, M: int):
+    """[B,H,W,M·C] -> M maps [B,H,W,C]."""
+    C = x.shape[-1] // M
+    return [x[..., m * C:(m + 1) * C] for m in range(M)]
 
 
 def seed_inputs(x, ci: int, M: int):
@@ -76,17 +94,19 @@ def seed_inputs(x, ci: int, M: int):
 
 def conv(x, w, padding):
     """Stride-1 convolution of a shared input [B,H,W,Cin] or of per-member maps [B,H,W,M·Cin]."""
-    return tf.nn.conv2d(x, block_diagonal(w) if _block_diagonal(x, w.shape[3]) else pack(w), 1, padding)
+    if _per_member(x, w.shape[3]):
+        return tf.concat([tf.nn.conv2d(xm, w[m], 1, padding) for m, xm in enumerate(_member_maps(x, count(w)))], -1)
+    return tf.nn.conv2d(x, pack(w), 1, padding)
 
 
 def conv_filter_grad(x, delta, w_shape, padding):
     """dL/dW [M, kh, kw, Cin, Cout] for z = conv(x, W): one kernel for every member."""
     M, kh, kw, ci, co = w_shape
-    if _block_diagonal(x, ci):
-        f = tf.raw_ops.Conv2DBackpropFilter(input=x, filter_sizes=tf.constant([kh, kw, M * ci, M * co], tf.int32),
-                                            out_backprop=delta, strides=_STRIDES, padding=padding)
-        f = tf.reshape(f, [kh, kw, M, ci, M, co])
-        return tf.stack([f[:, :, m, :, m, :] for m in range(M)])
+    if _per_member(x, ci):
+        sizes = tf.constant([kh, kw, ci, co], tf.int32)
+        return tf.stack([tf.raw_ops.Conv2DBackpropFilter(input=xm, filter_sizes=sizes, out_backprop=dm,
+                                                         strides=_STRIDES, padding=padding)
+                         for xm, dm in zip(_member_maps(x, M), _member_maps(delta, M))])
     f = tf.raw_ops.Conv2DBackpropFilter(input=x, filter_sizes=tf.constant([kh, kw, ci, M * co], tf.int32),
                                         out_backprop=delta, strides=_STRIDES, padding=padding)
     return unpack(f, M)
@@ -131,8 +151,13 @@ def dense_from_input_grad(x, delta):
 
 def conv_input_grad(delta, w, input_shape, padding):
     """dL/dx [B,H,W,M·Cin] for z = conv(x, W) over per-member maps x; `input_shape` is tf.shape(x)."""
-    kernel = block_diagonal(w) if w.shape[0] > 1 and delta.dtype == tf.float64 else pack(w)
-    return tf.raw_ops.Conv2DBackpropInput(input_sizes=input_shape, filter=kernel, out_backprop=delta,
+    M = count(w)
+    if M > 1 and (delta.dtype == tf.float64 or not grouped_gradients()):
+        sizes = tf.concat([input_shape[:3], [w.shape[3]]], 0)
+        return tf.concat([tf.raw_ops.Conv2DBackpropInput(input_sizes=sizes, filter=w[m], out_backprop=dm,
+                                                         strides=_STRIDES, padding=padding)
+                          for m, dm in enumerate(_member_maps(delta, M))], -1)
+    return tf.raw_ops.Conv2DBackpropInput(input_sizes=input_shape, filter=pack(w), out_backprop=delta,
                                           strides=_STRIDES, padding=padding)
 
 

@@ -8,6 +8,9 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+# What engine/__init__.py asks for before TensorFlow loads, here too: a test module may import
+# TensorFlow before the engine.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 # Runs write no checkpoint unless a test asks for one (post A's are hundreds of MB each).
 os.environ.setdefault("RCNN_WORKBENCH_CHECKPOINT_EVERY", "off")
 

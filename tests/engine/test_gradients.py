@@ -23,7 +23,7 @@ def t64(*shape):
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-8), (np.float32, 1e-4)])
 def test_member_conv_filter_and_input_gradients(padding, k, shared, dtype, tol):
     """Three members' kernels in one op (engine/members.py) against each member's own convolution
-    on the tape; float32 takes the grouped kernels, float64 the block-diagonal form."""
+    on the tape; float32 takes the grouped kernels, float64 one convolution per member."""
     M = 3
     x = tf.cast(t64(3, 12, 12, 2 if shared else 2 * M), dtype)
     w = tf.cast(t64(M, k, k, 2, 4), dtype)

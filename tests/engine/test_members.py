@@ -72,11 +72,14 @@ def test_a_diverging_member_leaves_the_others_bit_identical(arch_key):
 
 def test_a_member_trains_beside_others_as_it_trains_alone():
     """Post A as published mixes update schedules (manual: four recurrent steps a batch and constant
-    bias correction; autodiff: one, standard): each case's curve is the one it has alone."""
+    bias correction; autodiff: one, standard): each case's curve is the one it has alone, to float32
+    rounding. Not always bit for bit: on some CPUs (seen on an AVX2 AMD EPYC, not on AVX-512 ones)
+    oneDNN's convolution kernels sum in an order that depends on how many members share the op
+    (1e-8 relative in the first step's filter gradient, 5e-8 in the second epoch's cost)."""
     together, _, _ = curves_and_weights("post-a", ["0", "1", "6"], quirks=Q.NAMES)
     for key in ("1", "6"):
         alone, _, _ = curves_and_weights("post-a", [key], quirks=Q.NAMES)
-        assert together[key] == alone[key], key
+        assert rel_err(together[key], alone[key]) < 1e-6, key
 
 
 def test_re_runs_are_bit_identical():
@@ -94,3 +97,37 @@ def test_float64_with_every_quirk(arch_key):
     assert result.status == "completed" and not result.diverged_at
     assert all(math.isfinite(v) for rows in curves.values() for row in rows for v in row)
     assert all(a.dtype == np.float64 for ws in weights.values() for a in ws.values())
+
+
+def test_members_train_apart_where_tensorflow_has_no_grouped_convolution_gradients():
+    """With oneDNN off (a user's TF_ENABLE_ONEDNN_OPTS=0, or a TensorFlow without it) the CPU has no
+    gradients of grouped convolutions: per-member maps are convolved member by member, and a
+    member that diverges still leaves the others bit for bit as they are beside a tame one."""
+    import os
+    import subprocess
+    import sys
+    code = """
+from engine import catalog, members as MB
+from engine.cases import Case, parse_connections, resolve_cases
+from engine.data import load_dataset
+from engine.settings import TrainSettings
+from engine.trainer import LockstepTrainer
+from tests.engine.curve_recorder import CurveRecorder
+def train(factor):
+    x = Case("x", "x", "#888888", "manual", parse_connections(f"1<g3*{factor}"))
+    t = LockstepTrainer(catalog.build("internal-conv"), resolve_cases(["0", "1", "x"], [x]),
+                        TrainSettings(epochs=2, batch_size=20, learning_rate=0.003),
+                        load_dataset("sample", train_limit=40, test_limit=20),
+                        catalog.describe("internal-conv").default_noise)
+    rec = CurveRecorder()
+    return t.run(rec), rec.curves
+wild, wild_curves = train("1e38")
+calm, calm_curves = train("0.5")
+print(MB.grouped_gradients(), wild.status, wild.diverged_at, calm.diverged_at,
+      all(wild_curves[k] == calm_curves[k] for k in "01"))
+"""
+    env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS="0")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600,
+                         cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines()[-1] == "False completed {'x': 0} {} True"

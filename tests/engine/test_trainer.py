@@ -79,13 +79,18 @@ def test_with_p_zero_every_dilated_case_trains_like_case_0():
 
 
 def test_a_diverging_case_stops_and_the_others_go_on_unchanged():
-    boom = Case("boom", "boom", "#888888", "manual", parse_connections("1<g3*1e38"))
-    _, result, rec = train(["0", "boom"], epochs=2, custom=[boom])
-    assert result.diverged_at == {"boom": 0}
-    assert rec.epochs[0].diverged_now == ("boom",) and rec.epochs[0].metrics["boom"].diverged
-    assert "boom" not in rec.epochs[1].metrics and result.status == "completed"
-    _, _, alone = train(["0"], epochs=2)
-    assert curves(rec)["0"] == curves(alone)["0"]
+    """Unchanged bit for bit against the same ops without the divergence (a tame case in its place).
+    Against case 0 trained alone the numbers agree only to float32 rounding on some CPUs: oneDNN's
+    convolution kernels block channels differently for one member and for two."""
+    boom = Case("x", "boom", "#888888", "manual", parse_connections("1<g3*1e38"))
+    tame = Case("x", "tame", "#888888", "manual", parse_connections("1<g3*0.5"))
+    _, result, rec = train(["0", "x"], epochs=2, custom=[boom])
+    assert result.diverged_at == {"x": 0}
+    assert rec.epochs[0].diverged_now == ("x",) and rec.epochs[0].metrics["x"].diverged
+    assert "x" not in rec.epochs[1].metrics and result.status == "completed"
+    _, calm_result, calm = train(["0", "x"], epochs=2, custom=[tame])
+    assert not calm_result.diverged_at and "x" in calm.epochs[1].metrics
+    assert curves(rec)["0"] == curves(calm)["0"]
 
 
 def test_step_events_report_running_means_and_an_eta():
