@@ -7,9 +7,12 @@ run starts, so a reading never outlives what it describes.
 from __future__ import annotations
 
 import html
+import math
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtWidgets import QLabel, QWidget
+
+from ui.plots.model.hover_text import hover_reading
 
 OFFSET = QPoint(16, 14)
 
@@ -57,3 +60,62 @@ class HoverTip(QLabel):
         if event.type() == QEvent.Type.Leave:
             self.clear()
         return False
+
+
+class PlotHover:
+    """The plots panel's hover (a mixin of PlotsPanel): the reading at the cursor, its tooltip and its rings."""
+
+    def hover_lines(self, plot_index: int, x_view: float) -> tuple[str, list[tuple[str, str]]] | None:
+        """Tooltip text for the epoch nearest to view x in a plot: every visible case (and overlay) there."""
+        axis = self.curves.axis
+        if axis.mode != "epoch":                   # the tooltip reads epochs: the cursor's position back in epochs
+            at = axis.to_position(10 ** x_view if self.state.log_x else x_view)
+            x_view = math.log10(at) if self.state.log_x and at > 0 else at
+        state = self.state
+        reading = hover_reading(plot_index, x_view, log_x=state.log_x, order=state.order, hidden=state.hidden,
+                                rows=self.curves.rows, cases=state.cases, trials=state.trials, coincide=self._coincide,
+                                overlays=self._overlays, smoothing=state.smoothing, line=self.line_text)
+        if reading is None:
+            return None
+        self._hover_points = [(float(axis.map([x], None)[0]), y) for x, y in reading.points]
+        self._hover_note = reading.note
+        return reading.title, reading.lines
+
+    @property
+    def hover_text(self) -> str:
+        """The tooltip as plain text ('' when hidden)."""
+        return self.tip.plain if self.tip.isVisible() else ""
+
+    def clear_hover(self) -> None:
+        self.tip.clear()
+        for dot in self.hover_dot:
+            dot.setData([], [])
+
+    def hover_at(self, scene_pos) -> str:
+        """Show the tooltip for a scene position (as the mouse does); returns its text."""
+        for i, plot in enumerate(self.plots):
+            if plot.vb.sceneBoundingRect().contains(scene_pos):
+                point = plot.vb.mapSceneToView(scene_pos)
+                found = self.hover_lines(i, point.x())
+                if found is None:
+                    break
+                title, lines = found
+                at = self.view.mapFromScene(scene_pos)
+                self.tip.show_lines(title, lines, QPoint(int(at.x()), int(at.y())), self._hover_note)
+                self._mark_epoch(i, title)
+                self.hovered.emit(self.tip.plain)
+                return self.tip.plain
+        self.clear_hover()
+        return ""
+
+    def _mark_epoch(self, plot_index: int, _title: str) -> None:
+        """Rings on the values the tooltip lists (in the hovered plot only)."""
+        for i, dot in enumerate(self.hover_dot):
+            if i != plot_index or not self._hover_points:
+                dot.setData([], [])
+            else:
+                xs, ys = zip(*self._hover_points)
+                dot.setData(list(xs), list(ys))
+
+    def _on_mouse(self, args) -> None:
+        self.hover_at(args[0])

@@ -32,7 +32,7 @@ class Overlay:
     dash: tuple = (6, 3)
     items: dict = field(default_factory=dict)     # (plot, case) -> PlotDataItem
     steps: list = field(default_factory=list)    # its folder's kept step reports (workbench/records/steps.py)
-    epoch_data: dict = field(default_factory=dict)     # (plot, case) -> (x in epoch positions, y), as drawn on the epoch axis
+    epoch_data: dict = field(default_factory=dict)     # (plot, case) -> (x in epoch positions, y)
 
 
 def draw_overlay(overlay: Overlay, index: int, plots: list[pg.PlotItem], cases: dict[str, Case]) -> None:

@@ -39,15 +39,15 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from engine.cases import Case
 from workbench.records.metrics import MetricRow
 
 from ui.plots.model.coincidence import COINCIDE_FRACTION, COVER_PIXELS, covered_in_pane, find_coinciding, find_covered
-from ui.plots.hover import HoverTip
-from ui.plots.model.hover_text import hover_reading
+from ui.plots.hover import HoverTip, PlotHover
+from ui.plots.readback import PlotReadback
 from ui.plots.model.curve_meaning import curve_guide, line_text
 from ui.plots.caption import figure_caption
 from ui.plots.model.curve_store import CurveStore, ema_debiased
@@ -65,7 +65,7 @@ REFRESH_HZ = 15
 __all__ = ["COINCIDE_FRACTION", "METRICS", "Overlay", "PlotsPanel", "ema_debiased", "epoch_x"]
 
 
-class PlotsPanel(QWidget):
+class PlotsPanel(PlotHover, PlotReadback, QWidget):
     """Four live plots with a shared legend, smoothing, bands, overlays and a hover tooltip."""
 
     hovered = Signal(str)
@@ -85,7 +85,8 @@ class PlotsPanel(QWidget):
         self._last_plot = -1                       # the plot the last incremental refresh drew
         self._visibility_dirty = False
         self._displayed: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
-        self._trial_lines: dict[tuple[tuple[int, int], str], tuple[np.ndarray, np.ndarray]] = {}  # ((plot, trial), case)
+        # ((plot, trial), case) -> a thin trial line as drawn
+        self._trial_lines: dict[tuple[tuple[int, int], str], tuple[np.ndarray, np.ndarray]] = {}
         self._hover_points: list[tuple[float, float]] = []
         self._hover_note = ""
         self._epochs_changed = False
@@ -485,7 +486,8 @@ class PlotsPanel(QWidget):
         if not plots:
             return
         shown = {**self._displayed, **self._trial_lines}
-        found = find_coinciding(self.state.order, shown, [*range(len(METRICS)), *sorted({t for t, _k in self._trial_lines})])
+        plots = [*range(len(METRICS)), *sorted({t for t, _k in self._trial_lines})]
+        found = find_coinciding(self.state.order, shown, plots)
         covered = self._find_covered(found)
         if found != self._coincide or covered != self._covered:
             if found != self._coincide:
@@ -524,30 +526,6 @@ class PlotsPanel(QWidget):
     def coinciding(self) -> dict[str, str]:
         """case -> the earlier case its curves coincide with exactly."""
         return dict(self._coincide)
-
-    def curve_points(self, plot_index: int, key: str) -> tuple[np.ndarray, np.ndarray]:
-        """What the main curve of `key` shows in plot `plot_index` (after the last refresh)."""
-        return self._displayed.get((plot_index, key), (np.empty(0), np.empty(0)))
-
-    def band_points(self, plot_index: int, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(x, low, high) of the band over the trials of `key` in a plot, as drawn."""
-        items = self._case_items(plot_index, key)
-        (x, lo), (_x, hi) = items.lo.getData(), items.hi.getData()
-        empty = np.empty(0)
-        return (np.asarray(x, float) if x is not None else empty, np.asarray(lo, float) if lo is not None else empty,
-                np.asarray(hi, float) if hi is not None else empty)
-
-    def epoch_points(self, plot_index: int, key: str) -> tuple[np.ndarray, np.ndarray]:
-        """The epoch values (dots) of `key` in a plot: one trial's, or the mean over trials."""
-        x, y = self._case_items(plot_index, key).points.xData, self._case_items(plot_index, key).points.yData
-        return (np.asarray(x if x is not None else [], float), np.asarray(y if y is not None else [], float))
-
-    def trial_points(self, plot_index: int, key: str, trial: int) -> tuple[np.ndarray, np.ndarray]:
-        items = self._case_items(plot_index, key)
-        if trial >= len(items.trials):
-            return np.empty(0), np.empty(0)
-        x, y = items.trials[trial].xData, items.trials[trial].yData
-        return (np.asarray(x if x is not None else [], float), np.asarray(y if y is not None else [], float))
 
     # ------------------------------------------------------------ view ranges
     def _on_manual_range(self, p: int) -> None:
@@ -600,65 +578,11 @@ class PlotsPanel(QWidget):
             self.state.fitted[p] = wanted
             self.plots[p].vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
-    # ---------------------------------------------------------------- hover
-    def hover_lines(self, plot_index: int, x_view: float) -> tuple[str, list[tuple[str, str]]] | None:
-        """Tooltip text for the epoch nearest to view x in a plot: every visible case (and overlay) there."""
-        axis = self.curves.axis
-        if axis.mode != "epoch":                   # the tooltip reads epochs: the cursor's position back in epochs
-            at = axis.to_position(10 ** x_view if self.state.log_x else x_view)
-            x_view = math.log10(at) if self.state.log_x and at > 0 else at
-        reading = hover_reading(plot_index, x_view, log_x=self.state.log_x, order=self.state.order, hidden=self.state.hidden,
-                                rows=self.curves.rows, cases=self.state.cases, trials=self.state.trials, coincide=self._coincide,
-                                overlays=self._overlays, smoothing=self.state.smoothing, line=self.line_text)
-        if reading is None:
-            return None
-        self._hover_points = [(float(axis.map([x], None)[0]), y) for x, y in reading.points]
-        self._hover_note = reading.note
-        return reading.title, reading.lines
-
-    @property
-    def hover_text(self) -> str:
-        """The tooltip as plain text ('' when hidden)."""
-        return self.tip.plain if self.tip.isVisible() else ""
-
-    def clear_hover(self) -> None:
-        self.tip.clear()
-        for dot in self.hover_dot:
-            dot.setData([], [])
-
-    def hover_at(self, scene_pos) -> str:
-        """Show the tooltip for a scene position (as the mouse does); returns its text."""
-        for i, plot in enumerate(self.plots):
-            if plot.vb.sceneBoundingRect().contains(scene_pos):
-                point = plot.vb.mapSceneToView(scene_pos)
-                found = self.hover_lines(i, point.x())
-                if found is None:
-                    break
-                title, lines = found
-                at = self.view.mapFromScene(scene_pos)
-                self.tip.show_lines(title, lines, QPoint(int(at.x()), int(at.y())), self._hover_note)
-                self._mark_epoch(i, title)
-                self.hovered.emit(self.tip.plain)
-                return self.tip.plain
-        self.clear_hover()
-        return ""
-
-    def _mark_epoch(self, plot_index: int, _title: str) -> None:
-        """Rings on the values the tooltip lists (in the hovered plot only)."""
-        for i, dot in enumerate(self.hover_dot):
-            if i != plot_index or not self._hover_points:
-                dot.setData([], [])
-            else:
-                xs, ys = zip(*self._hover_points)
-                dot.setData(list(xs), list(ys))
-
-    def _on_mouse(self, args) -> None:
-        self.hover_at(args[0])
-
     # ---------------------------------------------------------------- export
     def caption_text(self) -> str:
         """What an exported figure says about itself: the run, then how to read the curves."""
-        return figure_caption(self.run_caption, self.state.trials, self.state.band_kind, self.state.smoothing, self._coincide,
+        state = self.state
+        return figure_caption(self.run_caption, state.trials, state.band_kind, state.smoothing, self._coincide,
                               self._overlays, self.line_text, self.curves.axis.label)
 
     def export_png(self, path: Path, width: int = 1600) -> Path:
@@ -674,27 +598,6 @@ class PlotsPanel(QWidget):
         self.refresh_now()
         self.clear_hover()
         return export_svg(self.view, self.caption_text(), Path(path))
-
-    def plotted_series(self) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
-        """(plot title, series, x, y) of every curve drawn and shown, as its item holds it (after smoothing,
-        on the chosen x-axis, at full resolution: the plot's downsampling is for the screen only)."""
-        out = []
-        for p, (_split, _metric, title) in enumerate(METRICS):
-            for key in self.state.order:
-                items = self._items.get((p, key))
-                if items is None:
-                    continue
-                mean = " mean" if self.state.trials > 1 else ""
-                named = [(items.main, f"case {key}{mean}"), (items.points, f"case {key} epoch values"),
-                         (items.faint, f"case {key}{mean} unsmoothed"), (items.lo, f"case {key} band low"),
-                         (items.hi, f"case {key} band high"),
-                         *((item, f"case {key} trial {t}") for t, item in enumerate(items.trials))]
-                out += [(title, name, *_item_data(item)) for item, name in named if item.isVisible()]
-            for o in self._overlays:
-                for (pp, key), item in o.items.items():
-                    if pp == p and item.isVisible():
-                        out.append((title, f"{o.label} case {key}", *_item_data(item)))
-        return [s for s in out if len(s[2])]
 
     @property
     def x_axis_label(self) -> str:
@@ -758,7 +661,8 @@ class PlotsPanel(QWidget):
     def _rebuild_legend(self) -> None:
         self._guide_shown = self.curve_guide_text
         self._legend, self._overlay_entries, self.guide_entry = build_legend(
-            self.legend_row, self, self.state.order, self.state.cases, self._coincide, self.state.hidden, self._overlays,
+            self.legend_row, self, self.state.order, self.state.cases, self._coincide, self.state.hidden,
+            self._overlays,
             self._guide_shown, self._covered)
 
     @property
@@ -770,7 +674,8 @@ class PlotsPanel(QWidget):
     @property
     def curve_guide_text(self) -> str:
         """The legend's reading guide: what the training plots' line and dots are."""
-        return curve_guide(self.curves.intervals.batches, self.curves.intervals.steps_per_epoch, self._from_disk, self.state.trials)
+        intervals = self.curves.intervals
+        return curve_guide(intervals.batches, intervals.steps_per_epoch, self._from_disk, self.state.trials)
 
     def _apply_visibility(self) -> None:
         self._visibility_dirty = False
@@ -821,8 +726,3 @@ class PlotsPanel(QWidget):
             return self._overlay_entries.get(int(key.split(":")[1]))
         return self._legend.get(key)
 
-
-def _item_data(item) -> tuple[np.ndarray, np.ndarray]:
-    """The data set on a curve item (not its log-mapped or downsampled display copy)."""
-    x, y = item.xData, item.yData
-    return (np.asarray(x if x is not None else [], float), np.asarray(y if y is not None else [], float))
