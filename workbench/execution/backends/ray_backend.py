@@ -208,7 +208,7 @@ class RayBackend(ForwardsControl):
         if self.n is None:
             self.n = max(1, cpus // self.threads)
         from ray.util.queue import Queue
-        self.queue = Queue(actor_options={"num_cpus": 0})
+        self.queue = Queue(actor_options={"num_cpus": 0, **self._on_this_node()})
         for checksum, ds in self.datasets.items():
             from workbench.execution.backends.trial_runner import pack_dataset
             self.refs[checksum] = ray.put(pack_dataset(ds))
@@ -221,6 +221,17 @@ class RayBackend(ForwardsControl):
                 "address": self.address or "local (started for the study)",
                 "nodes": sorted({f["node"] for f in facts}), "device": facts[0]["device_label"],
                 "cluster_cpus": cpus, "startup_s": round(self.startup_s, 3)}
+
+    def _on_this_node(self) -> dict:
+        """The events' queue lives on the driver's own node: left to Ray it may go to any node, and
+        losing that node would lose every trial's events, not one trial (the driver cannot outlive
+        its own node anyway)."""
+        try:
+            from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+            here = self.ray.get_runtime_context().get_node_id()
+        except Exception:                       # (a Ray client has no node of its own)
+            return {}
+        return {"scheduling_strategy": NodeAffinitySchedulingStrategy(node_id=here, soft=False)}
 
     def _actor(self, index: int):
         remote = self.ray.remote(TrialActor).options(max_concurrency=2, num_cpus=self.threads, max_restarts=0,
