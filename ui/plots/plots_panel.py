@@ -54,10 +54,10 @@ from ui.plots.model.curve_store import CurveStore, ema_debiased
 from ui.plots.items import COINCIDE_DASH, CaseItems, LegendEntry
 from ui.plots.legend import build_legend
 from ui.plots.model.metrics import METRICS, epoch_x
-from ui.plots.overlays import Overlay, draw_overlay, remove_overlay_items
+from ui.plots.overlays import Overlay, PlotOverlays
 from ui.plots.model.ranges import fitted_range, still_fits
 from ui.plots.model.plot_state import PlotState, case_curves
-from ui.plots.model.x_axis import X_CHOICES, TrainingClock
+from ui.plots.model.x_axis import X_CHOICES
 from ui.plots.panel_parts import BAND_CHOICES, SMOOTHING_CHOICES, Y_CHOICES, build_controls, build_plots, lay_out
 
 REFRESH_HZ = 15
@@ -65,7 +65,7 @@ REFRESH_HZ = 15
 __all__ = ["COINCIDE_FRACTION", "METRICS", "Overlay", "PlotsPanel", "ema_debiased", "epoch_x"]
 
 
-class PlotsPanel(PlotHover, PlotReadback, QWidget):
+class PlotsPanel(PlotOverlays, PlotHover, PlotReadback, QWidget):
     """Four live plots with a shared legend, smoothing, bands, overlays and a hover tooltip."""
 
     hovered = Signal(str)
@@ -212,79 +212,6 @@ class PlotsPanel(PlotHover, PlotReadback, QWidget):
     def kept_epochs(self) -> int:
         """Epochs with a test value (what the run folder keeps), over all trials."""
         return self.curves.kept_epochs()
-
-    # ------------------------------------------------------------------- overlays
-    def set_reference(self, rows: list[MetricRow], label: str = "published", warning: str = "") -> None:
-        """Only this published log over the plots (see add_reference for several)."""
-        self.clear_reference(refit=False)
-        self.add_reference(rows, label, warning)
-
-    def add_reference(self, rows: list[MetricRow], label: str = "published", warning: str = "") -> None:
-        """Lay a published log over the plots: its own dash pattern, the case colours, labelled.
-
-        `warning` (e.g. another architecture than the shown run's) is shown in the legend and below
-        the plots, and the y-axis then fits the shown run so the log cannot flatten it.
-        """
-        self._add_overlay(Overlay("published", label, [r for r in rows if r.trial == 0], 1, warning))
-        if warning and self.state.y_mode == "linear":
-            self.set_y_mode("clip")
-            self.state.auto_clip = True
-        run_end = self.curves.last_x()
-        ref_end = max((r.epoch + 1 for o in self._overlays for r in o.rows), default=0)
-        if run_end and ref_end > 10 * run_end and not self.state.log_x:
-            self.set_log_epochs(True)       # otherwise the run is a sliver at the left edge
-            self.state.auto_log = True
-
-    def set_run_overlays(self, runs: list[tuple]) -> None:
-        """Other runs over the shown one: (label, rows, trials, warning[, kept step reports]) each; replaces
-        the previous ones. A one-trial run with its step reports draws its training curve as it was watched."""
-        for o in [o for o in self._overlays if o.kind == "run"]:
-            self._remove_overlay(o)
-        for label, rows, trials, warning, *steps in runs:
-            kept = max((r.epoch + 1 for r in rows if r.split == "test"), default=0)
-            steps = [e for e in (steps[0] if steps else ()) if e.epoch < kept]       # whole epochs, as shown runs
-            self._add_overlay(Overlay("run", label, list(rows), max(1, trials), warning, steps=steps))
-        self._after_overlays()
-
-    def clear_reference(self, refit: bool = True) -> None:
-        """Remove every published log."""
-        for o in [o for o in self._overlays if o.kind == "published"]:
-            self._remove_overlay(o)
-        if self.state.auto_log:                  # undo only what add_reference switched on
-            self.state.auto_log = False
-            self.set_log_epochs(False)
-        if self.state.auto_clip:
-            self.set_y_mode("linear")
-        self._after_overlays()
-
-    @property
-    def reference_cases(self) -> list[str]:
-        return sorted({r.case for o in self._overlays if o.kind == "published" for r in o.rows})
-
-    @property
-    def overlays(self) -> list[Overlay]:
-        return list(self._overlays)
-
-    def _add_overlay(self, overlay: Overlay) -> None:
-        self._overlays.append(overlay)
-        draw_overlay(overlay, self._overlays.index(overlay), self.plots, self.state.cases)
-        if self.curves.axis.mode != "epoch":
-            self._map_overlays()
-        self._after_overlays()
-
-    def _remove_overlay(self, overlay: Overlay) -> None:
-        remove_overlay_items(overlay, self.plots)
-        self._overlays.remove(overlay)
-
-    def _after_overlays(self) -> None:
-        warnings = [f"{o.label}: {o.warning}" for o in self._overlays if o.warning]
-        self._overlay_warning = "; ".join(warnings)
-        self._update_notes()
-        self._rebuild_legend()
-        self._apply_visibility()
-        self.state.fitted = [None] * len(METRICS)
-        self._dirty = True
-        self.refresh()
 
     # ----------------------------------------------------------------- options
     def set_smoothing(self, weight: float) -> None:
@@ -622,20 +549,6 @@ class PlotsPanel(PlotHover, PlotReadback, QWidget):
         self._update_notes()
         self._visibility_dirty = True
         self._apply_axis_modes()
-
-    def _map_overlays(self) -> None:
-        """Each overlay's curves on the chosen axis, by its own records' clock (a published log has none)."""
-        for o in self._overlays:
-            clock = TrainingClock()
-            for e in o.steps:
-                clock.note(e.trial, e.epoch + e.step / e.steps_per_epoch, e.wall_time_s)
-            clock.note_rows(o.rows)                   # an epoch's end after its test pass, as the live clock
-            for (p, key), item in o.items.items():
-                x, y = o.epoch_data[(p, key)]
-                spe = o.steps[0].steps_per_epoch if o.steps else None
-                x = self.curves.axis.map(x, None, clock=clock, steps_per_epoch=spe)
-                keep = np.isfinite(x)
-                item.setData(x[keep], y[keep])
 
     def export_plotted_csv(self, path: Path) -> Path:
         """The plotted data as CSV (see plotted_series), its caption on the first line."""
