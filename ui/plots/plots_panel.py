@@ -30,6 +30,9 @@ ui/plots/hover.py (the tooltip's words and widget), ui/plots/model/ranges.py (fi
 ui/plots/items.py (the curve items, long ones as min/max envelopes), ui/plots/export.py (figures and the
 plotted data), ui/plots/model/plot_state.py (the panel's state and what each case's curves show),
 ui/plots/model/x_axis.py (epoch, step or training-time axis), ui/plots/panel_parts.py (its widgets, built once).
+The panel's own behaviours that are not drawing are mixins beside it: PlotOverlays (ui/plots/overlays.py),
+PlotCoincidence (ui/plots/coinciding.py), PlotRanges (ui/plots/view_ranges.py), PlotHover (ui/plots/hover.py)
+and PlotReadback (ui/plots/readback.py: what is drawn, read back).
 """
 from __future__ import annotations
 
@@ -45,17 +48,18 @@ from PySide6.QtWidgets import QWidget
 from engine.cases import Case
 from workbench.records.metrics import MetricRow
 
-from ui.plots.model.coincidence import COINCIDE_FRACTION, COVER_PIXELS, covered_in_pane, find_coinciding, find_covered
+from ui.plots.model.coincidence import COINCIDE_FRACTION
 from ui.plots.hover import HoverTip, PlotHover
 from ui.plots.readback import PlotReadback
+from ui.plots.view_ranges import PlotRanges
+from ui.plots.coinciding import PlotCoincidence
 from ui.plots.model.curve_meaning import curve_guide, line_text
 from ui.plots.caption import figure_caption
 from ui.plots.model.curve_store import CurveStore, ema_debiased
-from ui.plots.items import COINCIDE_DASH, CaseItems, LegendEntry
+from ui.plots.items import CaseItems, LegendEntry
 from ui.plots.legend import build_legend
 from ui.plots.model.metrics import METRICS, epoch_x
 from ui.plots.overlays import Overlay, PlotOverlays
-from ui.plots.model.ranges import fitted_range, still_fits
 from ui.plots.model.plot_state import PlotState, case_curves
 from ui.plots.model.x_axis import X_CHOICES
 from ui.plots.panel_parts import BAND_CHOICES, SMOOTHING_CHOICES, Y_CHOICES, build_controls, build_plots, lay_out
@@ -65,7 +69,7 @@ REFRESH_HZ = 15
 __all__ = ["COINCIDE_FRACTION", "METRICS", "Overlay", "PlotsPanel", "ema_debiased", "epoch_x"]
 
 
-class PlotsPanel(PlotOverlays, PlotHover, PlotReadback, QWidget):
+class PlotsPanel(PlotOverlays, PlotCoincidence, PlotRanges, PlotHover, PlotReadback, QWidget):
     """Four live plots with a shared legend, smoothing, bands, overlays and a hover tooltip."""
 
     hovered = Signal(str)
@@ -406,104 +410,6 @@ class PlotsPanel(PlotOverlays, PlotHover, PlotReadback, QWidget):
             items.note.setText("")
             items.marker_shown = False
             self._visibility_dirty = True
-
-    def _find_coinciding(self, plots: set[int]) -> None:
-        """A case whose curve equals an earlier case's in every plot (to COINCIDE_FRACTION of the range)
-        coincides with it: drawn dashed so both colours show, and said in the legend and on hover."""
-        if not plots:
-            return
-        shown = {**self._displayed, **self._trial_lines}
-        plots = [*range(len(METRICS)), *sorted({t for t, _k in self._trial_lines})]
-        found = find_coinciding(self.state.order, shown, plots)
-        covered = self._find_covered(found)
-        if found != self._coincide or covered != self._covered:
-            if found != self._coincide:
-                for (p, key), items in self._items.items():
-                    items.set_dash(COINCIDE_DASH if key in found else None)
-            self._coincide, self._covered = found, covered
-            self._rebuild_legend()
-
-    def _find_covered(self, coincide: dict[str, str]) -> dict[str, list[str]]:
-        """Cases hidden under a later-drawn one at the plots' current size (see find_covered)."""
-        tolerance = {}
-        for p, plot in enumerate(self.plots):
-            _px, py = plot.vb.viewPixelSize()
-            if py > 0 and math.isfinite(py):
-                tolerance[p] = COVER_PIXELS * py
-        skip = set(self.state.hidden) | set(coincide)
-        for p, tol in tolerance.items():
-            self._set_plot_note(p, covered_in_pane(self.state.order, self._displayed, p, tol, skip))
-        if not tolerance:
-            return {}
-        return find_covered(self.state.order, self._displayed, tolerance, skip)
-
-    def _set_plot_note(self, p: int, under: dict[str, str]) -> None:
-        """The plot's title names the cases hidden under another case's line in this plot."""
-        by_top: dict[str, list[str]] = {}
-        for key, top in under.items():
-            by_top.setdefault(top, []).append(key)
-        note = "; ".join(f"{', '.join(keys)} under {top}" for top, keys in by_top.items())
-        if note != self.plot_notes[p]:
-            self.plot_notes[p] = note
-            title = METRICS[p][2]
-            extra = f" <span style='color:#707070; font-size:9pt'>· cases {note} (&lt; 2 px)</span>" if note else ""
-            self.plots[p].setTitle(f"<span style='color:#202020; font-size:10pt'>{title}</span>{extra}")
-
-    @property
-    def coinciding(self) -> dict[str, str]:
-        """case -> the earlier case its curves coincide with exactly."""
-        return dict(self._coincide)
-
-    # ------------------------------------------------------------ view ranges
-    def _on_manual_range(self, p: int) -> None:
-        self.state.manual[p] = True
-
-    def fit_view(self, p: int) -> None:
-        """Fit plot `p` to its data again (after the user zoomed)."""
-        self.state.manual[p] = False
-        self.state.fitted[p] = None
-        self._fit(p)
-
-    def _fit_all(self) -> None:
-        for p in range(len(self.plots)):
-            if not self.state.manual[p]:
-                self._fit(p)
-
-    def _fit(self, p: int) -> None:
-        """x from 0 to the last point, y over what is shown, with a margin; never a degenerate range."""
-        split, metric, _title = METRICS[p]
-        xs, ys, oxs, oys = [], [], [], []
-        for key in self.state.order:
-            if key in self.state.hidden:
-                continue
-            items = self._items.get((p, key))
-            if items is None:
-                continue
-            parts = [items.main, items.points, items.faint] + (items.trials if self.state.trials > 1 else [])
-            for item in parts:
-                x, y = item.xData, item.yData          # the data itself (getData is log-mapped in log mode)
-                if x is not None and len(x):
-                    xs.append(np.asarray(x, float))
-                    ys.append(np.asarray(y, float))
-        for o in self._overlays:
-            if o.hidden:
-                continue
-            for (pp, key), item in o.items.items():
-                if pp == p and key not in self.state.hidden:
-                    x, y = item.xData, item.yData
-                    if x is not None and len(x):
-                        oxs.append(np.asarray(x, float))
-                        oys.append(np.asarray(y, float))
-        x0, x1, y0, y1, pad = fitted_range(metric, xs, ys, oxs, oys, self.state.y_mode, self.state.log_x)
-        if still_fits(self.state.fitted[p], x0, x1, y0, y1, pad):
-            return                                  # the data still fits the view well: no redraw of the axes
-        if self.state.log_x:
-            # label only the powers of ten over several decades: 2…9 between them overlap at this width
-            self.plots[p].getAxis("bottom").setStyle(maxTextLevel=0 if x1 - x0 > 1.5 else 1)
-        wanted = (round(x0, 9), round(x1, 9), round(y0, 9), round(y1, 9))
-        if wanted != self.state.fitted[p]:
-            self.state.fitted[p] = wanted
-            self.plots[p].vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     # ---------------------------------------------------------------- export
     def caption_text(self) -> str:
