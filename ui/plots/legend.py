@@ -11,6 +11,8 @@ from engine.cases import Case
 
 from ui.plots.model.coincidence import COINCIDE_FRACTION, COVER_PIXELS
 from ui.plots.items import COINCIDE_DASH, GuideEntry, LegendEntry
+from ui.plots.model.curve_meaning import curve_guide, line_text
+from ui.plots.model.metrics import METRICS
 
 LEGEND_COLUMNS = 3
 ROW_HEIGHT = 24
@@ -83,3 +85,57 @@ def build_legend(row, panel, order: list[str], cases: dict[str, Case], coincide:
         rows += 1
     row.setMaximumHeight(ROW_HEIGHT * rows + 2)
     return legend, overlay_entries, guide_entry
+
+
+class PlotLegend:
+    """The plots panel's legend (a mixin of PlotsPanel): built from the shown cases and overlays, clicked to
+    hide or show a case in all four plots, with the reading guide of what the line and the dots are."""
+
+    def set_case_visible(self, key: str, visible: bool) -> None:
+        """Hide or show a case, or an overlay ("overlay:<n>"; "published" = every published log)."""
+        if key == "published" or key.startswith("overlay:"):
+            for i, o in enumerate(self._overlays):
+                if key == f"overlay:{i}" or (key == "published" and o.kind == "published"):
+                    o.hidden = not visible
+                    entry = self._overlay_entries.get(i)
+                    if entry is not None:
+                        entry.shown = visible
+                        entry.render()
+        else:
+            (self.state.hidden.discard if visible else self.state.hidden.add)(key)
+            if key in self._legend:
+                self._legend[key].shown = visible
+                self._legend[key].render()
+        self._apply_visibility()
+        self.state.fitted = [None] * len(METRICS)
+        self._fit_all()
+
+    def case_visible(self, key: str) -> bool:
+        return key not in self.state.hidden
+
+    def _rebuild_legend(self) -> None:
+        self._guide_shown = self.curve_guide_text
+        self._legend, self._overlay_entries, self.guide_entry = build_legend(
+            self.legend_row, self, self.state.order, self.state.cases, self._coincide, self.state.hidden,
+            self._overlays,
+            self._guide_shown, self._covered)
+
+    @property
+    def line_text(self) -> str:
+        """What the training plots' line is (the mean of each N batches, or the epoch means)."""
+        text = line_text(self.curves.intervals.batches, self.curves.intervals.steps_per_epoch, self._from_disk)
+        return f"thin {text}" if self.state.trials > 1 else text
+
+    @property
+    def curve_guide_text(self) -> str:
+        """The legend's reading guide: what the training plots' line and dots are."""
+        intervals = self.curves.intervals
+        return curve_guide(intervals.batches, intervals.steps_per_epoch, self._from_disk, self.state.trials)
+
+    def legend_entry(self, key: str) -> LegendEntry | None:
+        if key == "published":
+            return next((self._overlay_entries[i] for i, o in enumerate(self._overlays)
+                         if o.kind == "published" and i in self._overlay_entries), None)
+        if key.startswith("overlay:"):
+            return self._overlay_entries.get(int(key.split(":")[1]))
+        return self._legend.get(key)

@@ -30,7 +30,8 @@ ui/plots/hover.py (the tooltip's words and widget), ui/plots/model/ranges.py (fi
 ui/plots/items.py (the curve items, long ones as min/max envelopes), ui/plots/export.py (figures and the
 plotted data), ui/plots/model/plot_state.py (the panel's state and what each case's curves show),
 ui/plots/model/x_axis.py (epoch, step or training-time axis), ui/plots/panel_parts.py (its widgets, built once).
-The panel's own behaviours that are not drawing are mixins beside it: PlotOverlays (ui/plots/overlays.py),
+The panel's own behaviours that are not drawing are mixins beside it: PlotLegend (ui/plots/legend.py),
+PlotOverlays (ui/plots/overlays.py),
 PlotCoincidence (ui/plots/coinciding.py), PlotRanges (ui/plots/view_ranges.py), PlotHover (ui/plots/hover.py)
 and PlotReadback (ui/plots/readback.py: what is drawn, read back).
 """
@@ -53,11 +54,10 @@ from ui.plots.hover import HoverTip, PlotHover
 from ui.plots.readback import PlotReadback
 from ui.plots.view_ranges import PlotRanges
 from ui.plots.coinciding import PlotCoincidence
-from ui.plots.model.curve_meaning import curve_guide, line_text
 from ui.plots.caption import figure_caption
 from ui.plots.model.curve_store import CurveStore, ema_debiased
 from ui.plots.items import CaseItems, LegendEntry
-from ui.plots.legend import build_legend
+from ui.plots.legend import PlotLegend
 from ui.plots.model.metrics import METRICS, epoch_x
 from ui.plots.overlays import Overlay, PlotOverlays
 from ui.plots.model.plot_state import PlotState, case_curves
@@ -69,7 +69,7 @@ REFRESH_HZ = 15
 __all__ = ["COINCIDE_FRACTION", "METRICS", "Overlay", "PlotsPanel", "ema_debiased", "epoch_x"]
 
 
-class PlotsPanel(PlotOverlays, PlotCoincidence, PlotRanges, PlotHover, PlotReadback, QWidget):
+class PlotsPanel(PlotLegend, PlotOverlays, PlotCoincidence, PlotRanges, PlotHover, PlotReadback, QWidget):
     """Four live plots with a shared legend, smoothing, bands, overlays and a hover tooltip."""
 
     hovered = Signal(str)
@@ -283,28 +283,6 @@ class PlotsPanel(PlotOverlays, PlotCoincidence, PlotRanges, PlotHover, PlotReadb
         self._dirty = True
         self.refresh()
 
-    def set_case_visible(self, key: str, visible: bool) -> None:
-        """Hide or show a case, or an overlay ("overlay:<n>"; "published" = every published log)."""
-        if key == "published" or key.startswith("overlay:"):
-            for i, o in enumerate(self._overlays):
-                if key == f"overlay:{i}" or (key == "published" and o.kind == "published"):
-                    o.hidden = not visible
-                    entry = self._overlay_entries.get(i)
-                    if entry is not None:
-                        entry.shown = visible
-                        entry.render()
-        else:
-            (self.state.hidden.discard if visible else self.state.hidden.add)(key)
-            if key in self._legend:
-                self._legend[key].shown = visible
-                self._legend[key].render()
-        self._apply_visibility()
-        self.state.fitted = [None] * len(METRICS)
-        self._fit_all()
-
-    def case_visible(self, key: str) -> bool:
-        return key not in self.state.hidden
-
     # ---------------------------------------------------------------- drawing
     def _tick(self) -> None:
         self.tick_count += 1
@@ -477,25 +455,6 @@ class PlotsPanel(PlotOverlays, PlotCoincidence, PlotRanges, PlotHover, PlotReadb
             items = self._items[(plot_index, key)] = CaseItems(self.plots[plot_index], case)
         return items
 
-    def _rebuild_legend(self) -> None:
-        self._guide_shown = self.curve_guide_text
-        self._legend, self._overlay_entries, self.guide_entry = build_legend(
-            self.legend_row, self, self.state.order, self.state.cases, self._coincide, self.state.hidden,
-            self._overlays,
-            self._guide_shown, self._covered)
-
-    @property
-    def line_text(self) -> str:
-        """What the training plots' line is (the mean of each N batches, or the epoch means)."""
-        text = line_text(self.curves.intervals.batches, self.curves.intervals.steps_per_epoch, self._from_disk)
-        return f"thin {text}" if self.state.trials > 1 else text
-
-    @property
-    def curve_guide_text(self) -> str:
-        """The legend's reading guide: what the training plots' line and dots are."""
-        intervals = self.curves.intervals
-        return curve_guide(intervals.batches, intervals.steps_per_epoch, self._from_disk, self.state.trials)
-
     def _apply_visibility(self) -> None:
         self._visibility_dirty = False
         smoothing = self.state.smoothing > 0
@@ -536,12 +495,3 @@ class PlotsPanel(PlotOverlays, PlotCoincidence, PlotRanges, PlotHover, PlotReadb
             text = (text + "  " if text else "") + "⚠ " + warning
         self.note_label.setText(text)
         self.note_label.setVisible(bool(text))
-
-    def legend_entry(self, key: str) -> LegendEntry | None:
-        if key == "published":
-            return next((self._overlay_entries[i] for i, o in enumerate(self._overlays)
-                         if o.kind == "published" and i in self._overlay_entries), None)
-        if key.startswith("overlay:"):
-            return self._overlay_entries.get(int(key.split(":")[1]))
-        return self._legend.get(key)
-
