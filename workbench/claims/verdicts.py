@@ -234,12 +234,13 @@ def _spread(claim, arm, semantics, min_seeds, confidence) -> ClaimResult:
     ci = f"95% interval [{low * 100:.1f}, {high * 100:.1f}] points"
     if low >= gap:
         verdict = SUPPORTED
-        words = (f"two seeds commonly end {est * 100:.1f} points apart ({ci}), so the published gap of "
-                 f"{gap * 100:.1f} points is ordinary seed noise; {seen}.")
+        words = (f"two seeds commonly end {est * 100:.1f} points apart ({ci}) at the scale measured here, so "
+                 f"gaps as large as the published {gap * 100:.1f} points are ordinary seed noise at that scale; "
+                 f"{seen}.")
     elif high < gap:
         verdict = CONTRADICTED
-        words = (f"two seeds end at most about {est * 100:.1f} points apart ({ci}), well short of the published "
-                 f"{gap * 100:.1f} points; {seen}.")
+        words = (f"two seeds end at most about {est * 100:.1f} points apart ({ci}) at the scale measured here, "
+                 f"well short of the published {gap * 100:.1f} points; {seen}.")
     else:
         verdict = WITHIN_NOISE
         words = (f"two seeds end about {est * 100:.1f} points apart ({ci}); the interval includes the published "

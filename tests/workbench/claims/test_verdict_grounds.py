@@ -168,3 +168,14 @@ def test_the_holm_sentence_reads_as_one_sentence():
     sentence = why(7)
     assert sentence.startswith("This report reads 7 intervals together; even if no claim held, about one in twenty")
     assert sentence.count(".") == 1 and sentence.endswith("at 5%.")
+
+
+def test_a_spread_verdict_speaks_of_the_scale_it_measured_not_of_the_published_run():
+    """The published gap was measured at epoch 800: a spread seen after a few epochs says what is ordinary at
+    that scale, never that the published gap itself 'is' seed noise."""
+    wide = evaluate(SPREAD, [seeds(0.50, 0.80, 0.65, 0.95, 0.40)], "as-published")
+    assert wide.verdict == SUPPORTED
+    assert "at the scale measured here" in wide.explanation and "ordinary seed noise at that scale" in wide.explanation
+    assert "gap of 12.5 points is ordinary" not in wide.explanation
+    narrow = evaluate(SPREAD, [seeds(0.900, 0.901, 0.899, 0.900, 0.902)], "corrected")
+    assert narrow.verdict == CONTRADICTED and "at the scale measured here" in narrow.explanation
