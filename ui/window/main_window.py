@@ -148,6 +148,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         c.rerun_done.connect(self._on_rerun_done)
         # -- studies
         c.study_started.connect(self.study_panel.begin)
+        c.study_started.connect(lambda _folder, _state: self.run_list.refresh())   # listed while it runs
         c.trial_changed.connect(self.study_panel.update_trial)
         c.step.connect(self.study_panel.show_step)
         c.progress.connect(self._on_study_progress)
@@ -435,6 +436,8 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
     # ------------------------------------------------------- worker signals
     def _on_started(self, folder: str) -> None:
         self.run_panel.set_folder(folder)
+        if not self._study_running:      # a study is one row, listed at its start
+            self.run_list.refresh()      # the new run is in the Runs tab without pressing Refresh
         if self._continuing:             # the folder is cut back to its checkpoint now: show what it keeps
             self._continuing = False
             self._show_kept_epochs(Path(folder))

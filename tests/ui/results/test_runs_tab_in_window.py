@@ -43,3 +43,22 @@ def test_a_renamed_run_is_overlaid_under_its_display_name(qtbot, tmp_path, monke
     qtbot.addWidget(w)
     w.run_list.set_ticked(run, True)
     assert [o.label for o in w.plots.overlays] == ["baseline"]
+
+
+def test_a_run_or_study_that_starts_is_listed_without_pressing_refresh(qtbot, tmp_path, monkeypatch):
+    from tests.ui.results.record_doubles import write_run
+    home = tmp_path / "runs"
+    home.mkdir()
+    monkeypatch.setenv("RCNN_WORKBENCH_RUNS", str(home))
+    monkeypatch.setenv("RCNN_WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
+    w = MainWindow()
+    qtbot.addWidget(w)
+    assert w.run_list.row_texts() == []
+    run = write_run(home / "20261101-post-a", tiny(), {"0": [0.8], "1": [0.7]})
+    w.controller.started.emit(str(run))                  # the worker's signal as a window's Run sends it
+    assert [r["Run"] for r in w.run_list.row_texts()] == ["20261101-post-a"]
+    study = write_study(home / "lr-study", StudySpec.from_config(tiny(), (0,), learning_rates=(0.001,)),
+                        lambda group, case, seed: 0.8)
+    import json
+    w.controller.study_started.emit(str(study), json.loads((study / "study.json").read_text()))
+    assert sorted(r["Run"] for r in w.run_list.row_texts()) == ["20261101-post-a", "lr-study"]
