@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHea
 from workbench.core.paths import runs_home
 from workbench.records.run_index import RunEntry, scan
 
+from ui.results.config_diff_dialog import ConfigDiffDialog
 from ui.results.model import run_actions
+from ui.results.model.config_diff import compare
 from ui.results.model.runs_table import COLUMNS, KEYS, RunsTable
 from ui.results.runs_table_model import RunsTableModel
 
@@ -100,8 +102,11 @@ class RunListPanel(QWidget):
         self.note_button = button("Note…", "A note about the run, kept in its folder", self._ask_note)
         self.trash_button = button("Move to trash…", "Move the selected folder to the desktop's trash (asks "
                                                      "first; never a running run's)", self._ask_trash)
+        self.compare_button = button("Compare configurations…", "The settings that differ between the ticked "
+                                     "runs, side by side", self.compare_ticked)
+        self.diff_dialog: ConfigDiffDialog | None = None
         first, second = QHBoxLayout(), QHBoxLayout()
-        for b in (self.open_button, self.add_button, self.refresh_button, self.clear_button):
+        for b in (self.open_button, self.add_button, self.refresh_button, self.clear_button, self.compare_button):
             first.addWidget(b)
         first.addStretch(1)
         for b in (self.rename_button, self.tags_button, self.note_button, self.trash_button):
@@ -240,6 +245,14 @@ class RunListPanel(QWidget):
         else:
             self._say(f"Saved in {entry.path / 'notes.json'}.")
         return True
+
+    def compare_ticked(self) -> None:
+        """Show the differences between the ticked runs' configurations (two or more ticked)."""
+        ticked = self.overlays()
+        if len(ticked) < 2:
+            return self._say("Tick two or more runs to compare their configurations.", problem=True)
+        self.diff_dialog = ConfigDiffDialog(compare(ticked), self)
+        self.diff_dialog.show()
 
     def _ask_rename(self) -> None:
         entry = self._chosen()

@@ -186,3 +186,20 @@ def test_an_action_without_a_selected_row_says_so_and_asks_nothing(qtbot, panel,
     panel.view.clearSelection()
     qtbot.mouseClick(button(panel, "Rename…"), LEFT)
     assert panel.message.text() == "Select a run first (click its row)."
+
+
+def test_compare_configurations_shows_the_ticked_runs_differences(qtbot, tmp_path, monkeypatch):
+    home = tmp_path / "cmp"
+    monkeypatch.setenv("RCNN_WORKBENCH_RUNS", str(home))
+    slow = write_run(home / "lr-0.001", tiny(learning_rate=0.001), {"0": [0.8]})
+    fast = write_run(home / "lr-0.007", tiny(learning_rate=0.007), {"0": [0.9]})
+    panel = RunListPanel()
+    qtbot.addWidget(panel)
+    qtbot.mouseClick(button(panel, "Compare configurations…"), LEFT)
+    assert panel.diff_dialog is None and "Tick two or more" in panel.message.text()
+    panel.set_ticked(slow, True)
+    panel.set_ticked(fast, True)
+    qtbot.mouseClick(button(panel, "Compare configurations…"), LEFT)
+    shown = panel.diff_dialog.cell_texts()
+    order = [panel.diff_dialog.table.horizontalHeaderItem(c).text() for c in range(2)]
+    assert shown == {"train.learning_rate": [{"lr-0.001": "0.001", "lr-0.007": "0.007"}[n] for n in order]}
