@@ -104,9 +104,12 @@ class RunListPanel(QWidget):
                                                      "first; never a running run's)", self._ask_trash)
         self.compare_button = button("Compare configurations…", "The settings that differ between the ticked "
                                      "runs, side by side", self.compare_ticked)
+        self.trials_button = button("Show trials", "List the selected study's trials under its row (tick them to "
+                                    "overlay its seeds); again to hide them", self.toggle_trials)
         self.diff_dialog: ConfigDiffDialog | None = None
         first, second = QHBoxLayout(), QHBoxLayout()
-        for b in (self.open_button, self.add_button, self.refresh_button, self.clear_button, self.compare_button):
+        for b in (self.open_button, self.add_button, self.refresh_button, self.clear_button, self.compare_button,
+                  self.trials_button):
             first.addWidget(b)
         first.addStretch(1)
         for b in (self.rename_button, self.tags_button, self.note_button, self.trash_button):
@@ -245,6 +248,20 @@ class RunListPanel(QWidget):
         else:
             self._say(f"Saved in {entry.path / 'notes.json'}.")
         return True
+
+    def toggle_trials(self) -> None:
+        """Expand the selected study to its trials, or fold them back under it."""
+        entry = self._chosen()
+        if entry is None:
+            return
+        if entry.kind != "study":
+            return self._say("Select a study's row to show its trials.", problem=True)
+        before = set(self.runs.ticked)
+        self.runs.set_expanded(entry.path, entry.path not in self.runs.expanded)
+        self.fit_columns()
+        self.select(entry.path)
+        if self.runs.ticked != before:
+            self.overlay_changed.emit()
 
     def compare_ticked(self) -> None:
         """Show the differences between the ticked runs' configurations (two or more ticked)."""

@@ -268,6 +268,26 @@ def _study_entry(folder: Path, state: dict) -> RunEntry:
         notes=read_notes(folder))
 
 
+def trial_entries(study: Path) -> list[RunEntry]:
+    """The trial run folders of a study (what its row expands to), in their study.json order; a trial
+    not started yet has no folder and no entry; a symlinked trial folder is not followed."""
+    study = Path(study)
+    try:
+        trials = _list(read_json(study / STUDY_FILE, what="study file").get("trials"))
+    except (OSError, ValueError, AttributeError):
+        return []
+    out = []
+    for t in trials:
+        name = str(t.get("folder", "")) if isinstance(t, dict) else ""
+        folder = study / name
+        if not name or "/" in name or name in (".", "..") or folder.is_symlink() or not folder.is_dir():
+            continue
+        entry = read_entry(folder)
+        if entry is not None and entry.kind == "run":
+            out.append(entry)
+    return out
+
+
 def scan(folders: list[Path] | None = None, include_home: bool = True) -> list[RunEntry]:
     """Every run in the runs home and in `folders` (each a run or a folder of runs), newest first."""
     roots = ([runs_home()] if include_home else []) + [Path(f) for f in folders or []]

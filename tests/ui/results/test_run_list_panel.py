@@ -203,3 +203,19 @@ def test_compare_configurations_shows_the_ticked_runs_differences(qtbot, tmp_pat
     shown = panel.diff_dialog.cell_texts()
     order = [panel.diff_dialog.table.horizontalHeaderItem(c).text() for c in range(2)]
     assert shown == {"train.learning_rate": [{"lr-0.001": "0.001", "lr-0.007": "0.007"}[n] for n in order]}
+
+
+def test_a_study_row_expands_to_its_trials_and_folds_back(panel, home):
+    study = home / "two-seeds-study"
+    assert panel.select(study)
+    qtbot_click = button(panel, "Show trials")
+    qtbot_click.click()
+    rows = names(panel)
+    at = rows.index("two-seeds-study")
+    assert rows[at + 1:at + 3] == ["└ trial-0", "└ trial-1"]
+    trial = study / "trial-1"
+    panel.set_ticked(trial, True)                       # a study's seed overlays like any run
+    assert [e.path for e in panel.overlays()] == [trial]
+    assert panel.select(study)
+    qtbot_click.click()
+    assert "└ trial-0" not in names(panel) and panel.overlays() == []

@@ -14,7 +14,7 @@ from typing import Callable
 
 from engine.quirks import NAMES as QUIRK_NAMES
 
-from workbench.records.run_index import RunEntry
+from workbench.records.run_index import RunEntry, trial_entries
 
 __all__ = ["COLUMNS", "Column", "RunsTable", "seeds_text", "tickable"]
 
@@ -158,12 +158,25 @@ def tickable(entry: RunEntry) -> bool:
     return entry.kind == "run" and entry.status != "damaged"
 
 
+def _row(entry: RunEntry, depth: int = 0) -> Row:
+    texts = tuple(_text(entry, k) for k in KEYS)
+    if depth:
+        texts = ("└ " + texts[0],) + texts[1:]
+    searchable = " ".join((*texts, entry.name, entry.notes.note, str(entry.path))).casefold()
+    return Row(entry, texts, tuple(_sort_key(entry, k, t) for k, t in zip(KEYS, texts)), searchable, depth)
+
+
+def _trial_rows(study: Path) -> list[Row]:
+    return [_row(entry, depth=1) for entry in trial_entries(study)]
+
+
 @dataclass(frozen=True)
 class Row:
     entry: RunEntry
     texts: tuple[str, ...]
     keys: tuple
     searchable: str              # what the filter looks in: every cell, the folder's name and path, the whole note
+    depth: int = 0               # 1: a trial listed under its expanded study
 
     def text(self, key: str) -> str:
         return self.texts[KEYS.index(key)]
@@ -182,6 +195,7 @@ class RunsTable:
         self.descending: bool = True
         self.filter_text: str = ""
         self.ticked: set[Path] = set()        # runs laid over the plots
+        self.expanded: dict[Path, list[Row]] = {}   # study folder -> its trials' rows, shown under it
         self._listeners: list[Callable[[], None]] = []
         if entries is not None:
             self.load(entries)
@@ -197,19 +211,34 @@ class RunsTable:
     # ------------------------------------------------------------ changes
     def load(self, entries: list[RunEntry]) -> None:
         """Replace the rows (the order and filter are kept)."""
-        rows = []
-        for entry in entries:
-            texts = tuple(_text(entry, k) for k in KEYS)
-            searchable = " ".join((*texts, entry.name, entry.notes.note, str(entry.path))).casefold()
-            rows.append(Row(entry, texts, tuple(_sort_key(entry, k, t) for k, t in zip(KEYS, texts)), searchable))
-        self._rows = rows
-        self.ticked &= {r.entry.path for r in rows if tickable(r.entry)}
+        self._rows = [_row(entry) for entry in entries]
+        studies = {r.entry.path for r in self._rows if r.entry.kind == "study"}
+        self.expanded = {path: _trial_rows(path) for path in self.expanded if path in studies}
+        self.ticked &= {r.entry.path for r in self._all_rows() if tickable(r.entry)}
         self._arrange()
+
+    def _all_rows(self) -> list[Row]:
+        return self._rows + [r for rows in self.expanded.values() for r in rows]
+
+    def set_expanded(self, path: Path, expanded: bool) -> bool:
+        """Show (or hide) a study's trials under its row; True when that changed anything."""
+        path = Path(path)
+        row = next((r for r in self._rows if r.entry.path == path), None)
+        if row is None or row.entry.kind != "study":
+            raise ValueError(f"{path}: only a study's row expands to its trials")
+        if expanded == (path in self.expanded):
+            return False
+        if expanded:
+            self.expanded[path] = _trial_rows(path)
+        else:
+            self.ticked -= {r.entry.path for r in self.expanded.pop(path)}
+        self._arrange()
+        return True
 
     def set_ticked(self, path: Path, ticked: bool) -> bool:
         """Tick (lay over the plots) or untick a run; True when that changed anything."""
         path = Path(path)
-        row = next((r for r in self._rows if r.entry.path == path), None)
+        row = next((r for r in self._all_rows() if r.entry.path == path), None)
         if row is None:
             raise KeyError(f"{path} is not in the runs table")
         if ticked and not tickable(row.entry):
@@ -223,7 +252,7 @@ class RunsTable:
     def overlays(self) -> list[RunEntry]:
         """The ticked runs, in the table's order."""
         return [r.entry for r in self.visible if r.entry.path in self.ticked] + \
-            [r.entry for r in self._rows if r.entry.path in self.ticked and r not in self.visible]
+            [r.entry for r in self._all_rows() if r.entry.path in self.ticked and r not in self.visible]
 
     def sort(self, column: str, descending: bool = False) -> None:
         if column not in KEYS:
@@ -244,7 +273,9 @@ class RunsTable:
         unknown = [r for r in rows if r.keys[i] is None]
         known.sort(key=lambda r: (r.keys[i], r.entry.name), reverse=self.descending)
         unknown.sort(key=lambda r: r.entry.name)
-        self.visible = known + unknown
+        self.visible = []
+        for r in known + unknown:        # an expanded study's trials follow it, in the study's order
+            self.visible += [r, *self.expanded.get(r.entry.path, ())]
         self._changed()
 
     # ------------------------------------------------------------ reading
@@ -276,7 +307,7 @@ class RunsTable:
     def same_everywhere(self) -> dict[str, str]:
         """Setting columns whose text is one and the same in every readable run and study shown (at least two),
         column key -> that text; an empty dict when fewer than two rows can be compared."""
-        rows = [r for r in self.visible if r.entry.status != "damaged" and r.entry.kind != "report"]
+        rows = [r for r in self.visible if r.entry.status != "damaged" and r.entry.kind != "report" and not r.depth]
         if len(rows) < 2:
             return {}
         out = {}
