@@ -108,16 +108,20 @@ class RunListPanel(QWidget):
                                     "overlay its seeds); again to hide them", self.toggle_trials)
         self.diff_dialog: ConfigDiffDialog | None = None
         first, second = QHBoxLayout(), QHBoxLayout()
-        for b in (self.open_button, self.add_button, self.refresh_button, self.clear_button, self.compare_button,
-                  self.trials_button):
+        for b in (self.open_button, self.add_button, self.refresh_button, self.clear_button):
             first.addWidget(b)
         first.addStretch(1)
         for b in (self.rename_button, self.tags_button, self.note_button, self.trash_button):
             second.addWidget(b)
         second.addStretch(1)
+        third = QHBoxLayout()          # one row of its own: the pane must fit a 1366 px screen's settings width
+        for b in (self.trials_button, self.compare_button):
+            third.addWidget(b)
+        third.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.hint)
         layout.addLayout(first)
+        layout.addLayout(third)
         layout.addWidget(self.filter)
         layout.addWidget(self.same_label)
         layout.addWidget(self.view, 1)
