@@ -31,7 +31,7 @@ from ui.window.files import WindowFiles  # noqa: E402
 from ui.window.menus import README_URL, SHORTCUTS, WindowMenus  # noqa: E402,F401 (importers)
 
 APP_TITLE = "RCNN Workbench"
-PREFERRED_SIZE = (1680, 1020)        # on screens large enough; smaller screens get what they have
+PREFERRED_SIZE = (1680, 1020)        # only where Qt knows no screen; otherwise the screen's free area
 
 
 def _panels():
@@ -188,13 +188,14 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         return panel
 
     def fit_to_screen(self) -> None:
-        """Open at the preferred size, or at what the screen has free (a 1366×768 laptop gets it all)."""
+        """Open filling what the screen has free: a large screen's room goes to the plots and the table,
+        a 1366×768 laptop gets it all and no more; the preferred size only where no screen is known."""
         screen = self.screen() or QGuiApplication.primaryScreen()
         width, height = PREFERRED_SIZE
         if screen is not None:
             free = screen.availableGeometry()
             frame = 32                      # title bar and borders the window manager adds
-            width, height = min(width, free.width()), min(height, free.height() - frame)
+            width, height = free.width(), free.height() - frame
             self.resize(width, height)
             self.move(free.left() + (free.width() - self.width()) // 2,
                       free.top() + max(0, (free.height() - frame - self.height()) // 2))
