@@ -205,11 +205,11 @@ def test_compare_configurations_shows_the_ticked_runs_differences(qtbot, tmp_pat
     assert shown == {"train.learning_rate": [{"lr-0.001": "0.001", "lr-0.007": "0.007"}[n] for n in order]}
 
 
-def test_a_study_row_expands_to_its_trials_and_folds_back(panel, home):
+def test_a_study_row_expands_to_its_trials_and_folds_back(qtbot, panel, home):
     study = home / "two-seeds-study"
     assert panel.select(study)
-    qtbot_click = button(panel, "Show trials")
-    qtbot_click.click()
+    show_trials = button(panel, "Show trials")
+    qtbot.mouseClick(show_trials, LEFT)
     rows = names(panel)
     at = rows.index("two-seeds-study")
     assert rows[at + 1:at + 3] == ["└ trial-0", "└ trial-1"]
@@ -217,5 +217,5 @@ def test_a_study_row_expands_to_its_trials_and_folds_back(panel, home):
     panel.set_ticked(trial, True)                       # a study's seed overlays like any run
     assert [e.path for e in panel.overlays()] == [trial]
     assert panel.select(study)
-    qtbot_click.click()
+    qtbot.mouseClick(show_trials, LEFT)
     assert "└ trial-0" not in names(panel) and panel.overlays() == []

@@ -122,6 +122,8 @@ WINDOW_BUTTONS = {
     "Rename…": "test_run_list_panel.py::test_rename_tags_and_note_go_to_the_notes_file_and_the_manifest_is_untouched",
     "Tags…": "(same)", "Note…": "(same)",
     "Move to trash…": "test_run_list_panel.py::test_move_to_trash_asks_and_the_row_goes_only_when_the_answer_is_yes",
+    "Show trials": "test_run_list_panel.py::test_a_study_row_expands_to_its_trials_and_folds_back",
+    "Compare configurations…": "test_run_list_panel.py::test_compare_configurations_shows_the_ticked_runs_differences",
 }
 CLAIMS_BUTTONS = {
     "Start": "test_claims_dialog.py::test_clicking_start_runs_the_claims_study_and_writes_its_folder_and_report",
