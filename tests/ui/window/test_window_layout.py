@@ -92,24 +92,3 @@ def test_the_plots_fit_their_pane_with_long_titles_at_1366_px(tmp_path):
         assert "under" in note
         assert max(rights) <= width and max(on_screen) <= width, (width, rights)
 
-
-FIT = """
-import json
-from PySide6.QtWidgets import QApplication
-app = QApplication([])
-from ui.window.main_window import MainWindow
-w = MainWindow()
-w.show()
-app.processEvents()
-free = app.primaryScreen().availableGeometry()
-out = [w.frameGeometry().width(), w.frameGeometry().height(), free.width(), free.height()]
-w.close()
-app.processEvents()
-print(json.dumps(out), flush=True)
-"""
-
-
-@pytest.mark.parametrize("screen", [(1366, 768), (2560, 1440)])
-def test_the_window_fills_the_screen_it_opens_on_and_never_overflows_it(tmp_path, screen):
-    width, height, free_width, free_height = run_on_screen(tmp_path, screen, FIT)
-    assert width == free_width and free_height - 32 <= height <= free_height
