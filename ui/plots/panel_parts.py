@@ -20,34 +20,32 @@ BAND_CHOICES = (("Band: min–max", "minmax"), ("Band: ±1 sd", "sd"))
 Y_CHOICES = (("y: linear", "linear"), ("y: log (costs)", "log"), ("y: clip overlays", "clip"))
 
 
+def _choice_box(choices, tooltip: str, on_choice) -> QComboBox:
+    """A combo box of (text, value) choices that calls on_choice(value) when the user picks one."""
+    box = QComboBox()
+    for text, value in choices:
+        box.addItem(text, value)
+    box.setToolTip(tooltip)
+    box.currentIndexChanged.connect(lambda i: on_choice(box.itemData(i)))
+    return box
+
+
 def build_controls(panel) -> None:
     """The smoothing, band, x-axis and y-axis boxes, the log box, the hint and the note under the plots."""
-    panel.smoothing_box = QComboBox()
-    for text, weight in SMOOTHING_CHOICES:
-        panel.smoothing_box.addItem(text, weight)
-    panel.smoothing_box.setToolTip("Debiased exponential moving average (as in TensorBoard). "
-                                   "When on, the raw curve stays faint behind the smoothed one.")
-    panel.smoothing_box.currentIndexChanged.connect(
-        lambda i: panel.set_smoothing(panel.smoothing_box.itemData(i)))
-    panel.band_box = QComboBox()
-    for text, kind in BAND_CHOICES:
-        panel.band_box.addItem(text, kind)
-    panel.band_box.setToolTip("With several trials per case: thin lines are the trials, the thick curve "
-                              "their mean and the outlined band their spread, at epochs every trial reached")
-    panel.band_box.currentIndexChanged.connect(lambda i: panel.set_band_kind(panel.band_box.itemData(i)))
+    panel.smoothing_box = _choice_box(
+        SMOOTHING_CHOICES, "Debiased exponential moving average (as in TensorBoard). "
+        "When on, the raw curve stays faint behind the smoothed one.", lambda v: panel.set_smoothing(v))
+    panel.band_box = _choice_box(
+        BAND_CHOICES, "With several trials per case: thin lines are the trials, the thick curve "
+        "their mean and the outlined band their spread, at epochs every trial reached",
+        lambda v: panel.set_band_kind(v))
     panel.band_box.setEnabled(False)
-    panel.y_box = QComboBox()
-    for text, mode in Y_CHOICES:
-        panel.y_box.addItem(text, mode)
-    panel.y_box.setToolTip("For outliers (e.g. a published log on another cost scale): a logarithmic cost "
-                           "axis, or the y-axis fitted to the shown run with overlays clipped")
-    panel.y_box.currentIndexChanged.connect(lambda i: panel.set_y_mode(panel.y_box.itemData(i)))
-    panel.x_box = QComboBox()
-    for text, mode in X_CHOICES:
-        panel.x_box.addItem(text, mode)
-    panel.x_box.setToolTip("The x-axis: epochs, steps (batches since the trial began), or training time "
-                           "in seconds with paused time left out (from the run's records)")
-    panel.x_box.currentIndexChanged.connect(lambda i: panel.set_x_axis(panel.x_box.itemData(i)))
+    panel.y_box = _choice_box(
+        Y_CHOICES, "For outliers (e.g. a published log on another cost scale): a logarithmic cost "
+        "axis, or the y-axis fitted to the shown run with overlays clipped", lambda v: panel.set_y_mode(v))
+    panel.x_box = _choice_box(
+        X_CHOICES, "The x-axis: epochs, steps (batches since the trial began), or training time "
+        "in seconds with paused time left out (from the run's records)", lambda v: panel.set_x_axis(v))
     panel.log_box = QCheckBox("log epochs")
     panel.log_box.setToolTip("Logarithmic epoch axis: a short run and a long published log side by side")
     panel.log_box.toggled.connect(panel.set_log_epochs)
